@@ -1,0 +1,67 @@
+// Package store keeps every fact vnetmap collected with its source and its
+// validity interval, so the map can be rebuilt as of any moment. SQLite and
+// PostgreSQL sit behind one interface and share one code path (database/sql
+// with a small dialect); schema changes are numbered migrations.
+//
+// It is not for correlation or queries over the map: it returns facts, and
+// the graph package makes sense of them.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/vnetmap/vnetmap/internal/model"
+)
+
+// ErrUnknownDSN is returned by Open for a DSN whose scheme is not sqlite: or postgres://.
+var ErrUnknownDSN = errors.New("store: unknown DSN scheme")
+
+// Store is the temporal fact store. All methods are safe for concurrent use.
+type Store interface {
+	// Apply records a snapshot in one transaction: for a full snapshot, the
+	// open facts of snap.Source that are absent from it are closed at
+	// snap.Taken; for a scoped one, only those whose Owner is in snap.Scope.
+	// Facts whose content changed are closed and reopened; unchanged facts
+	// are left alone (re-applying the same snapshot changes nothing). Events
+	// are stored once per (source, key). The source is marked fresh.
+	Apply(ctx context.Context, snap model.Snapshot) (ApplyStats, error)
+
+	// MarkFailed records a failed run of source at t: nothing is closed, the
+	// source's facts stay valid and the source is marked stale with cause.
+	MarkFailed(ctx context.Context, source string, t time.Time, cause error) error
+
+	// Sources returns the state of every source that ever applied or failed.
+	Sources(ctx context.Context) ([]SourceState, error)
+
+	// FactsAt returns the versions valid at t (every source).
+	FactsAt(ctx context.Context, t time.Time) ([]model.Version, error)
+
+	// History returns every version, open or closed, whose subject or object
+	// is one of ids, ordered by From.
+	History(ctx context.Context, ids ...model.ID) ([]model.Version, error)
+
+	// Events returns the events about subject, ordered by time.
+	Events(ctx context.Context, subject model.ID) ([]model.Event, error)
+
+	// Close releases the database.
+	Close() error
+}
+
+// ApplyStats says what an Apply changed.
+type ApplyStats struct {
+	Opened    int `json:"opened"`
+	Closed    int `json:"closed"`
+	Unchanged int `json:"unchanged"`
+	Events    int `json:"events"`
+}
+
+// SourceState is the health of one source as the store knows it.
+type SourceState struct {
+	Name        string    `json:"name"`
+	LastSuccess time.Time `json:"last_success,omitzero"`
+	LastAttempt time.Time `json:"last_attempt"`
+	Stale       bool      `json:"stale"`
+	LastError   string    `json:"last_error,omitempty"`
+}
