@@ -1,0 +1,179 @@
+// Package graph indexes the facts valid at one moment into an in-memory
+// graph and answers the operators' questions on it (where is X, what is
+// behind it). Building is a pure function of the facts, so the graph of any
+// past moment is the same code with another set of facts.
+//
+// It is not for storage or collection: it reads model.Versions handed to it.
+package graph
+
+import (
+	"net"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/vnetmap/vnetmap/internal/model"
+)
+
+// Node is an entity as known at the graph's moment, merged over sources.
+type Node struct {
+	ID      model.ID
+	Kind    model.Kind
+	Name    string
+	Attrs   model.Attrs
+	Sources []string
+}
+
+// Attr returns the attribute k, or "".
+func (n *Node) Attr(k string) string { return n.Attrs[k] }
+
+// Edge is a relation as known at the graph's moment.
+type Edge struct {
+	From  model.ID
+	Rel   model.RelKind
+	To    model.ID
+	Attrs model.Attrs
+}
+
+// Graph is the map at one moment. It is read-only once built and safe for
+// concurrent readers.
+type Graph struct {
+	At    time.Time
+	nodes map[model.ID]*Node
+	out   map[model.ID][]Edge
+	in    map[model.ID][]Edge
+
+	byName map[string][]model.ID // lower-cased VM name → VMs
+	byUUID map[string]model.ID   // lower-cased instance or BIOS UUID → VM
+	byMAC  map[string][]model.ID // normalized MAC → vNICs and pNICs
+}
+
+// Build indexes the versions valid at at. Versions not valid at at are
+// ignored, so callers may pass a superset.
+func Build(at time.Time, versions []model.Version) *Graph {
+	g := &Graph{
+		At:     at,
+		nodes:  make(map[model.ID]*Node),
+		out:    make(map[model.ID][]Edge),
+		in:     make(map[model.ID][]Edge),
+		byName: make(map[string][]model.ID),
+		byUUID: make(map[string]model.ID),
+		byMAC:  make(map[string][]model.ID),
+	}
+	for _, v := range versions {
+		if !v.ValidAt(at) {
+			continue
+		}
+		if v.IsRelation() {
+			e := Edge{From: v.Subject, Rel: v.Rel, To: v.Object, Attrs: v.Attrs}
+			g.out[e.From] = append(g.out[e.From], e)
+			g.in[e.To] = append(g.in[e.To], e)
+			continue
+		}
+		n := g.nodes[v.Subject]
+		if n == nil {
+			n = &Node{ID: v.Subject, Kind: v.Kind, Name: v.Name, Attrs: model.Attrs{}}
+			g.nodes[v.Subject] = n
+		}
+		if n.Name == "" {
+			n.Name = v.Name
+		}
+		for k, val := range v.Attrs {
+			n.Attrs[k] = val
+		}
+		n.Sources = append(n.Sources, v.Source)
+	}
+	for id, n := range g.nodes {
+		switch n.Kind {
+		case model.KindVM:
+			g.byName[strings.ToLower(n.Name)] = append(g.byName[strings.ToLower(n.Name)], id)
+			g.byUUID[strings.ToLower(id.Key())] = id
+			if u := n.Attr("uuid"); u != "" {
+				g.byUUID[strings.ToLower(u)] = id
+			}
+		case model.KindVNIC, model.KindPNIC:
+			if m := NormalizeMAC(n.Attr("mac")); m != "" {
+				g.byMAC[m] = append(g.byMAC[m], id)
+			}
+		}
+	}
+	for _, m := range []map[model.ID][]Edge{g.out, g.in} {
+		for id := range m {
+			es := m[id]
+			sort.Slice(es, func(i, j int) bool {
+				if es[i].Rel != es[j].Rel {
+					return es[i].Rel < es[j].Rel
+				}
+				if es[i].From != es[j].From {
+					return es[i].From < es[j].From
+				}
+				return es[i].To < es[j].To
+			})
+		}
+	}
+	for _, ids := range g.byName {
+		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	}
+	for _, ids := range g.byMAC {
+		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	}
+	return g
+}
+
+// Node returns the entity id, or nil when the graph does not know it.
+func (g *Graph) Node(id model.ID) *Node { return g.nodes[id] }
+
+// Len returns the number of entities.
+func (g *Graph) Len() int { return len(g.nodes) }
+
+// Out returns the relations of kind rel leaving id (every kind when rel is "").
+func (g *Graph) Out(id model.ID, rel model.RelKind) []Edge { return filter(g.out[id], rel) }
+
+// In returns the relations of kind rel arriving at id (every kind when rel is "").
+func (g *Graph) In(id model.ID, rel model.RelKind) []Edge { return filter(g.in[id], rel) }
+
+func filter(es []Edge, rel model.RelKind) []Edge {
+	if rel == "" {
+		return es
+	}
+	var r []Edge
+	for _, e := range es {
+		if e.Rel == rel {
+			r = append(r, e)
+		}
+	}
+	return r
+}
+
+// CountByKind returns how many entities of each kind the graph holds.
+func (g *Graph) CountByKind() map[model.Kind]int {
+	c := make(map[model.Kind]int)
+	for _, n := range g.nodes {
+		c[n.Kind]++
+	}
+	return c
+}
+
+// NormalizeMAC returns mac as lower-case colon-separated hex
+// ("00:50:56:aa:bb:cc"), accepting the usual spellings (dashes, Cisco dots,
+// no separators). It returns "" for anything that is not a 48-bit MAC.
+func NormalizeMAC(mac string) string {
+	s := strings.ToLower(strings.TrimSpace(mac))
+	if len(s) == 12 && isHex(s) {
+		s = s[0:2] + ":" + s[2:4] + ":" + s[4:6] + ":" + s[6:8] + ":" + s[8:10] + ":" + s[10:12]
+	}
+	hw, err := net.ParseMAC(s)
+	if err != nil || len(hw) != 6 {
+		return ""
+	}
+	return hw.String()
+}
+
+func isHex(s string) bool {
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,388 @@
+package graph
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/vnetmap/vnetmap/internal/model"
+)
+
+// ErrNotFound is returned when a query names nothing the graph knows.
+var ErrNotFound = errors.New("graph: not found")
+
+// ErrAmbiguous is returned when a query names several entities.
+var ErrAmbiguous = errors.New("graph: ambiguous")
+
+// Location is the answer to "where is this VM": its host and, for each vNIC,
+// the port group, VLAN, virtual switch and uplink pNICs with their roles and
+// the neighbour switch ports the host reports.
+type Location struct {
+	MatchedBy string     `json:"matched_by"`
+	VM        VMView     `json:"vm"`
+	Host      *HostView  `json:"host,omitempty"`
+	VNICs     []VNICView `json:"vnics"`
+}
+
+// VMView is a VM's identity and state.
+type VMView struct {
+	ID      model.ID          `json:"id"`
+	Name    string            `json:"name"`
+	Power   string            `json:"power,omitempty"`
+	Folder  string            `json:"folder,omitempty"`
+	Tags    []string          `json:"tags,omitempty"`
+	Attrs   map[string]string `json:"custom_attributes,omitempty"`
+	Sources []string          `json:"sources"`
+}
+
+// HostView is the host a VM runs on.
+type HostView struct {
+	ID         model.ID `json:"id"`
+	Name       string   `json:"name"`
+	Connection string   `json:"connection,omitempty"`
+	Cluster    string   `json:"cluster,omitempty"`
+	Datacenter string   `json:"datacenter,omitempty"`
+}
+
+// VNICView is one virtual NIC and its path out of the host.
+type VNICView struct {
+	ID        model.ID       `json:"id"`
+	Label     string         `json:"label,omitempty"`
+	MAC       string         `json:"mac,omitempty"`
+	Connected bool           `json:"connected"`
+	IPs       []string       `json:"ips,omitempty"`
+	Portgroup *PortgroupView `json:"portgroup,omitempty"`
+	Switch    *SwitchView    `json:"switch,omitempty"`
+	Uplinks   []UplinkView   `json:"uplinks,omitempty"`
+}
+
+// PortgroupView is a port group with its VLAN and effective teaming.
+type PortgroupView struct {
+	ID      model.ID `json:"id"`
+	Name    string   `json:"name"`
+	Type    string   `json:"type,omitempty"`
+	VLAN    string   `json:"vlan,omitempty"`
+	Trunk   string   `json:"trunk,omitempty"`
+	PVLAN   string   `json:"pvlan,omitempty"`
+	Policy  string   `json:"policy,omitempty"`
+	Active  []string `json:"active,omitempty"`
+	Standby []string `json:"standby,omitempty"`
+}
+
+// SwitchView is a standard or distributed virtual switch.
+type SwitchView struct {
+	ID   model.ID   `json:"id"`
+	Kind model.Kind `json:"kind"`
+	Name string     `json:"name"`
+	MTU  string     `json:"mtu,omitempty"`
+}
+
+// UplinkView is one physical NIC behind a virtual switch, as used by one
+// port group on one host.
+type UplinkView struct {
+	ID        model.ID   `json:"id"`
+	Device    string     `json:"device"`
+	MAC       string     `json:"mac,omitempty"`
+	Link      string     `json:"link,omitempty"`
+	SpeedMbps string     `json:"speed_mbps,omitempty"`
+	Uplink    string     `json:"uplink,omitempty"`
+	Role      string     `json:"role"`
+	LAG       string     `json:"lag,omitempty"`
+	LAGMode   string     `json:"lag_mode,omitempty"`
+	Neighbors []Neighbor `json:"neighbors,omitempty"`
+}
+
+// Neighbor is a switch port the host's network hint reports behind a pNIC.
+type Neighbor struct {
+	Protocol string `json:"protocol"`
+	Device   string `json:"device,omitempty"`
+	Port     string `json:"port,omitempty"`
+	Address  string `json:"address,omitempty"`
+	Platform string `json:"platform,omitempty"`
+	Chassis  string `json:"chassis,omitempty"`
+}
+
+// Roles of an uplink for a port group.
+const (
+	RoleActive  = "active"
+	RoleStandby = "standby"
+	RoleUnused  = "unused"
+)
+
+// Where finds the VM named by q — a VM name, instance or BIOS UUID, a MAC of
+// one of its vNICs or one of its IP addresses — and returns its location.
+func (g *Graph) Where(q string) (*Location, error) {
+	vm, how, err := g.FindVM(q)
+	if err != nil {
+		return nil, err
+	}
+	return g.locate(vm, how), nil
+}
+
+// FindVM resolves q to one VM and says what matched ("name", "uuid", "mac", "ip").
+func (g *Graph) FindVM(q string) (model.ID, string, error) {
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return "", "", fmt.Errorf("%w: empty query", ErrNotFound)
+	}
+	if ids := g.byName[strings.ToLower(q)]; len(ids) == 1 {
+		return ids[0], "name", nil
+	} else if len(ids) > 1 {
+		return "", "", fmt.Errorf("%w: %d VMs are named %q: %s", ErrAmbiguous, len(ids), q, joinIDs(ids))
+	}
+	if id, ok := g.byUUID[strings.ToLower(strings.TrimPrefix(q, "vm:"))]; ok {
+		return id, "uuid", nil
+	}
+	if mac := NormalizeMAC(q); mac != "" {
+		var vms []model.ID
+		for _, nic := range g.byMAC[mac] {
+			for _, e := range g.In(nic, model.RelHasVNIC) {
+				vms = appendUnique(vms, e.From)
+			}
+		}
+		return one(vms, "mac", "MAC "+mac)
+	}
+	if addr, err := netip.ParseAddr(q); err == nil {
+		var vms []model.ID
+		for _, e := range g.In(model.NewID(model.KindIP, addr.String()), model.RelHasIP) {
+			for _, v := range g.In(e.From, model.RelHasVNIC) {
+				vms = appendUnique(vms, v.From)
+			}
+		}
+		return one(vms, "ip", "IP "+addr.String())
+	}
+	return "", "", fmt.Errorf("%w: no VM named %q (give a VM name, UUID, MAC or IP)", ErrNotFound, q)
+}
+
+func one(ids []model.ID, how, what string) (model.ID, string, error) {
+	switch len(ids) {
+	case 0:
+		return "", "", fmt.Errorf("%w: no VM has %s", ErrNotFound, what)
+	case 1:
+		return ids[0], how, nil
+	}
+	return "", "", fmt.Errorf("%w: %d VMs have %s: %s", ErrAmbiguous, len(ids), what, joinIDs(ids))
+}
+
+func appendUnique(ids []model.ID, id model.ID) []model.ID {
+	for _, x := range ids {
+		if x == id {
+			return ids
+		}
+	}
+	return append(ids, id)
+}
+
+func joinIDs(ids []model.ID) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = string(id)
+	}
+	return strings.Join(s, ", ")
+}
+
+func (g *Graph) locate(vm model.ID, how string) *Location {
+	n := g.Node(vm)
+	loc := &Location{MatchedBy: how, VM: VMView{ID: vm}}
+	if n != nil {
+		loc.VM.Name, loc.VM.Power, loc.VM.Folder = n.Name, n.Attr("power"), n.Attr("folder")
+		loc.VM.Tags = splitList(n.Attr("tags"))
+		loc.VM.Sources = n.Sources
+		for k, v := range n.Attrs {
+			if name, ok := strings.CutPrefix(k, "attr."); ok {
+				if loc.VM.Attrs == nil {
+					loc.VM.Attrs = map[string]string{}
+				}
+				loc.VM.Attrs[name] = v
+			}
+		}
+	}
+	var host model.ID
+	if es := g.Out(vm, model.RelRunsOn); len(es) > 0 {
+		host = es[0].To
+		loc.Host = g.hostView(host)
+	}
+	for _, e := range g.Out(vm, model.RelHasVNIC) {
+		loc.VNICs = append(loc.VNICs, g.vnicView(e.To, host))
+	}
+	sort.Slice(loc.VNICs, func(i, j int) bool { return vnicOrder(loc.VNICs[i]) < vnicOrder(loc.VNICs[j]) })
+	return loc
+}
+
+func vnicOrder(v VNICView) string {
+	if v.Label != "" {
+		return fmt.Sprintf("%s%08d", strings.TrimRight(v.Label, "0123456789"), trailingNumber(v.Label))
+	}
+	return string(v.ID)
+}
+
+func trailingNumber(s string) int {
+	i := len(s)
+	for i > 0 && s[i-1] >= '0' && s[i-1] <= '9' {
+		i--
+	}
+	n, _ := strconv.Atoi(s[i:])
+	return n
+}
+
+func (g *Graph) hostView(id model.ID) *HostView {
+	h := &HostView{ID: id, Name: id.Key()}
+	if n := g.Node(id); n != nil {
+		h.Name, h.Connection = n.Name, n.Attr("connection")
+	}
+	for _, e := range g.In(id, model.RelContains) {
+		c := g.Node(e.From)
+		switch e.From.Kind() {
+		case model.KindCluster:
+			h.Cluster = nameOf(c, e.From)
+			for _, d := range g.In(e.From, model.RelContains) {
+				if d.From.Kind() == model.KindDatacenter {
+					h.Datacenter = nameOf(g.Node(d.From), d.From)
+				}
+			}
+		case model.KindDatacenter:
+			h.Datacenter = nameOf(c, e.From)
+		}
+	}
+	return h
+}
+
+func nameOf(n *Node, id model.ID) string {
+	if n != nil && n.Name != "" {
+		return n.Name
+	}
+	return id.Key()
+}
+
+func (g *Graph) vnicView(id model.ID, host model.ID) VNICView {
+	v := VNICView{ID: id}
+	if n := g.Node(id); n != nil {
+		v.Label, v.MAC, v.Connected = n.Attr("label"), NormalizeMAC(n.Attr("mac")), n.Attr("connected") == "true"
+	}
+	for _, e := range g.Out(id, model.RelHasIP) {
+		v.IPs = append(v.IPs, e.To.Key())
+	}
+	pgs := g.Out(id, model.RelAttached)
+	if len(pgs) == 0 {
+		return v
+	}
+	pgID := pgs[0].To
+	pg := &PortgroupView{ID: pgID, Name: pgID.Key()}
+	if n := g.Node(pgID); n != nil {
+		pg.Name, pg.Type, pg.VLAN, pg.Trunk, pg.PVLAN, pg.Policy = n.Name, n.Attr("type"), n.Attr("vlan"), n.Attr("trunk"), n.Attr("pvlan"), n.Attr("policy")
+		pg.Active, pg.Standby = splitList(n.Attr("active")), splitList(n.Attr("standby"))
+	}
+	v.Portgroup = pg
+	sws := g.Out(pgID, model.RelMemberOf)
+	if len(sws) == 0 {
+		return v
+	}
+	swID := sws[0].To
+	sw := &SwitchView{ID: swID, Kind: swID.Kind(), Name: swID.Key()}
+	if n := g.Node(swID); n != nil {
+		sw.Name, sw.MTU = n.Name, n.Attr("mtu")
+	}
+	v.Switch = sw
+	for _, e := range g.Out(swID, model.RelUplink) {
+		if swID.Kind() == model.KindDVSwitch && e.Attrs["host"] != "" && model.NewID(model.KindHost, e.Attrs["host"]) != host {
+			continue
+		}
+		v.Uplinks = append(v.Uplinks, g.uplinkView(e, swID, pg))
+	}
+	sort.SliceStable(v.Uplinks, func(i, j int) bool {
+		ri, rj := roleRank(v.Uplinks[i].Role), roleRank(v.Uplinks[j].Role)
+		if ri != rj {
+			return ri < rj
+		}
+		return v.Uplinks[i].Device < v.Uplinks[j].Device
+	})
+	return v
+}
+
+func roleRank(r string) int {
+	switch r {
+	case RoleActive:
+		return 0
+	case RoleStandby:
+		return 1
+	}
+	return 2
+}
+
+func (g *Graph) uplinkView(e Edge, sw model.ID, pg *PortgroupView) UplinkView {
+	u := UplinkView{ID: e.To, Device: e.To.Key(), Uplink: e.Attrs["uplink"], LAG: e.Attrs["lag"]}
+	if n := g.Node(e.To); n != nil {
+		u.Device = n.Attr("device")
+		if u.Device == "" {
+			u.Device = n.Name
+		}
+		u.MAC, u.Link, u.SpeedMbps = NormalizeMAC(n.Attr("mac")), n.Attr("link"), n.Attr("speed_mbps")
+		u.Neighbors = neighbors(n)
+	}
+	if u.LAG != "" {
+		for _, l := range g.Out(sw, model.RelHasLAG) {
+			if ln := g.Node(l.To); ln != nil && ln.Name == u.LAG {
+				u.LAGMode = ln.Attr("mode")
+			}
+		}
+	}
+	u.Role = role(pg, u.Uplink, u.LAG)
+	return u
+}
+
+// role says how a port group uses an uplink: a named uplink (or the LAG it
+// belongs to) in the active list is active, in the standby list standby;
+// with no teaming order at all every uplink is active.
+func role(pg *PortgroupView, uplink, lag string) string {
+	if len(pg.Active) == 0 && len(pg.Standby) == 0 {
+		return RoleActive
+	}
+	for _, name := range []string{uplink, lag} {
+		if name == "" {
+			continue
+		}
+		if contains(pg.Active, name) {
+			return RoleActive
+		}
+		if contains(pg.Standby, name) {
+			return RoleStandby
+		}
+	}
+	return RoleUnused
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func neighbors(n *Node) []Neighbor {
+	var r []Neighbor
+	if n.Attr("cdp_device") != "" || n.Attr("cdp_port") != "" {
+		r = append(r, Neighbor{Protocol: "cdp", Device: n.Attr("cdp_device"), Port: n.Attr("cdp_port"),
+			Address: n.Attr("cdp_address"), Platform: n.Attr("cdp_platform")})
+	}
+	if n.Attr("lldp_chassis") != "" || n.Attr("lldp_port") != "" || n.Attr("lldp_system") != "" {
+		r = append(r, Neighbor{Protocol: "lldp", Device: n.Attr("lldp_system"), Port: n.Attr("lldp_port"),
+			Chassis: n.Attr("lldp_chassis")})
+	}
+	return r
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	parts := strings.Split(s, ",")
+	for i := range parts {
+		parts[i] = strings.TrimSpace(parts[i])
+	}
+	return parts
+}
