@@ -1,0 +1,116 @@
+// Package api serves vnetmap's REST API under /api/v1 with the same JSON as
+// the CLI's --json output, plus /healthz and /metrics.
+//
+// It is not for answering queries itself: it parses requests, calls the
+// query service and renders its answers or errors as JSON.
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/vnetmap/vnetmap/internal/graph"
+	"github.com/vnetmap/vnetmap/internal/query"
+	"github.com/vnetmap/vnetmap/internal/timeparse"
+)
+
+// Handler returns the HTTP handler of the API. gatherer serves /metrics.
+func Handler(q *query.Service, gatherer prometheus.Gatherer, logger *slog.Logger) http.Handler {
+	s := &server{q: q, logger: logger}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/where/{x}", s.where)
+	mux.HandleFunc("GET /api/v1/history/{vm}", s.history)
+	mux.HandleFunc("GET /api/v1/summary", s.summary)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
+	})
+	return mux
+}
+
+type server struct {
+	q      *query.Service
+	logger *slog.Logger
+}
+
+func (s *server) where(w http.ResponseWriter, r *http.Request) {
+	at, ok := s.at(w, r)
+	if !ok {
+		return
+	}
+	ans, err := s.q.Where(r.Context(), r.PathValue("x"), at)
+	s.reply(w, ans, err)
+}
+
+func (s *server) history(w http.ResponseWriter, r *http.Request) {
+	at, ok := s.at(w, r)
+	if !ok {
+		return
+	}
+	ans, err := s.q.History(r.Context(), r.PathValue("vm"), at)
+	s.reply(w, ans, err)
+}
+
+func (s *server) summary(w http.ResponseWriter, r *http.Request) {
+	at, ok := s.at(w, r)
+	if !ok {
+		return
+	}
+	ans, err := s.q.Summary(r.Context(), at)
+	s.reply(w, ans, err)
+}
+
+// at reads the optional ?at= moment; zero means now.
+func (s *server) at(w http.ResponseWriter, r *http.Request) (time.Time, bool) {
+	v := r.URL.Query().Get("at")
+	if v == "" {
+		return time.Time{}, true
+	}
+	t, err := timeparse.Parse(v, time.Now())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+func (s *server) reply(w http.ResponseWriter, v any, err error) {
+	switch {
+	case err == nil:
+		writeJSON(w, http.StatusOK, v)
+	case errors.Is(err, graph.ErrNotFound):
+		writeError(w, http.StatusNotFound, err.Error())
+	case errors.Is(err, graph.ErrAmbiguous):
+		writeError(w, http.StatusConflict, err.Error())
+	default:
+		s.logger.Error("api query failed", "error", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+	}
+}
+
+// Error is the body of every error response.
+type Error struct {
+	Status int    `json:"status"`
+	Error  string `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, Error{Status: status, Error: msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}

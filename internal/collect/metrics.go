@@ -1,0 +1,36 @@
+package collect
+
+import "github.com/prometheus/client_golang/prometheus"
+
+type metrics struct {
+	runs        *prometheus.CounterVec
+	deltas      *prometheus.CounterVec
+	duration    *prometheus.HistogramVec
+	facts       *prometheus.GaugeVec
+	lastSuccess *prometheus.GaugeVec
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vnetmap_collect_runs_total", Help: "Full collection runs by source and result (success, failure).",
+		}, []string{"source", "result"}),
+		deltas: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vnetmap_collect_deltas_total", Help: "Live changes applied by source.",
+		}, []string{"source"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "vnetmap_collect_duration_seconds", Help: "Duration of full collection runs by source.",
+			Buckets: prometheus.ExponentialBuckets(0.05, 2, 14),
+		}, []string{"source"}),
+		facts: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "vnetmap_collect_facts", Help: "Facts in the last successful full run by source.",
+		}, []string{"source"}),
+		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "vnetmap_collect_last_success_timestamp_seconds", Help: "Unix time of the last successful full run by source.",
+		}, []string{"source"}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.runs, m.deltas, m.duration, m.facts, m.lastSuccess)
+	}
+	return m
+}

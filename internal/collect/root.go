@@ -1,0 +1,212 @@
+// Package collect runs sources and records what they deliver in the store:
+// one full collection per interval, live deltas in between for sources that
+// can watch, and a failed run recorded as such (facts kept, source stale).
+// The framework, not each source, times every run and counts its outcome.
+//
+// It is not for deciding what a source collects or how facts relate.
+package collect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/vnetmap/vnetmap/internal/model"
+	"github.com/vnetmap/vnetmap/internal/source"
+	"github.com/vnetmap/vnetmap/internal/store"
+)
+
+// Component schedules the sources it was given and applies their snapshots.
+type Component struct {
+	store    store.Store
+	logger   *slog.Logger
+	metrics  *metrics
+	onChange func()
+	entries  []entry
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+type entry struct {
+	src      source.Source
+	interval time.Duration
+}
+
+// Result is the outcome of one full run of one source.
+type Result struct {
+	Source   string           `json:"source"`
+	Duration time.Duration    `json:"-"`
+	Seconds  float64          `json:"seconds"`
+	Facts    int              `json:"facts"`
+	Stats    store.ApplyStats `json:"stats"`
+	Err      error            `json:"-"`
+	Error    string           `json:"error,omitempty"`
+}
+
+// New returns a component that writes to st. onChange, when not nil, is
+// called after every successful apply (from the goroutine that applied).
+func New(st store.Store, logger *slog.Logger, reg prometheus.Registerer, onChange func()) *Component {
+	if onChange == nil {
+		onChange = func() {}
+	}
+	return &Component{store: st, logger: logger, metrics: newMetrics(reg), onChange: onChange}
+}
+
+// Add schedules src every interval once Start is called. It must not be
+// called after Start.
+func (c *Component) Add(src source.Source, interval time.Duration) {
+	c.entries = append(c.entries, entry{src: src, interval: interval})
+}
+
+// RunOnce runs every source once, concurrently, and returns one result per
+// source in the order they were added. A failed source does not stop the others.
+func (c *Component) RunOnce(ctx context.Context) []Result {
+	results := make([]Result, len(c.entries))
+	var wg sync.WaitGroup
+	for i, e := range c.entries {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = c.run(ctx, e.src)
+		}()
+	}
+	wg.Wait()
+	return results
+}
+
+// run performs one full collection of src and records it.
+func (c *Component) run(ctx context.Context, src source.Source) Result {
+	name := src.Name()
+	start := time.Now()
+	snap, err := src.Collect(ctx)
+	res := Result{Source: name, Duration: time.Since(start)}
+	res.Seconds = res.Duration.Seconds()
+	c.metrics.duration.WithLabelValues(name).Observe(res.Duration.Seconds())
+	if err == nil {
+		if snap.Source == "" {
+			snap.Source = name
+		}
+		res.Facts = len(snap.Facts)
+		res.Stats, err = c.store.Apply(ctx, snap)
+	}
+	if err != nil {
+		res.Err, res.Error = err, err.Error()
+		c.failed(name, err)
+		return res
+	}
+	c.metrics.runs.WithLabelValues(name, "success").Inc()
+	c.metrics.facts.WithLabelValues(name).Set(float64(res.Facts))
+	c.metrics.lastSuccess.WithLabelValues(name).SetToCurrentTime()
+	c.logger.Info("collected", "source", name, "facts", res.Facts, "opened", res.Stats.Opened,
+		"closed", res.Stats.Closed, "seconds", res.Duration.Seconds())
+	c.onChange()
+	return res
+}
+
+// failed records a failed run: the store keeps the facts and marks the source stale.
+func (c *Component) failed(name string, err error) {
+	c.metrics.runs.WithLabelValues(name, "failure").Inc()
+	c.logger.Error("collection failed; facts kept, source marked stale", "source", name, "error", err)
+	// The store gets its own context: a run cancelled by shutdown is still recorded.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if merr := c.store.MarkFailed(ctx, name, time.Now(), err); merr != nil {
+		c.logger.Error("recording failed run", "source", name, "error", merr)
+	}
+}
+
+// Start launches one goroutine per source: a full collection now and every
+// interval, and for watching sources the live deltas in between.
+func (c *Component) Start(ctx context.Context) {
+	ctx, c.cancel = context.WithCancel(ctx)
+	for _, e := range c.entries {
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			c.loop(ctx, e)
+		}()
+	}
+}
+
+// Stop stops every loop and waits for them.
+func (c *Component) Stop() {
+	if c.cancel != nil {
+		c.cancel()
+	}
+	c.wg.Wait()
+}
+
+// retryAfter bounds how long a failed source waits before its next try.
+const retryAfter = 15 * time.Second
+
+// loop runs one source until ctx ends. Full runs and deltas are applied from
+// this goroutine only, in the order they were produced, so a delta observed
+// during a full collection is applied after it and wins.
+func (c *Component) loop(ctx context.Context, e entry) {
+	name := e.src.Name()
+	w, watching := e.src.(source.Watcher)
+	deltas := make(chan model.Snapshot, 64)
+	watchDone := make(chan error, 1)
+	var watchCancel context.CancelFunc = func() {}
+	defer func() { watchCancel() }()
+	watchRunning := false
+
+	next := time.Duration(0)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(next):
+			res := c.run(ctx, e.src)
+			if ctx.Err() != nil {
+				return
+			}
+			next = e.interval
+			if res.Err != nil {
+				next = min(e.interval, retryAfter)
+				continue
+			}
+			if watching && !watchRunning {
+				var wctx context.Context
+				wctx, watchCancel = context.WithCancel(ctx)
+				watchRunning = true
+				go func() {
+					watchDone <- w.Watch(wctx, func(s model.Snapshot) error {
+						select {
+						case deltas <- s:
+							return nil
+						case <-wctx.Done():
+							return wctx.Err()
+						}
+					})
+				}()
+			}
+		case s := <-deltas:
+			if s.Source == "" {
+				s.Source = name
+			}
+			if _, err := c.store.Apply(ctx, s); err != nil {
+				c.logger.Error("applying live change", "source", name, "error", err)
+				continue
+			}
+			c.metrics.deltas.WithLabelValues(name).Inc()
+			c.onChange()
+		case err := <-watchDone:
+			watchRunning = false
+			if ctx.Err() != nil {
+				return
+			}
+			if err == nil {
+				err = errors.New("watch ended")
+			}
+			c.failed(name, fmt.Errorf("watching %s: %w", name, err))
+			next = min(e.interval, retryAfter)
+		}
+	}
+}

@@ -1,0 +1,132 @@
+// Package config reads vnetmap's YAML configuration: the store, the API
+// listener and the sources with their schedules. Secrets are never in the
+// file itself: sources name a file or an environment variable that holds them.
+//
+// It is not for building components: main wires them from this.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/vnetmap/vnetmap/internal/source/vsphere"
+)
+
+// Configuration is the whole configuration file.
+type Configuration struct {
+	// DB is the store DSN (sqlite:PATH or postgres://…); the --db flag wins over it.
+	DB string `yaml:"db"`
+	// Listen is the address of the REST API for serve.
+	Listen string `yaml:"listen"`
+	// Sources are the fact sources to collect.
+	Sources []Source `yaml:"sources"`
+}
+
+// Source is one configured fact source.
+type Source struct {
+	Name     string        `yaml:"name"`
+	Type     string        `yaml:"type"`
+	Interval time.Duration `yaml:"interval"`
+	// VSphere configures a source of type "vsphere"; its name is Name.
+	VSphere *vsphere.Configuration `yaml:"vsphere"`
+}
+
+// Source types.
+const (
+	TypeVSphere = "vsphere"
+)
+
+// MinInterval is the shortest collection interval accepted.
+const MinInterval = 10 * time.Second
+
+// DefaultConfiguration returns the configuration used without a file.
+func DefaultConfiguration() Configuration {
+	return Configuration{DB: "sqlite:vnetmap.db", Listen: "127.0.0.1:8080"}
+}
+
+// DefaultInterval is the collection interval of a source that sets none.
+const DefaultInterval = 5 * time.Minute
+
+// ErrInvalid is wrapped by every validation error.
+var ErrInvalid = errors.New("config: invalid")
+
+// Load reads and validates the configuration file at path.
+func Load(path string) (Configuration, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Configuration{}, fmt.Errorf("config: %w", err)
+	}
+	defer f.Close()
+	c, err := Decode(f)
+	if err != nil {
+		return Configuration{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Decode reads and validates a configuration from r. Unknown keys are
+// errors; type errors name the line.
+func Decode(r io.Reader) (Configuration, error) {
+	data, err := io.ReadAll(io.LimitReader(r, 1<<20))
+	if err != nil {
+		return Configuration{}, fmt.Errorf("config: read: %w", err)
+	}
+	c := DefaultConfiguration()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return Configuration{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	for i := range c.Sources {
+		s := &c.Sources[i]
+		if s.Interval == 0 {
+			s.Interval = DefaultInterval
+		}
+		if s.VSphere != nil {
+			s.VSphere.Name = s.Name
+		}
+	}
+	return c, c.Validate()
+}
+
+// Validate checks the configuration and names the first bad key.
+func (c Configuration) Validate() error {
+	if c.DB == "" {
+		return fmt.Errorf("%w: db: empty", ErrInvalid)
+	}
+	seen := map[string]bool{}
+	for i, s := range c.Sources {
+		where := fmt.Sprintf("sources[%d]", i)
+		if s.Name == "" {
+			return fmt.Errorf("%w: %s.name: empty", ErrInvalid, where)
+		}
+		where = fmt.Sprintf("sources[%d] (%s)", i, s.Name)
+		if seen[s.Name] {
+			return fmt.Errorf("%w: %s.name: duplicate source name", ErrInvalid, where)
+		}
+		seen[s.Name] = true
+		if s.Interval < MinInterval {
+			return fmt.Errorf("%w: %s.interval: %s is shorter than %s", ErrInvalid, where, s.Interval, MinInterval)
+		}
+		switch s.Type {
+		case TypeVSphere:
+			if s.VSphere == nil {
+				return fmt.Errorf("%w: %s.vsphere: missing for a source of type vsphere", ErrInvalid, where)
+			}
+			if err := s.VSphere.Validate(); err != nil {
+				return fmt.Errorf("%w: %s.vsphere: %w", ErrInvalid, where, err)
+			}
+		case "":
+			return fmt.Errorf("%w: %s.type: empty (known: vsphere)", ErrInvalid, where)
+		default:
+			return fmt.Errorf("%w: %s.type: unknown type %q (known: vsphere)", ErrInvalid, where, s.Type)
+		}
+	}
+	return nil
+}

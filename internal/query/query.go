@@ -1,0 +1,136 @@
+// Package query answers the operators' questions against the store and the
+// graph; the CLI and the REST API both call it, so they return the same JSON.
+//
+// It is not for HTTP or terminal formatting: callers render its answers.
+package query
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/vnetmap/vnetmap/internal/graph"
+	"github.com/vnetmap/vnetmap/internal/model"
+	"github.com/vnetmap/vnetmap/internal/store"
+)
+
+// Service answers queries. Its zero value is not usable: set both fields.
+type Service struct {
+	Store store.Store
+	Cache *graph.Cache
+}
+
+// New returns a service over st with a graph cache reading from it.
+func New(st store.Store) *Service {
+	return &Service{Store: st, Cache: graph.NewCache(st.FactsAt)}
+}
+
+// WhereAnswer is the answer to `where`.
+type WhereAnswer struct {
+	Query string    `json:"query"`
+	At    time.Time `json:"at"`
+	*graph.Location
+	// Stale lists the sources behind the answer whose last run failed: what
+	// they said is kept but may be out of date.
+	Stale []store.SourceState `json:"stale_sources,omitempty"`
+}
+
+// Where locates the VM named by q (name, UUID, MAC or IP) at moment at
+// (zero: now).
+func (s *Service) Where(ctx context.Context, q string, at time.Time) (*WhereAnswer, error) {
+	g, err := s.Cache.At(ctx, at)
+	if err != nil {
+		return nil, err
+	}
+	loc, err := g.Where(q)
+	if err != nil {
+		return nil, err
+	}
+	stale, err := s.stale(ctx, loc.VM.Sources)
+	if err != nil {
+		return nil, err
+	}
+	return &WhereAnswer{Query: q, At: moment(at), Location: loc, Stale: stale}, nil
+}
+
+// HistoryAnswer is the answer to `history`.
+type HistoryAnswer struct {
+	Query string `json:"query"`
+	graph.Timeline
+}
+
+// History returns every placement of the VM named by q. The VM is looked up
+// as of at (zero: now), so a VM deleted since can still be found.
+func (s *Service) History(ctx context.Context, q string, at time.Time) (*HistoryAnswer, error) {
+	g, err := s.Cache.At(ctx, at)
+	if err != nil {
+		return nil, err
+	}
+	vm, _, err := g.FindVM(q)
+	if err != nil {
+		return nil, err
+	}
+	versions, err := s.Store.History(ctx, vm)
+	if err != nil {
+		return nil, err
+	}
+	events, err := s.Store.Events(ctx, vm)
+	if err != nil {
+		return nil, err
+	}
+	return &HistoryAnswer{Query: q, Timeline: graph.History(vm, versions, events)}, nil
+}
+
+// Summary is what the store holds at a moment: entities by kind and the
+// state of every source.
+type Summary struct {
+	At      time.Time           `json:"at"`
+	Counts  map[model.Kind]int  `json:"counts"`
+	Sources []store.SourceState `json:"sources"`
+}
+
+// Summary counts entities by kind at moment at (zero: now).
+func (s *Service) Summary(ctx context.Context, at time.Time) (*Summary, error) {
+	g, err := s.Cache.At(ctx, at)
+	if err != nil {
+		return nil, err
+	}
+	srcs, err := s.Store.Sources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &Summary{At: moment(at), Counts: g.CountByKind(), Sources: srcs}, nil
+}
+
+// moment is the moment an answer is about: at, or now when at is zero (the
+// cached graph of now stays right until the facts change).
+func moment(at time.Time) time.Time {
+	if at.IsZero() {
+		return time.Now().UTC()
+	}
+	return at.UTC()
+}
+
+// stale returns the states of the named sources that are stale.
+func (s *Service) stale(ctx context.Context, names []string) ([]store.SourceState, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	all, err := s.Store.Sources(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("query: source states: %w", err)
+	}
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	var r []store.SourceState
+	for _, st := range all {
+		if st.Stale && want[st.Name] {
+			r = append(r, st)
+		}
+	}
+	sort.Slice(r, func(i, j int) bool { return r[i].Name < r[j].Name })
+	return r, nil
+}
