@@ -18,6 +18,15 @@ import (
 // ErrUnknownDSN is returned by Open for a DSN whose scheme is not sqlite: or postgres://.
 var ErrUnknownDSN = errors.New("store: unknown DSN scheme")
 
+// ErrNewerSchema is returned by Open for a database migrated by a newer
+// vnetmap than this one: its schema is left alone.
+var ErrNewerSchema = errors.New("store: database schema newer than this vnetmap")
+
+// ErrInvalidSnapshot is wrapped by Apply's error for a snapshot that cannot be
+// recorded as given (a source bug, not a database failure); the message names
+// the offending fact or event.
+var ErrInvalidSnapshot = errors.New("store: invalid snapshot")
+
 // Store is the temporal fact store. All methods are safe for concurrent use.
 type Store interface {
 	// Apply records a snapshot in one transaction: for a full snapshot, the
@@ -26,6 +35,17 @@ type Store interface {
 	// Facts whose content changed are closed and reopened; unchanged facts
 	// are left alone (re-applying the same snapshot changes nothing). Events
 	// are stored once per (source, key). The source is marked fresh.
+	//
+	// A source's history follows the order of its Applies: a snapshot taken
+	// earlier than the latest moment already recorded for its source (one
+	// applied late) is recorded at that moment instead, so no interval is
+	// ever negative, and a version that would end at the moment it started
+	// is replaced or removed rather than kept empty. A fact of a scoped
+	// snapshot replaces the open version of its key whatever that version's
+	// owner. A snapshot with two facts of one key, with a fact owned outside
+	// its scope, or with an event lacking a key or a time or from another
+	// source is rejected with an error wrapping ErrInvalidSnapshot, and
+	// nothing is recorded.
 	Apply(ctx context.Context, snap model.Snapshot) (ApplyStats, error)
 
 	// MarkFailed records a failed run of source at t: nothing is closed, the
@@ -49,7 +69,8 @@ type Store interface {
 	Close() error
 }
 
-// ApplyStats says what an Apply changed.
+// ApplyStats says what an Apply changed: versions opened, versions closed
+// (or removed, see Apply), facts left unchanged, and events newly stored.
 type ApplyStats struct {
 	Opened    int `json:"opened"`
 	Closed    int `json:"closed"`
