@@ -153,8 +153,6 @@ func (c *Component) loop(ctx context.Context, e entry) {
 	w, watching := e.src.(source.Watcher)
 	deltas := make(chan model.Snapshot, 64)
 	watchDone := make(chan error, 1)
-	var watchCancel context.CancelFunc = func() {}
-	defer func() { watchCancel() }()
 	watchRunning := false
 
 	next := time.Duration(0)
@@ -173,16 +171,14 @@ func (c *Component) loop(ctx context.Context, e entry) {
 				continue
 			}
 			if watching && !watchRunning {
-				var wctx context.Context
-				wctx, watchCancel = context.WithCancel(ctx)
 				watchRunning = true
 				go func() {
-					watchDone <- w.Watch(wctx, func(s model.Snapshot) error {
+					watchDone <- w.Watch(ctx, func(s model.Snapshot) error {
 						select {
 						case deltas <- s:
 							return nil
-						case <-wctx.Done():
-							return wctx.Err()
+						case <-ctx.Done():
+							return ctx.Err()
 						}
 					})
 				}()

@@ -83,16 +83,39 @@ func Decode(r io.Reader) (Configuration, error) {
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
 		return Configuration{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
+	if err := applySourceDefaults(data, &c); err != nil {
+		return Configuration{}, err
+	}
+	return c, c.Validate()
+}
+
+// applySourceDefaults re-reads each source's type-specific section over that
+// type's defaults, so that a key left out takes its default value rather
+// than the zero value. The strict first pass already rejected unknown keys.
+func applySourceDefaults(data []byte, c *Configuration) error {
+	var raw struct {
+		Sources []struct {
+			VSphere yaml.Node `yaml:"vsphere"`
+		} `yaml:"sources"`
+	}
+	if err := yaml.Unmarshal(data, &raw); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
 	for i := range c.Sources {
 		s := &c.Sources[i]
 		if s.Interval == 0 {
 			s.Interval = DefaultInterval
 		}
 		if s.VSphere != nil {
-			s.VSphere.Name = s.Name
+			vs := vsphere.DefaultConfiguration()
+			if err := raw.Sources[i].VSphere.Decode(&vs); err != nil {
+				return fmt.Errorf("%w: sources[%d].vsphere: %w", ErrInvalid, i, err)
+			}
+			vs.Name = s.Name
+			s.VSphere = &vs
 		}
 	}
-	return c, c.Validate()
+	return nil
 }
 
 // Validate checks the configuration and names the first bad key.

@@ -1,0 +1,221 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vnetmap/vnetmap/internal/api"
+	"github.com/vnetmap/vnetmap/internal/collect"
+	"github.com/vnetmap/vnetmap/internal/query"
+	"github.com/vnetmap/vnetmap/internal/sim"
+	"github.com/vnetmap/vnetmap/internal/source/vsphere"
+	"github.com/vnetmap/vnetmap/internal/store"
+)
+
+// demoSource is the source name of the demo's simulated vCenter.
+const demoSource = "demo-vc"
+
+// demoPasswordEnv carries the simulator's password to the vSphere source,
+// the way a real deployment would (never on the command line, never logged).
+const demoPasswordEnv = "VNETMAP_DEMO_VC_PASSWORD"
+
+type demoOptions struct {
+	seed         int64
+	once         bool
+	listen       string
+	history      time.Duration
+	migrateEvery time.Duration
+	vms, hosts   int
+}
+
+func demoCmd(g *globals) *cobra.Command {
+	o := demoOptions{}
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Run a simulated data center (vSphere simulator), collect it into the store and serve it",
+		Long: `demo starts an in-process vSphere simulator holding a generated data center (clusters,
+hosts, a distributed switch with an LACP group, standard vSwitches, VLAN port groups, VMs
+named after applications, CDP/LLDP hints), seeds backdated history by migrating VMs and
+collecting at simulated past moments (only into a store that has no demo data yet), then
+collects live, migrates a VM now and then, and serves the REST API until interrupted.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runDemo(cmd.Context(), g, o) },
+	}
+	cmd.Flags().Int64Var(&o.seed, "seed", 1, "seed of the generated data center and of its migrations")
+	cmd.Flags().BoolVar(&o.once, "once", false, "collect, print a JSON summary and exit")
+	cmd.Flags().StringVar(&o.listen, "listen", "127.0.0.1:8080", "REST API listen address")
+	cmd.Flags().DurationVar(&o.history, "history", 7*24*time.Hour, "backdated history to seed (0: none)")
+	cmd.Flags().DurationVar(&o.migrateEvery, "migrate-every", 20*time.Second, "live migration interval while serving (0: none)")
+	cmd.Flags().IntVar(&o.vms, "vms", 0, "number of VMs (default: the default data center's)")
+	cmd.Flags().IntVar(&o.hosts, "hosts", 0, "number of hosts (default: the default data center's)")
+	return cmd
+}
+
+func runDemo(ctx context.Context, g *globals, o demoOptions) error {
+	logger := g.logger()
+	progress := func(format string, args ...any) { fmt.Fprintf(g.stderr, "demo: "+format+"\n", args...) }
+	if o.once {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+
+	cfg := sim.DefaultConfig()
+	cfg.Seed = o.seed
+	if o.vms > 0 {
+		cfg.VMs = o.vms
+	}
+	if o.hosts > 0 {
+		cfg.Clusters, cfg.HostsPerCluster = clusterSplit(o.hosts)
+	}
+	progress("starting the simulated vCenter (seed %d)…", o.seed)
+	dc, err := sim.Start(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("demo: start simulator: %w", err)
+	}
+	defer dc.Close()
+	if err := os.Setenv(demoPasswordEnv, dc.Password()); err != nil {
+		return err
+	}
+	vcfg := vsphere.DefaultConfiguration()
+	vcfg.Name, vcfg.URL, vcfg.Username, vcfg.PasswordEnv, vcfg.Insecure = demoSource, dc.URL(), dc.Username(), demoPasswordEnv, true
+	col, err := vsphere.New(vcfg, logger.With("source", demoSource))
+	if err != nil {
+		return err
+	}
+
+	st, _, err := g.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rnd := rand.New(rand.NewPCG(uint64(o.seed), 0x766e65746d6170))
+
+	fresh, err := noDemoData(ctx, st)
+	if err != nil {
+		return err
+	}
+	if fresh && o.history > 0 {
+		if err := seedHistory(ctx, st, col, dc, rnd, o.history, progress); err != nil {
+			return err
+		}
+	} else if !fresh {
+		progress("the store already holds demo data: continuing its history, not seeding more")
+	}
+
+	reg := newRegistry()
+	q := query.New(st)
+	comp := collect.New(st, logger.With("component", "collect"), reg, q.Cache.Invalidate)
+	comp.Add(col, time.Minute)
+	if o.once {
+		for _, r := range comp.RunOnce(ctx) {
+			if r.Err != nil {
+				return r.Err
+			}
+		}
+		sum, err := q.Summary(ctx, time.Time{})
+		if err != nil {
+			return err
+		}
+		return printJSON(g.stdout, sum)
+	}
+
+	progress("collecting live; migrating a VM every %s; Ctrl-C to stop", o.migrateEvery)
+	comp.Start(ctx)
+	defer comp.Stop()
+	if o.migrateEvery > 0 {
+		go migrateForever(ctx, dc, rnd, o.migrateEvery, logger)
+	}
+	return serveHTTP(ctx, o.listen, api.Handler(q, reg, logger), logger, func(addr string) {
+		progress("REST API on http://%s/api/v1 — try: vnetmap where web01; vnetmap history web01", addr)
+	})
+}
+
+// clusterSplit spreads n hosts over clusters of at most 32 hosts (at least 2 clusters).
+func clusterSplit(n int) (clusters, perCluster int) {
+	clusters = max(2, (n+31)/32)
+	return clusters, max(1, (n+clusters-1)/clusters)
+}
+
+// noDemoData reports whether the store never heard of the demo source.
+func noDemoData(ctx context.Context, st store.Store) (bool, error) {
+	srcs, err := st.Sources(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, s := range srcs {
+		if s.Name == demoSource {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// seedRounds is how many backdated collections the demo's history has.
+const seedRounds = 28
+
+// seedHistory gives the demo a past: it collects the simulator at moments
+// spread over the last span (stamping each snapshot with that moment), with
+// real migrations in the simulator between two collections. Migration
+// events seen for the first time are moved to the moment of the collection
+// that observed them, the way they would have been logged then.
+func seedHistory(ctx context.Context, st store.Store, col *vsphere.Collector, dc *sim.DataCenter, rnd *rand.Rand, span time.Duration, progress func(string, ...any)) error {
+	start := time.Now().Add(-span)
+	step := span / seedRounds
+	seen := map[string]bool{}
+	moves := 0
+	for i := range seedRounds {
+		if i > 0 {
+			for range 1 + rnd.IntN(3) {
+				if _, _, _, err := dc.RandomMigration(ctx, rnd); err != nil {
+					return fmt.Errorf("demo: migrate: %w", err)
+				}
+				moves++
+			}
+		}
+		at := start.Add(time.Duration(i) * step).Add(time.Duration(rnd.IntN(3600)) * time.Second)
+		snap, err := col.Collect(ctx)
+		if err != nil {
+			return fmt.Errorf("demo: collect: %w", err)
+		}
+		snap.Taken = at
+		for j := range snap.Events {
+			if !seen[snap.Events[j].Key] {
+				seen[snap.Events[j].Key] = true
+				snap.Events[j].Time = at.Add(-time.Duration(5+rnd.IntN(40)) * time.Second)
+			}
+		}
+		if _, err := st.Apply(ctx, snap); err != nil {
+			return err
+		}
+		progress("seeding history: %s (%d/%d), %d migrations so far", at.Local().Format(time.DateTime), i+1, seedRounds, moves)
+	}
+	return nil
+}
+
+// migrateForever live-migrates a random VM every interval until ctx ends.
+func migrateForever(ctx context.Context, dc *sim.DataCenter, rnd *rand.Rand, every time.Duration, logger *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			vm, from, to, err := dc.RandomMigration(ctx, rnd)
+			if err != nil {
+				if !errors.Is(err, context.Canceled) {
+					logger.Warn("demo migration failed", "error", err)
+				}
+				continue
+			}
+			logger.Info("demo: live migration", "vm", vm, "from", from, "to", to)
+		}
+	}
+}

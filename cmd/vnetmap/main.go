@@ -1,0 +1,148 @@
+// Command vnetmap maps virtual machines to the physical network: which VM
+// runs on which host, through which virtual switch, port group and VLAN, out
+// of which physical NIC into which switch port — now and at any past moment.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vnetmap/vnetmap/internal/config"
+	"github.com/vnetmap/vnetmap/internal/graph"
+	"github.com/vnetmap/vnetmap/internal/store"
+	"github.com/vnetmap/vnetmap/internal/timeparse"
+)
+
+// globals are the flags every subcommand shares.
+type globals struct {
+	db       string
+	config   string
+	logLevel string
+	stdout   io.Writer
+	stderr   io.Writer
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes the command line args and returns the process exit code:
+// 0 on success, 1 when the command failed (an unknown VM included), 2 on a
+// usage error.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	g := &globals{stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:           "vnetmap",
+		Short:         "Map virtual machines to the physical network, now and in the past",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&g.db, "db", "", `store DSN: "sqlite:PATH" or "postgres://…" (default from --config, else sqlite:vnetmap.db)`)
+	root.PersistentFlags().StringVar(&g.config, "config", "", "configuration file (YAML)")
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetArgs(args)
+	root.AddCommand(whereCmd(g), historyCmd(g), collectCmd(g), serveCmd(g), demoCmd(g))
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(stderr, "vnetmap: %v\n", err)
+	var ue usageError
+	if errors.As(err, &ue) || isCobraUsage(err) {
+		return 2
+	}
+	return 1
+}
+
+// usageError marks an error in the command line itself.
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
+
+// isCobraUsage tells cobra's own argument errors apart from command failures.
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "accepts ", "requires at least", "invalid argument", "flag needs an argument"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// logger returns the process logger: text on stderr at the chosen level.
+func (g *globals) logger() *slog.Logger {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(g.logLevel)); err != nil {
+		lvl = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: lvl}))
+}
+
+// configuration loads --config, or the defaults without one; --db wins.
+func (g *globals) configuration() (config.Configuration, error) {
+	c := config.DefaultConfiguration()
+	if g.config != "" {
+		var err error
+		if c, err = config.Load(g.config); err != nil {
+			return c, err
+		}
+	}
+	if g.db != "" {
+		c.DB = g.db
+	}
+	return c, nil
+}
+
+// openStore opens the configured store.
+func (g *globals) openStore(ctx context.Context) (store.Store, config.Configuration, error) {
+	c, err := g.configuration()
+	if err != nil {
+		return nil, c, err
+	}
+	st, err := store.Open(ctx, c.DB)
+	return st, c, err
+}
+
+// parseAt reads an --at flag value; empty means now (zero time).
+func parseAt(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := timeparse.Parse(s, time.Now())
+	if err != nil {
+		return t, usageError{fmt.Errorf("--at: %w", err)}
+	}
+	return t, nil
+}
+
+// printJSON writes v as indented JSON, the same as the REST API.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// queryError turns a not-found or ambiguous answer into a plain message.
+func queryError(err error) error {
+	if errors.Is(err, graph.ErrNotFound) || errors.Is(err, graph.ErrAmbiguous) {
+		return errors.New(strings.TrimPrefix(err.Error(), "graph: "))
+	}
+	return err
+}

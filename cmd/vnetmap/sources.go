@@ -1,0 +1,38 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/vnetmap/vnetmap/internal/collect"
+	"github.com/vnetmap/vnetmap/internal/config"
+	"github.com/vnetmap/vnetmap/internal/source"
+	"github.com/vnetmap/vnetmap/internal/source/vsphere"
+	"github.com/vnetmap/vnetmap/internal/store"
+)
+
+// factories build a source from its configuration, by type name.
+var factories = map[string]func(config.Source, *slog.Logger) (source.Source, error){
+	config.TypeVSphere: func(s config.Source, l *slog.Logger) (source.Source, error) {
+		return vsphere.New(*s.VSphere, l)
+	},
+}
+
+// newCollector builds the collection component for every configured source.
+func newCollector(c config.Configuration, st store.Store, logger *slog.Logger, reg prometheus.Registerer, onChange func()) (*collect.Component, error) {
+	comp := collect.New(st, logger.With("component", "collect"), reg, onChange)
+	for _, s := range c.Sources {
+		f, ok := factories[s.Type]
+		if !ok {
+			return nil, fmt.Errorf("source %s: unknown type %q", s.Name, s.Type)
+		}
+		src, err := f(s, logger.With("source", s.Name))
+		if err != nil {
+			return nil, fmt.Errorf("source %s: %w", s.Name, err)
+		}
+		comp.Add(src, s.Interval)
+	}
+	return comp, nil
+}

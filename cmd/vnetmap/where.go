@@ -1,0 +1,186 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vnetmap/vnetmap/internal/graph"
+	"github.com/vnetmap/vnetmap/internal/query"
+)
+
+func whereCmd(g *globals) *cobra.Command {
+	var at string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "where VM|MAC|IP",
+		Short: "Where a VM is: host, vNICs, port group, VLAN, virtual switch, uplinks and their neighbour switch ports",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			t, err := parseAt(at)
+			if err != nil {
+				return err
+			}
+			st, _, err := g.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			ans, err := query.New(st).Where(cmd.Context(), args[0], t)
+			if err != nil {
+				return queryError(err)
+			}
+			if asJSON {
+				return printJSON(g.stdout, ans)
+			}
+			printWhere(g.stdout, ans)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&at, "at", "", `moment to answer for (RFC 3339, "2026-11-17 14:00", or "2h"/"3d" ago; default now)`)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (the REST API's format)")
+	return cmd
+}
+
+// printWhere renders a where answer as an indented tree.
+func printWhere(w io.Writer, a *query.WhereAnswer) {
+	vm := a.VM
+	fmt.Fprintf(w, "%s  (%s", vm.Name, vm.ID)
+	if vm.Power != "" {
+		fmt.Fprintf(w, ", %s", vm.Power)
+	}
+	fmt.Fprintf(w, ")  matched by %s, as of %s\n", a.MatchedBy, a.At.Local().Format(time.DateTime+" MST"))
+	for _, s := range a.Stale {
+		fmt.Fprintf(w, "  ! source %s is stale since %s: %s\n", s.Name, s.LastAttempt.Local().Format(time.DateTime), s.LastError)
+	}
+	if h := a.Host; h != nil {
+		fmt.Fprintf(w, "  host       %s", h.Name)
+		if h.Cluster != "" {
+			fmt.Fprintf(w, "  cluster %s", h.Cluster)
+		}
+		if h.Datacenter != "" {
+			fmt.Fprintf(w, "  datacenter %s", h.Datacenter)
+		}
+		if h.Connection != "" && h.Connection != "connected" {
+			fmt.Fprintf(w, "  (%s)", h.Connection)
+		}
+		fmt.Fprintln(w)
+	} else {
+		fmt.Fprintln(w, "  host       unknown")
+	}
+	if vm.Folder != "" {
+		fmt.Fprintf(w, "  folder     %s\n", vm.Folder)
+	}
+	if len(vm.Tags) > 0 {
+		fmt.Fprintf(w, "  tags       %s\n", strings.Join(vm.Tags, ", "))
+	}
+	if len(vm.Attrs) > 0 {
+		fmt.Fprintf(w, "  attributes %s\n", joinAttrs(vm.Attrs))
+	}
+	for _, n := range a.VNICs {
+		printVNIC(w, n)
+	}
+}
+
+func printVNIC(w io.Writer, n graph.VNICView) {
+	state := "connected"
+	if !n.Connected {
+		state = "DISCONNECTED"
+	}
+	label := n.Label
+	if label == "" {
+		label = string(n.ID)
+	}
+	fmt.Fprintf(w, "  %s  %s  %s", label, n.MAC, state)
+	if len(n.IPs) > 0 {
+		fmt.Fprintf(w, "  %s", strings.Join(n.IPs, ", "))
+	}
+	fmt.Fprintln(w)
+	if pg := n.Portgroup; pg != nil {
+		fmt.Fprintf(w, "    port group  %s", pg.Name)
+		if pg.Type != "" {
+			fmt.Fprintf(w, " (%s)", pg.Type)
+		}
+		fmt.Fprintf(w, "  %s\n", vlanText(pg))
+	}
+	if sw := n.Switch; sw != nil {
+		fmt.Fprintf(w, "    switch      %s (%s", sw.Name, sw.Kind)
+		if sw.MTU != "" {
+			fmt.Fprintf(w, ", MTU %s", sw.MTU)
+		}
+		fmt.Fprint(w, ")")
+		if n.Portgroup != nil && n.Portgroup.Policy != "" {
+			fmt.Fprintf(w, "  teaming %s", n.Portgroup.Policy)
+		}
+		fmt.Fprintln(w)
+	}
+	if len(n.Uplinks) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "    uplinks")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, u := range n.Uplinks {
+		name := u.Device
+		if u.Uplink != "" && u.Uplink != u.Device {
+			name += " (" + u.Uplink + ")"
+		}
+		lag := ""
+		if u.LAG != "" {
+			lag = "LAG " + u.LAG
+			if u.LAGMode != "" {
+				lag += " " + u.LAGMode
+			}
+		}
+		speed := ""
+		if u.SpeedMbps != "" && u.SpeedMbps != "0" {
+			speed = u.SpeedMbps + " Mb/s"
+		}
+		fmt.Fprintf(tw, "      %s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, u.Role, u.Link, speed, u.MAC, lag, neighborText(u.Neighbors))
+	}
+	tw.Flush()
+}
+
+func vlanText(pg *graph.PortgroupView) string {
+	switch {
+	case pg.Trunk != "":
+		return "trunk " + pg.Trunk
+	case pg.PVLAN != "":
+		return "private VLAN " + pg.PVLAN
+	case pg.VLAN == "" || pg.VLAN == "0":
+		return "untagged"
+	}
+	return "VLAN " + pg.VLAN
+}
+
+func neighborText(ns []graph.Neighbor) string {
+	var parts []string
+	for _, n := range ns {
+		dev := n.Device
+		if dev == "" {
+			dev = n.Chassis
+		}
+		parts = append(parts, fmt.Sprintf("%s %s %s", n.Protocol, dev, n.Port))
+	}
+	if len(parts) == 0 {
+		return "no neighbour reported"
+	}
+	return strings.Join(parts, " · ")
+}
+
+func joinAttrs(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + m[k]
+	}
+	return strings.Join(parts, ", ")
+}

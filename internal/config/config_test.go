@@ -1,0 +1,83 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDefaultConfigurationValidates(t *testing.T) {
+	if err := DefaultConfiguration().Validate(); err != nil {
+		t.Fatalf("defaults do not validate: %v", err)
+	}
+}
+
+func TestExampleDecodes(t *testing.T) {
+	c, err := Load("../../vnetmap.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Sources) != 1 {
+		t.Fatalf("got %d sources; want 1", len(c.Sources))
+	}
+	s := c.Sources[0]
+	if s.Name != "vc1" || s.Type != TypeVSphere || s.Interval != 5*time.Minute {
+		t.Errorf("source = %s %s %s; want vc1 vsphere 5m", s.Name, s.Type, s.Interval)
+	}
+	if s.VSphere.Name != "vc1" || s.VSphere.PasswordFile != "/etc/vnetmap/vc1.password" || s.VSphere.PageSize != 500 {
+		t.Errorf("vsphere = %+v", *s.VSphere)
+	}
+}
+
+func TestDecode(t *testing.T) {
+	const good = "sources:\n  - name: vc1\n    type: vsphere\n    vsphere:\n      url: https://vc/sdk\n      username: u\n      password_env: VC_PW\n"
+	tests := []struct {
+		name, yaml, wantErr string
+	}{
+		{"empty file is the defaults", "", ""},
+		{"good source", good, ""},
+		{"unknown top key", "dbx: sqlite:x.db\n", "field dbx not found"},
+		{"unknown vsphere key names the line", good + "      passwd: secret\n", "line 8"},
+		{"bad interval type", "sources:\n  - name: a\n    type: vsphere\n    interval: often\n", "line 4"},
+		{"missing name", "sources:\n  - type: vsphere\n", "sources[0].name: empty"},
+		{"unknown type", "sources:\n  - name: a\n    type: snmpx\n", `unknown type "snmpx"`},
+		{"vsphere section missing", "sources:\n  - name: a\n    type: vsphere\n", "sources[0] (a).vsphere: missing"},
+		{"short interval", strings.Replace(good, "type: vsphere", "type: vsphere\n    interval: 1s", 1), "interval: 1s is shorter"},
+		{"duplicate names", good + strings.TrimPrefix(good, "sources:\n"), "duplicate source name"},
+		{"vsphere validation", strings.Replace(good, "username: u", "username: \"\"", 1), "username"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Decode(strings.NewReader(tt.yaml))
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("Decode: %v", err)
+				}
+				if c.DB != "sqlite:vnetmap.db" {
+					t.Errorf("db = %q; want the default", c.DB)
+				}
+				for _, s := range c.Sources {
+					if s.Interval != DefaultInterval || s.VSphere.Timeout == 0 {
+						t.Errorf("source %s defaults not applied: interval %s timeout %s", s.Name, s.Interval, s.VSphere.Timeout)
+					}
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("Decode error = %v; want one containing %q", err, tt.wantErr)
+			}
+			if !errors.Is(err, ErrInvalid) {
+				t.Errorf("error %v does not wrap ErrInvalid", err)
+			}
+		})
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := Load(t.TempDir() + "/nope.yaml")
+	if err == nil || !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("Load of a missing file: %v; want a not-exist error", err)
+	}
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# deps.sh makes this machine ready for `make test`: Go modules downloaded and
+# the local PostgreSQL (127.0.0.1:5432, database "test") up. It installs from
+# Debian only what is missing, so it is quick on a prepared machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v pg_isready >/dev/null 2>&1 || need+=(postgresql-client)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+  else
+    echo "deps: missing ${need[*]} and not root: install them" >&2
+  fi
+fi
+
+go mod download
+
+# PostgreSQL for the store's second backend. On these machines it is a Debian
+# cluster; start it if it is down. VNETMAP_TEST_PG overrides the DSN.
+if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  if command -v pg_ctlcluster >/dev/null 2>&1; then
+    ver=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n1)
+    [ -n "$ver" ] && pg_ctlcluster --skip-systemctl-redirect "$ver" main start || true
+    for _ in $(seq 1 20); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.5; done
+  fi
+fi
+if command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432; then
+  echo "deps: PostgreSQL up on 127.0.0.1:5432"
+else
+  echo "deps: PostgreSQL is not reachable on 127.0.0.1:5432; store tests fail in CI and skip elsewhere" >&2
+fi
