@@ -179,7 +179,7 @@ func seedHistory(ctx context.Context, st store.Store, col *vsphere.Collector, dc
 				moves++
 			}
 		}
-		at := start.Add(time.Duration(i) * step).Add(time.Duration(rnd.IntN(3600)) * time.Second)
+		at := start.Add(time.Duration(i) * step).Add(time.Duration(rnd.Int64N(int64(step / 2))))
 		snap, err := col.Collect(ctx)
 		if err != nil {
 			return fmt.Errorf("demo: collect: %w", err)

@@ -1,0 +1,265 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vnetmap/vnetmap/internal/model"
+	"github.com/vnetmap/vnetmap/internal/query"
+	"github.com/vnetmap/vnetmap/internal/store"
+)
+
+// vnetmap runs the command line in process and returns exit code, stdout and stderr.
+func vnetmap(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// demoDB runs `demo --once` into a fresh SQLite file and returns its DSN.
+func demoDB(t *testing.T) string {
+	t.Helper()
+	db := "sqlite:" + t.TempDir() + "/demo.db"
+	code, out, errOut := vnetmap(t, "--db", db, "demo", "--once", "--seed", "3", "--history", "48h")
+	if code != 0 {
+		t.Fatalf("demo --once exit %d: %s", code, errOut)
+	}
+	var sum query.Summary
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatalf("demo --once output is not the summary JSON: %v\n%s", err, out)
+	}
+	for kind, min := range map[model.Kind]int{model.KindVM: 100, model.KindHost: 8, model.KindCluster: 2, model.KindDVSwitch: 1,
+		model.KindPortgroup: 10, model.KindHostLAG: 1, model.KindVSwitch: 8, model.KindPNIC: 16} {
+		if sum.Counts[kind] < min {
+			t.Errorf("demo summary: %d %s; want at least %d", sum.Counts[kind], kind, min)
+		}
+	}
+	return db
+}
+
+// movedVM returns the name of a VM of the store with more than one placement.
+func movedVM(t *testing.T, db string) string {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now, err := st.FactsAt(ctx, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range now {
+		if v.Kind != model.KindVM {
+			continue
+		}
+		hist, err := st.History(ctx, v.Subject)
+		if err != nil {
+			t.Fatal(err)
+		}
+		placements := 0
+		for _, h := range hist {
+			if h.Subject == v.Subject && h.Rel == model.RelRunsOn {
+				placements++
+			}
+		}
+		if placements > 1 {
+			return v.Name
+		}
+	}
+	t.Fatal("no VM moved during the seeded history")
+	return ""
+}
+
+func TestDemoThenQueries(t *testing.T) {
+	db := demoDB(t)
+
+	code, out, errOut := vnetmap(t, "--db", db, "where", "web01", "--json")
+	if code != 0 {
+		t.Fatalf("where web01: exit %d: %s", code, errOut)
+	}
+	var w query.WhereAnswer
+	if err := json.Unmarshal([]byte(out), &w); err != nil {
+		t.Fatal(err)
+	}
+	if w.VM.Name != "web01" || w.Host == nil || w.Host.Cluster == "" || len(w.VNICs) == 0 {
+		t.Fatalf("where web01 = %s", out)
+	}
+	nic := w.VNICs[0]
+	if nic.MAC == "" || nic.Portgroup == nil || nic.Switch == nil || len(nic.Uplinks) == 0 || len(nic.IPs) == 0 {
+		t.Fatalf("where web01 vNIC = %+v", nic)
+	}
+	hasNeighbor := false
+	for _, u := range nic.Uplinks {
+		hasNeighbor = hasNeighbor || len(u.Neighbors) > 0
+	}
+	if !hasNeighbor {
+		t.Errorf("no uplink of web01 reports a CDP/LLDP neighbour: %+v", nic.Uplinks)
+	}
+
+	for _, q := range []string{nic.MAC, strings.ToUpper(nic.MAC), nic.IPs[0], string(w.VM.ID)} {
+		code, out, _ := vnetmap(t, "--db", db, "where", q, "--json")
+		var again query.WhereAnswer
+		if code != 0 || json.Unmarshal([]byte(out), &again) != nil || again.VM.ID != w.VM.ID {
+			t.Errorf("where %s: exit %d, VM %s; want %s", q, code, again.VM.ID, w.VM.ID)
+		}
+	}
+
+	code, out, _ = vnetmap(t, "--db", db, "where", "web01")
+	for _, want := range []string{"web01", "host", w.Host.Name, "port group", "uplinks", nic.MAC} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("human where output lacks %q:\n%s", want, out)
+		}
+	}
+
+	moved := movedVM(t, db)
+	code, out, errOut = vnetmap(t, "--db", db, "history", moved, "--json")
+	if code != 0 {
+		t.Fatalf("history %s: exit %d: %s", moved, code, errOut)
+	}
+	var h query.HistoryAnswer
+	if err := json.Unmarshal([]byte(out), &h); err != nil {
+		t.Fatal(err)
+	}
+	if len(h.Placements) < 2 {
+		t.Fatalf("history %s has %d placements; want at least 2", moved, len(h.Placements))
+	}
+	first := h.Placements[0]
+	code, out, _ = vnetmap(t, "--db", db, "where", moved, "--json", "--at", first.From.Add(time.Second).Format(time.RFC3339Nano))
+	var then query.WhereAnswer
+	if code != 0 || json.Unmarshal([]byte(out), &then) != nil || then.Host == nil || then.Host.Name != first.HostName {
+		t.Errorf("where %s --at its first placement: exit %d host %+v; want %s", moved, code, then.Host, first.HostName)
+	}
+	code, out, _ = vnetmap(t, "--db", db, "history", moved)
+	if code != 0 || !strings.Contains(out, first.HostName) || !strings.Contains(out, "now") {
+		t.Errorf("human history output:\n%s", out)
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	db := "sqlite:" + t.TempDir() + "/empty.db"
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantErr  string
+	}{
+		{"unknown VM", []string{"--db", db, "where", "nosuchvm"}, 1, `no VM named "nosuchvm"`},
+		{"unknown VM history", []string{"--db", db, "history", "nosuchvm"}, 1, `no VM named "nosuchvm"`},
+		{"bad --at", []string{"--db", db, "where", "x", "--at", "someday"}, 2, "--at"},
+		{"missing argument", []string{"--db", db, "where"}, 2, "accepts 1 arg"},
+		{"unknown command", []string{"wherever"}, 2, "unknown command"},
+		{"bad DSN", []string{"--db", "mysql://x", "where", "x"}, 1, "unknown DSN scheme"},
+		{"collect without sources", []string{"--db", db, "collect"}, 2, "no sources configured"},
+		{"missing config", []string{"--config", "/nonexistent/v.yaml", "collect"}, 1, "no such file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, errOut := vnetmap(t, tt.args...)
+			if code != tt.wantCode || !strings.Contains(errOut, tt.wantErr) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, errOut, tt.wantCode, tt.wantErr)
+			}
+			if strings.Contains(errOut, "goroutine") || strings.Contains(errOut, "panic") {
+				t.Errorf("stderr holds a stack trace: %s", errOut)
+			}
+		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for one writer and one reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestDemoServesAPI(t *testing.T) {
+	db := "sqlite:" + t.TempDir() + "/serve.db"
+	ctx, cancel := context.WithCancel(context.Background())
+	var errb syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"--db", db, "demo", "--history", "0", "--migrate-every", "0", "--listen", "127.0.0.1:0"}, io.Discard, &errb)
+	}()
+	defer func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("demo exit %d after interrupt: %s", code, errb.String())
+		}
+	}()
+	addrRE := regexp.MustCompile(`REST API on http://([0-9.:]+)/api/v1`)
+	var base string
+	deadline := time.Now().Add(60 * time.Second)
+	for base == "" && time.Now().Before(deadline) {
+		if m := addrRE.FindStringSubmatch(errb.String()); m != nil {
+			base = "http://" + m[1]
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if base == "" {
+		t.Fatalf("demo did not announce its API: %s", errb.String())
+	}
+	get := func(path string) (int, []byte) {
+		t.Helper()
+		var body []byte
+		for time.Now().Before(deadline) {
+			resp, err := http.Get(base + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusNotFound || !strings.Contains(path, "web01") {
+				return resp.StatusCode, body
+			}
+			time.Sleep(100 * time.Millisecond) // the first collection is still running
+		}
+		return http.StatusNotFound, body
+	}
+	tests := []struct {
+		path       string
+		wantStatus int
+		want       string
+	}{
+		{"/api/v1/where/web01", 200, `"name": "web01"`},
+		{"/api/v1/history/web01", 200, `"placements"`},
+		{"/api/v1/summary", 200, `"vm": `},
+		{"/api/v1/where/nosuchvm", 404, `"error": "graph: not found: no VM named \"nosuchvm\"`},
+		{"/api/v1/where/web01?at=someday", 400, `"status": 400`},
+		{"/api/v1/nothing", 404, `no such endpoint`},
+		{"/healthz", 200, `"ok"`},
+		{"/metrics", 200, `vnetmap_collect_runs_total{result="success",source="demo-vc"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			status, body := get(tt.path)
+			if status != tt.wantStatus || !strings.Contains(string(body), tt.want) {
+				t.Errorf("GET %s = %d %s; want %d with %q", tt.path, status, body, tt.wantStatus, tt.want)
+			}
+			if strings.Contains(string(body), demoPasswordEnv) {
+				t.Errorf("GET %s leaks a secret reference: %s", tt.path, body)
+			}
+		})
+	}
+}
