@@ -44,8 +44,12 @@ func (c *Collector) Collect(ctx context.Context) (model.Snapshot, error) {
 		return model.Snapshot{}, err
 	}
 	taken := time.Now()
+	seen := make(map[types.ManagedObjectReference]vmState, len(inv.vms))
+	for _, vm := range inv.vms {
+		seen[vm.Self] = stateOf(vm.Runtime.Host, vm.Runtime.PowerState)
+	}
 	c.mu.Lock()
-	c.places = inv.places
+	c.places, c.seen = inv.places, seen
 	c.mu.Unlock()
 	return model.Snapshot{
 		Source: c.cfg.Name,

@@ -24,6 +24,7 @@ import (
 	"github.com/vmware/govmomi/vapi/rest"
 	"github.com/vmware/govmomi/vim25"
 	"github.com/vmware/govmomi/vim25/soap"
+	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/vnetmap/vnetmap/internal/source"
 )
@@ -49,10 +50,11 @@ type Collector struct {
 	connMu sync.Mutex // serialises logins
 	conn   *conn      // nil until the first login, and after a failure
 
-	mu     sync.Mutex        // guards what follows, and conn.rest
-	places places            // names and parents from the last Collect, and learnt since
-	tags   map[string]string // tag ID → "category/name"
-	warned map[string]bool   // warnings already logged
+	mu     sync.Mutex                               // guards what follows, and conn.rest
+	places places                                   // names and parents from the last Collect, and learnt since
+	seen   map[types.ManagedObjectReference]vmState // each VM's placement at the last Collect
+	tags   map[string]string                        // tag ID → "category/name"
+	warned map[string]bool                          // warnings already logged
 }
 
 // conn is one logged-in session.

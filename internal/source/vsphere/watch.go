@@ -28,7 +28,9 @@ var watchProps = []string{"name", "config.instanceUuid", "runtime.host", "runtim
 // scoped to the VM: its facts and its recent migration events. A VM removed
 // from the inventory yields a scoped snapshot without facts. Changes that
 // happen between the caller's last Collect and the start of Watch are not
-// reported; the next Collect has them.
+// reported when they only touch devices or guest IPs (the next Collect has
+// them); a VM whose host or power state differs from the last Collect's is
+// re-read as soon as the watch starts, so no migration falls in that gap.
 func (c *Collector) Watch(ctx context.Context, emit func(model.Snapshot) error) error {
 	cn, err := c.session(ctx)
 	if err != nil {
@@ -112,6 +114,9 @@ func (c *Collector) watch(ctx context.Context, cn *conn, emit func(model.Snapsho
 				}
 				switch u.Kind {
 				case types.ObjectUpdateKindEnter, types.ObjectUpdateKindModify:
+					if initial && c.movedSinceCollect(u.Obj, u.ChangeSet) {
+						changed[u.Obj] = true
+					}
 					for _, ch := range u.ChangeSet {
 						if s, ok := ch.Val.(string); ok && ch.Name == "config.instanceUuid" && s != "" {
 							id := model.NewID(model.KindVM, s)
@@ -157,6 +162,46 @@ func (c *Collector) watch(ctx context.Context, cn *conn, emit func(model.Snapsho
 			}
 		}
 	}
+}
+
+// vmState is where a VM was and whether it ran, as a Collect saw it.
+type vmState struct {
+	host  types.ManagedObjectReference
+	power types.VirtualMachinePowerState
+}
+
+func stateOf(host *types.ManagedObjectReference, power types.VirtualMachinePowerState) vmState {
+	s := vmState{power: power}
+	if host != nil {
+		s.host = *host
+	}
+	return s
+}
+
+// movedSinceCollect reports whether the watch's first view of a VM shows a
+// host or power state other than the last Collect's (a change that happened
+// between the two). A VM the Collect did not see counts as moved.
+func (c *Collector) movedSinceCollect(ref types.ManagedObjectReference, changes []types.PropertyChange) bool {
+	c.mu.Lock()
+	before, ok := c.seen[ref]
+	c.mu.Unlock()
+	if !ok {
+		return true
+	}
+	now := before
+	for _, ch := range changes {
+		switch v := ch.Val.(type) {
+		case types.ManagedObjectReference:
+			if ch.Name == "runtime.host" {
+				now.host = v
+			}
+		case types.VirtualMachinePowerState:
+			if ch.Name == "runtime.powerState" {
+				now.power = v
+			}
+		}
+	}
+	return now != before
 }
 
 // cleanup runs a release call even when ctx was cancelled.
