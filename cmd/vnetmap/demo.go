@@ -137,10 +137,16 @@ func runDemo(ctx context.Context, g *globals, o demoOptions) error {
 	})
 }
 
-// clusterSplit spreads n hosts over clusters of at most 32 hosts (at least 2 clusters).
+// clusterSplit spreads n hosts over equal clusters of at most 32 hosts (at
+// least 2 clusters), rounding n up only when no exact split exists.
 func clusterSplit(n int) (clusters, perCluster int) {
-	clusters = max(2, (n+31)/32)
-	return clusters, max(1, (n+clusters-1)/clusters)
+	least := max(2, (n+31)/32)
+	for c := least; c <= 2*least; c++ {
+		if n%c == 0 {
+			return c, n / c
+		}
+	}
+	return least, max(1, (n+least-1)/least)
 }
 
 // noDemoData reports whether the store never heard of the demo source.

@@ -41,10 +41,7 @@ func newHarness(t *testing.T) *harness {
 	vcfg := vsphere.DefaultConfiguration()
 	vcfg.Name, vcfg.URL, vcfg.Username, vcfg.PasswordEnv, vcfg.Insecure = "vc-test", dc.URL(), dc.Username(), env, true
 	vcfg.Timeout = 5 * time.Second
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
-		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
-	}
+	logger := discard()
 	col, err := vsphere.New(vcfg, logger)
 	if err != nil {
 		t.Fatal(err)
@@ -64,6 +61,14 @@ func newHarness(t *testing.T) *harness {
 	})
 	h.comp.Add(col, time.Hour)
 	return h
+}
+
+// discard is the tests' logger: silent unless -v.
+func discard() *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
 // waitFor polls cond every 50 ms until it holds or 20 s pass.
