@@ -263,3 +263,31 @@ func TestDemoServesAPI(t *testing.T) {
 		})
 	}
 }
+
+func TestDemoIsDeterministic(t *testing.T) {
+	where := func() query.WhereAnswer {
+		db := "sqlite:" + t.TempDir() + "/d.db"
+		if code, _, errOut := vnetmap(t, "--db", db, "demo", "--once", "--seed", "5", "--history", "0"); code != 0 {
+			t.Fatalf("demo: %s", errOut)
+		}
+		code, out, errOut := vnetmap(t, "--db", db, "where", "db01", "--json")
+		if code != 0 {
+			t.Fatalf("where: %s", errOut)
+		}
+		var a query.WhereAnswer
+		if err := json.Unmarshal([]byte(out), &a); err != nil {
+			t.Fatal(err)
+		}
+		a.At = time.Time{}
+		return a
+	}
+	first, second := where(), where()
+	a, _ := json.Marshal(first)
+	b, _ := json.Marshal(second)
+	if !bytes.Equal(a, b) {
+		t.Errorf("two demos with seed 5 differ:\n%s\n%s", a, b)
+	}
+	if first.VM.ID == "" || first.Host == nil {
+		t.Errorf("where db01 = %s", a)
+	}
+}

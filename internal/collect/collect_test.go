@@ -26,10 +26,14 @@ type harness struct {
 	changed chan struct{}
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
+	t.Helper()
+	return newHarnessWith(t, sim.DefaultConfig())
+}
+
+func newHarnessWith(t testing.TB, cfg sim.Config) *harness {
 	t.Helper()
 	ctx := context.Background()
-	cfg := sim.DefaultConfig()
 	cfg.Seed = 7
 	dc, err := sim.Start(ctx, cfg)
 	if err != nil {
@@ -40,7 +44,7 @@ func newHarness(t *testing.T) *harness {
 	t.Setenv(env, dc.Password())
 	vcfg := vsphere.DefaultConfiguration()
 	vcfg.Name, vcfg.URL, vcfg.Username, vcfg.PasswordEnv, vcfg.Insecure = "vc-test", dc.URL(), dc.Username(), env, true
-	vcfg.Timeout = 5 * time.Second
+	vcfg.Timeout = 30 * time.Second
 	logger := discard()
 	col, err := vsphere.New(vcfg, logger)
 	if err != nil {

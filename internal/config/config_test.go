@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"strings"
@@ -80,4 +81,23 @@ func TestLoadMissingFile(t *testing.T) {
 	if err == nil || !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("Load of a missing file: %v; want a not-exist error", err)
 	}
+}
+
+func FuzzDecode(f *testing.F) {
+	f.Add([]byte("sources:\n  - name: vc1\n    type: vsphere\n    vsphere:\n      url: https://vc/sdk\n      username: u\n      password_env: VC_PW\n"))
+	f.Add([]byte("db: sqlite:x.db\nlisten: :8080\n"))
+	f.Add([]byte("sources: [{name: a, type: vsphere, interval: 1h, vsphere: {url: 'https://u:p@vc/sdk'}}]"))
+	f.Add([]byte("&a [*a]"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Decode(bytes.NewReader(data))
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error %v does not wrap ErrInvalid", err)
+			}
+			return
+		}
+		if err := c.Validate(); err != nil {
+			t.Fatalf("Decode accepted a configuration that does not validate: %v", err)
+		}
+	})
 }

@@ -244,3 +244,22 @@ func TestHistory(t *testing.T) {
 		t.Errorf("placements:\n got %+v\nwant %+v", got, want)
 	}
 }
+
+func FuzzFindVM(f *testing.F) {
+	for _, s := range []string{"web01", "00:50:56:01:02:03", "0050.5601.0203", "10.1.10.5", "fe80::1", "vm:5001-aaaa", ""} {
+		f.Add(s)
+	}
+	g := Build(t0, fixture())
+	f.Fuzz(func(t *testing.T, q string) {
+		id, _, err := g.FindVM(q)
+		switch {
+		case err == nil && id == "":
+			t.Fatalf("FindVM(%q) found nothing without an error", q)
+		case err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrAmbiguous):
+			t.Fatalf("FindVM(%q) error %v is neither not-found nor ambiguous", q, err)
+		}
+		if m := NormalizeMAC(q); m != "" && NormalizeMAC(m) != m {
+			t.Fatalf("NormalizeMAC is not idempotent on %q: %q then %q", q, m, NormalizeMAC(m))
+		}
+	})
+}

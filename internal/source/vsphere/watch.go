@@ -17,9 +17,12 @@ import (
 )
 
 // watchProps are the VM properties whose change triggers a re-read of the
-// VM: placement, power, vNICs, guest IPs, name. config.instanceUuid gives
+// VM: placement, power, guest IPs, name, and config.changeVersion, which
+// vCenter bumps on every reconfiguration (vNICs added, removed or moved to
+// another port group) — watched instead of config.hardware.device, whose
+// every update would carry the whole device list. config.instanceUuid gives
 // the ID of a VM that leaves the inventory.
-var watchProps = []string{"name", "config.instanceUuid", "runtime.host", "runtime.powerState", "config.hardware.device", "guest.net"}
+var watchProps = []string{"name", "config.instanceUuid", "config.changeVersion", "runtime.host", "runtime.powerState", "guest.net"}
 
 // Watch follows the VMs until ctx ends (it then returns nil) or the
 // connection fails (it returns the error; the caller marks the source stale

@@ -93,6 +93,38 @@ func TestWatch(t *testing.T) {
 		}
 	})
 
+	t.Run("vNIC moved to another port group", func(t *testing.T) {
+		ctx := context.Background()
+		devices, err := fx.vmB.Device(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nics := devices.SelectByType((*types.VirtualEthernetCard)(nil))
+		if len(nics) == 0 {
+			t.Fatal("vmB has no vNIC")
+		}
+		card := nics[0].(types.BaseVirtualEthernetCard).GetVirtualEthernetCard()
+		card.Backing = &types.VirtualEthernetCardDistributedVirtualPortBackingInfo{
+			Port: types.DistributedVirtualSwitchPortConnection{SwitchUuid: fx.dvsUUID, PortgroupKey: fx.pgKeys["Trunk"]},
+		}
+		if err := fx.vmB.EditDevice(ctx, nics[0]); err != nil {
+			t.Fatal(err)
+		}
+		want := model.NewID(model.KindPortgroup, fx.dvsUUID+"/"+fx.pgKeys["Trunk"])
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			snap, ok := w.next(t, vmB, time.Until(deadline))
+			if !ok {
+				t.Fatalf("no snapshot attaching a vNIC of the VM to %s in 5s", want)
+			}
+			for _, f := range snap.Facts {
+				if f.Rel == model.RelAttached && f.Object == want {
+					return
+				}
+			}
+		}
+	})
+
 	t.Run("live migration", func(t *testing.T) {
 		var to string
 		for _, h := range fx.hosts {
