@@ -34,6 +34,7 @@ const (
 	KindSwitch      Kind = "switch"
 	KindPort        Kind = "port"
 	KindPortChannel Kind = "portchannel"
+	KindMAC         Kind = "mac" // a MAC address seen in a switch forwarding table
 )
 
 // RelKind is the kind of a directed relation between two entities.
@@ -56,6 +57,7 @@ const (
 	RelCarries   RelKind = "carries"    // port → vlan
 	RelHasPort   RelKind = "has_port"   // switch → port
 	RelLink      RelKind = "link"       // port → port (inter-switch link)
+	RelLearned   RelKind = "learned"    // port → mac (forwarding-table entry; attrs: vlan)
 )
 
 // ID is a stable entity identifier: the kind, a colon, and a key that is
