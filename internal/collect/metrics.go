@@ -13,7 +13,7 @@ type metrics struct {
 func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "vnetmap_collect_runs_total", Help: "Full collection runs by source and result (success, failure).",
+			Name: "vnetmap_collect_runs_total", Help: "Full collection runs by source and result (success, partial, failure).",
 		}, []string{"source", "result"}),
 		deltas: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "vnetmap_collect_deltas_total", Help: "Live changes applied by source.",

@@ -100,7 +100,13 @@ func (c *Component) run(ctx context.Context, src source.Source) Result {
 		c.failed(name, err)
 		return res
 	}
-	c.metrics.runs.WithLabelValues(name, "success").Inc()
+	if len(snap.Failures) > 0 {
+		c.metrics.runs.WithLabelValues(name, "partial").Inc()
+		c.logger.Warn("collection partly failed; unread facts kept, source marked stale", "source", name,
+			"failures", len(snap.Failures), "first", snap.Failures[0])
+	} else {
+		c.metrics.runs.WithLabelValues(name, "success").Inc()
+	}
 	c.metrics.facts.WithLabelValues(name).Set(float64(res.Facts))
 	c.metrics.lastSuccess.WithLabelValues(name).SetToCurrentTime()
 	c.logger.Info("collected", "source", name, "facts", res.Facts, "opened", res.Stats.Opened,

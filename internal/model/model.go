@@ -156,12 +156,18 @@ func Relation(owner, from ID, rel RelKind, to ID, attrs Attrs) Fact {
 // replaces every open fact of the source; a scoped snapshot replaces only the
 // open facts whose Owner is in Scope (a delta, e.g. one VM re-read after a
 // live migration).
+//
+// Keep names owners the source could not read this run (a switch that timed
+// out, one table of a switch): their open facts stay as they are, as after a
+// failed run, and Failures says why, one line per failure.
 type Snapshot struct {
-	Source string    `json:"source"`
-	Taken  time.Time `json:"taken"`
-	Scope  []ID      `json:"scope,omitempty"`
-	Facts  []Fact    `json:"facts"`
-	Events []Event   `json:"events,omitempty"`
+	Source   string    `json:"source"`
+	Taken    time.Time `json:"taken"`
+	Scope    []ID      `json:"scope,omitempty"`
+	Keep     []ID      `json:"keep,omitempty"`
+	Failures []string  `json:"failures,omitempty"`
+	Facts    []Fact    `json:"facts"`
+	Events   []Event   `json:"events,omitempty"`
 }
 
 // Event is something that happened at a moment rather than a state: a live

@@ -108,8 +108,12 @@ func (s *sqlStore) apply(ctx context.Context, snap model.Snapshot, facts []pendi
 		}
 		opened = append(opened, p)
 	}
+	keep := make(map[model.ID]bool, len(snap.Keep))
+	for _, id := range snap.Keep {
+		keep[id] = true
+	}
 	for _, v := range open {
-		if scope == nil || scope[v.owner] {
+		if !keep[v.owner] && (scope == nil || scope[v.owner]) {
 			retire(v)
 		}
 	}
@@ -132,9 +136,11 @@ func (s *sqlStore) apply(ctx context.Context, snap model.Snapshot, facts []pendi
 	if stats.Events, err = s.insertEvents(ctx, tx, snap.Source, snap.Events); err != nil {
 		return ApplyStats{}, fmt.Errorf("insert events: %w", err)
 	}
+	// A run that had to keep some owners' facts is a partial success: the
+	// source is stale for those, and the failures say which.
 	if _, err := tx.ExecContext(ctx, s.d.rebind(
-		"UPDATE sources SET last_success = ?, last_attempt = ?, stale = FALSE, last_error = '' WHERE name = ?"),
-		at, at, snap.Source); err != nil {
+		"UPDATE sources SET last_success = ?, last_attempt = ?, stale = ?, last_error = ? WHERE name = ?"),
+		at, at, len(snap.Keep) > 0, strings.Join(snap.Failures, "; "), snap.Source); err != nil {
 		return ApplyStats{}, fmt.Errorf("mark source fresh: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -173,6 +179,9 @@ func checkSnapshot(snap model.Snapshot) ([]pendingFact, map[model.ID]bool, error
 		seen[key] = struct{}{}
 		if scope != nil && !scope[f.Owner] {
 			return nil, nil, fmt.Errorf("fact %q: owner %q outside the scope", key, f.Owner)
+		}
+		if slices.Contains(snap.Keep, f.Owner) {
+			return nil, nil, fmt.Errorf("fact %q: owner %q is to be kept, not restated", key, f.Owner)
 		}
 		facts[i] = pendingFact{fact: f, key: key, hash: f.Hash()}
 	}

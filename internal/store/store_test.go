@@ -226,6 +226,24 @@ func TestApply(t *testing.T) {
 			"vc1 vm:b b power=on [1,)",
 		},
 	}, {
+		name: "full snapshot keeps the facts of owners it could not read",
+		snaps: []model.Snapshot{
+			full("vc1", 1, vm("a", "on"), runsOn("a", "esx1"), vm("b", "on"), runsOn("b", "esx1")),
+			func() model.Snapshot {
+				s := full("vc1", 2, vm("a", "off"))
+				s.Keep, s.Failures = []model.ID{vmID("b")}, []string{"vm:b: timeout"}
+				return s
+			}(),
+		},
+		stats: ApplyStats{Opened: 1, Closed: 2},
+		want: []string{
+			"vc1 vm:a a power=on [1,2)",
+			"vc1 vm:a a power=off [2,)",
+			"vc1 vm:a|runs_on|host:esx1 [1,2)",
+			"vc1 vm:b b power=on [1,)",
+			"vc1 vm:b|runs_on|host:esx1 [1,)",
+		},
+	}, {
 		name: "fact moving to an owner in scope leaves its old owner",
 		snaps: []model.Snapshot{
 			full("vc1", 1, vm("a", "on"), ip("a", "10.0.0.1"), vm("b", "on")),
@@ -324,6 +342,14 @@ func TestApplyInvalid(t *testing.T) {
 		name: "owner outside scope",
 		snap: scoped("vc1", 1, []string{"a"}, vm("a", "on"), runsOn("b", "esx1")),
 		want: `fact "vm:b|runs_on|host:esx1": owner "vm:b" outside the scope`,
+	}, {
+		name: "fact of an owner to keep",
+		snap: func() model.Snapshot {
+			s := full("vc1", 1, vm("a", "on"))
+			s.Keep = []model.ID{vmID("a")}
+			return s
+		}(),
+		want: `fact "vm:a": owner "vm:a" is to be kept, not restated`,
 	}, {
 		name: "event without key",
 		snap: model.Snapshot{Source: "vc1", Taken: at(1), Events: []model.Event{{Time: at(1), Subject: vmID("a"), Type: "VmMigratedEvent"}}},
@@ -572,6 +598,18 @@ func TestMarkFailed(t *testing.T) {
 			sources: []SourceState{
 				{Name: "sw1", LastAttempt: at(3), Stale: true, LastError: "snmp: timeout"},
 				{Name: "vc1", LastSuccess: at(1), LastAttempt: at(2), Stale: true, LastError: "vsphere: login: connection refused"},
+			},
+		}, {
+			name: "partial success keeps the unread owner and stays stale",
+			do: func() error {
+				snap := full("vc1", 3, vm("a", "on"))
+				snap.Keep, snap.Failures = []model.ID{vmID("z")}, []string{"switch leaf9: timeout", "leaf8 fdb: no such object"}
+				_, err := s.Apply(ctx, snap)
+				return err
+			},
+			sources: []SourceState{
+				{Name: "sw1", LastAttempt: at(3), Stale: true, LastError: "snmp: timeout"},
+				{Name: "vc1", LastSuccess: at(3), LastAttempt: at(3), Stale: true, LastError: "switch leaf9: timeout; leaf8 fdb: no such object"},
 			},
 		}, {
 			name: "success clears stale",
