@@ -7,7 +7,6 @@
 package graph
 
 import (
-	"net"
 	"sort"
 	"strings"
 	"time"
@@ -92,7 +91,7 @@ func Build(at time.Time, versions []model.Version) *Graph {
 				g.byUUID[strings.ToLower(u)] = id
 			}
 		case model.KindVNIC, model.KindPNIC:
-			if m := NormalizeMAC(n.Attr("mac")); m != "" {
+			if m := model.NormalizeMAC(n.Attr("mac")); m != "" {
 				g.byMAC[m] = append(g.byMAC[m], id)
 			}
 		}
@@ -152,28 +151,4 @@ func (g *Graph) CountByKind() map[model.Kind]int {
 		c[n.Kind]++
 	}
 	return c
-}
-
-// NormalizeMAC returns mac as lower-case colon-separated hex
-// ("00:50:56:aa:bb:cc"), accepting the usual spellings (dashes, Cisco dots,
-// no separators). It returns "" for anything that is not a 48-bit MAC.
-func NormalizeMAC(mac string) string {
-	s := strings.ToLower(strings.TrimSpace(mac))
-	if len(s) == 12 && isHex(s) {
-		s = s[0:2] + ":" + s[2:4] + ":" + s[4:6] + ":" + s[6:8] + ":" + s[8:10] + ":" + s[10:12]
-	}
-	hw, err := net.ParseMAC(s)
-	if err != nil || len(hw) != 6 {
-		return ""
-	}
-	return hw.String()
-}
-
-func isHex(s string) bool {
-	for _, c := range s {
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
 }

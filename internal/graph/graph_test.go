@@ -181,23 +181,6 @@ func TestBuildIgnoresVersionsNotValid(t *testing.T) {
 	}
 }
 
-func TestNormalizeMAC(t *testing.T) {
-	for in, want := range map[string]string{
-		"00:50:56:AA:bb:cc":       "00:50:56:aa:bb:cc",
-		"00-50-56-aa-bb-cc":       "00:50:56:aa:bb:cc",
-		"0050.56aa.bbcc":          "00:50:56:aa:bb:cc",
-		"005056aabbcc":            "00:50:56:aa:bb:cc",
-		"":                        "",
-		"web01":                   "",
-		"00:50:56:aa:bb":          "",
-		"00:50:56:aa:bb:cc:dd:ee": "",
-	} {
-		if got := NormalizeMAC(in); got != want {
-			t.Errorf("NormalizeMAC(%q) = %q; want %q", in, got, want)
-		}
-	}
-}
-
 func TestHistory(t *testing.T) {
 	vm := model.NewID(model.KindVM, "u1")
 	h1, h2 := model.NewID(model.KindHost, "esx01"), model.NewID(model.KindHost, "esx02")
@@ -258,8 +241,8 @@ func FuzzFindVM(f *testing.F) {
 		case err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrAmbiguous):
 			t.Fatalf("FindVM(%q) error %v is neither not-found nor ambiguous", q, err)
 		}
-		if m := NormalizeMAC(q); m != "" && NormalizeMAC(m) != m {
-			t.Fatalf("NormalizeMAC is not idempotent on %q: %q then %q", q, m, NormalizeMAC(m))
+		if m := model.NormalizeMAC(q); m != "" && model.NormalizeMAC(m) != m {
+			t.Fatalf("NormalizeMAC is not idempotent on %q: %q then %q", q, m, model.NormalizeMAC(m))
 		}
 	})
 }

@@ -136,7 +136,7 @@ func (g *Graph) FindVM(q string) (model.ID, string, error) {
 	if id, ok := g.byUUID[strings.ToLower(strings.TrimPrefix(q, "vm:"))]; ok {
 		return id, "uuid", nil
 	}
-	if mac := NormalizeMAC(q); mac != "" {
+	if mac := model.NormalizeMAC(q); mac != "" {
 		var vms []model.ID
 		for _, nic := range g.byMAC[mac] {
 			for _, e := range g.In(nic, model.RelHasVNIC) {
@@ -260,7 +260,7 @@ func nameOf(n *Node, id model.ID) string {
 func (g *Graph) vnicView(id model.ID, host model.ID) VNICView {
 	v := VNICView{ID: id}
 	if n := g.Node(id); n != nil {
-		v.Label, v.MAC, v.Connected = n.Attr("label"), NormalizeMAC(n.Attr("mac")), n.Attr("connected") == "true"
+		v.Label, v.MAC, v.Connected = n.Attr("label"), model.NormalizeMAC(n.Attr("mac")), n.Attr("connected") == "true"
 	}
 	for _, e := range g.Out(id, model.RelHasIP) {
 		v.IPs = append(v.IPs, e.To.Key())
@@ -319,7 +319,7 @@ func (g *Graph) uplinkView(e Edge, sw model.ID, pg *PortgroupView) UplinkView {
 		if u.Device == "" {
 			u.Device = n.Name
 		}
-		u.MAC, u.Link, u.SpeedMbps = NormalizeMAC(n.Attr("mac")), n.Attr("link"), n.Attr("speed_mbps")
+		u.MAC, u.Link, u.SpeedMbps = model.NormalizeMAC(n.Attr("mac")), n.Attr("link"), n.Attr("speed_mbps")
 		u.Neighbors = neighbors(n)
 	}
 	if u.LAG != "" {

@@ -68,3 +68,20 @@ func TestVersionValidAt(t *testing.T) {
 		t.Error("Open is wrong")
 	}
 }
+
+func TestNormalizeMAC(t *testing.T) {
+	for in, want := range map[string]string{
+		"00:50:56:AA:bb:cc":       "00:50:56:aa:bb:cc",
+		"00-50-56-aa-bb-cc":       "00:50:56:aa:bb:cc",
+		"0050.56aa.bbcc":          "00:50:56:aa:bb:cc",
+		"005056aabbcc":            "00:50:56:aa:bb:cc",
+		"":                        "",
+		"web01":                   "",
+		"00:50:56:aa:bb":          "",
+		"00:50:56:aa:bb:cc:dd:ee": "",
+	} {
+		if got := NormalizeMAC(in); got != want {
+			t.Errorf("NormalizeMAC(%q) = %q; want %q", in, got, want)
+		}
+	}
+}
