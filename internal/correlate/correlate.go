@@ -1,0 +1,214 @@
+// Package correlate joins what the virtual and the physical sources say
+// into relations no single source states: which switch port each host pNIC
+// is cabled to, with the evidence for it (switch LLDP/CDP neighbour tables,
+// the host's own CDP/LLDP view, MACs learned in forwarding tables) and the
+// conflicts between them. It is a pure function of the facts valid at one
+// moment, so the map of any past moment is the same code on other facts.
+//
+// It is not for storage or presentation: it returns derived versions and
+// conflicts, and the graph package indexes them with the rest.
+package correlate
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/vnetmap/vnetmap/internal/model"
+)
+
+// Source is the source name of every derived version.
+const Source = "correlate"
+
+// Evidence kinds for a pNIC ↔ switch port link.
+const (
+	SwitchLLDP = "switch-lldp" // the switch's LLDP neighbour table names the host and NIC
+	SwitchCDP  = "switch-cdp"  // the switch's CDP cache names the host and NIC
+	HostCDP    = "host-cdp"    // the host's CDP hint names the switch and port
+	HostLLDP   = "host-lldp"   // the host's LLDP hint names the switch and port
+	FDB        = "fdb"         // the pNIC's MAC is learned on the (edge) port
+)
+
+// Confidence of a link: high when both sides agree, medium when one
+// neighbour protocol says so, low when only a forwarding table does.
+const (
+	High   = "high"
+	Medium = "medium"
+	Low    = "low"
+)
+
+// Conflict is a disagreement between pieces of evidence: never resolved
+// silently, reported as a finding.
+type Conflict struct {
+	Kind     string     `json:"kind"`
+	Subject  model.ID   `json:"subject"`
+	Ports    []model.ID `json:"ports,omitempty"`
+	PNICs    []model.ID `json:"pnics,omitempty"`
+	Evidence []string   `json:"evidence"`
+	Message  string     `json:"message"`
+}
+
+// Conflict kinds.
+const (
+	ConflictPNICPorts = "pnic-on-several-ports" // evidence puts one pNIC on different ports
+	ConflictPortPNICs = "port-with-several-pnics"
+)
+
+// Result is what correlation derives at one moment.
+type Result struct {
+	// Links are `cabled` relations pnic → port with attributes `evidence`
+	// (kinds, comma-separated, sorted) and `confidence`.
+	Links     []model.Version
+	Conflicts []Conflict
+}
+
+// Run correlates the versions valid at at. Versions not valid at at are
+// ignored.
+func Run(at time.Time, versions []model.Version) Result {
+	ix := index(at, versions)
+	claims := map[model.ID]map[model.ID]map[string]bool{} // pnic → port → evidence kinds
+	claim := func(pnic, port model.ID, kind string) {
+		if claims[pnic] == nil {
+			claims[pnic] = map[model.ID]map[string]bool{}
+		}
+		if claims[pnic][port] == nil {
+			claims[pnic][port] = map[string]bool{}
+		}
+		claims[pnic][port][kind] = true
+	}
+
+	// Switch side: each port's neighbour names a host and one of its NICs.
+	for _, port := range ix.ports {
+		if h := ix.host(port.attrs["lldp_system"]); h != "" {
+			if p := ix.pnicOf(h, port.attrs["lldp_port"], port.attrs["lldp_port_desc"]); p != "" {
+				claim(p, port.id, SwitchLLDP)
+			}
+		} else if p := ix.pnicByMAC[model.NormalizeMAC(port.attrs["lldp_port"])]; p != "" {
+			claim(p, port.id, SwitchLLDP)
+		}
+		if h := ix.host(port.attrs["cdp_device"]); h != "" {
+			if p := ix.pnicOf(h, port.attrs["cdp_port"]); p != "" {
+				claim(p, port.id, SwitchCDP)
+			}
+		}
+	}
+	// Host side: each pNIC's hint names a switch and one of its ports.
+	for _, p := range ix.pnics {
+		if sw := ix.switchNamed(p.attrs["cdp_device"]); sw != "" {
+			if port := ix.portOf(sw, p.attrs["cdp_port"]); port != "" {
+				claim(p.id, port, HostCDP)
+			}
+		}
+		sw := ix.switchNamed(p.attrs["lldp_system"])
+		if sw == "" {
+			sw = ix.switchByChassis[model.NormalizeMAC(p.attrs["lldp_chassis"])]
+		}
+		if sw != "" {
+			if port := ix.portOf(sw, p.attrs["lldp_port"], p.attrs["lldp_port_desc"]); port != "" {
+				claim(p.id, port, HostLLDP)
+			}
+		}
+	}
+	// Forwarding tables: a pNIC's MAC learned on an edge port.
+	for _, l := range ix.learned {
+		p := ix.pnicByMAC[l.mac]
+		if p == "" || ix.isl[l.port] {
+			continue
+		}
+		claim(p, l.port, FDB)
+	}
+	return decide(at, claims)
+}
+
+// decide turns claims into links and conflicts. Evidence from neighbour
+// protocols that puts a pNIC on two ports is a conflict; a forwarding-table
+// entry alone elsewhere is not (a MAC moves, an MLAG peer learns it too).
+func decide(at time.Time, claims map[model.ID]map[model.ID]map[string]bool) Result {
+	var r Result
+	byPort := map[model.ID][]model.ID{}
+	pnics := sortedKeys(claims)
+	for _, pnic := range pnics {
+		ports := claims[pnic]
+		var strong []model.ID
+		for _, port := range sortedKeys(ports) {
+			if !onlyFDB(ports[port]) {
+				strong = append(strong, port)
+			}
+		}
+		if len(strong) > 1 {
+			c := Conflict{Kind: ConflictPNICPorts, Subject: pnic, Ports: strong}
+			for _, port := range strong {
+				c.Evidence = append(c.Evidence, fmt.Sprintf("%s: %s", port.Key(), strings.Join(kinds(ports[port]), ", ")))
+			}
+			c.Message = fmt.Sprintf("%s is reported on %d ports: %s", pnic.Key(), len(strong), strings.Join(c.Evidence, "; "))
+			r.Conflicts = append(r.Conflicts, c)
+			continue
+		}
+		var port model.ID
+		switch {
+		case len(strong) == 1:
+			port = strong[0]
+		case len(ports) == 1:
+			port = sortedKeys(ports)[0]
+		default:
+			continue // learned on several edge ports and nothing else: no link
+		}
+		ev := kinds(ports[port])
+		r.Links = append(r.Links, model.Version{
+			Fact: model.Relation(pnic, pnic, model.RelCabled, port,
+				model.Attrs{"evidence": strings.Join(ev, ","), "confidence": confidence(ports[port])}),
+			Source: Source,
+			From:   at,
+		})
+		byPort[port] = append(byPort[port], pnic)
+	}
+	for _, port := range sortedKeys(byPort) {
+		if ps := byPort[port]; len(ps) > 1 {
+			r.Conflicts = append(r.Conflicts, Conflict{Kind: ConflictPortPNICs, Subject: port, PNICs: ps,
+				Evidence: []string{joinIDs(ps)},
+				Message:  fmt.Sprintf("%s is the port of %d pNICs: %s", port.Key(), len(ps), joinIDs(ps))})
+		}
+	}
+	return r
+}
+
+func onlyFDB(ev map[string]bool) bool { return len(ev) == 1 && ev[FDB] }
+
+func confidence(ev map[string]bool) string {
+	switchSide := ev[SwitchLLDP] || ev[SwitchCDP]
+	hostSide := ev[HostCDP] || ev[HostLLDP]
+	switch {
+	case switchSide && hostSide, (switchSide || hostSide) && ev[FDB]:
+		return High
+	case switchSide || hostSide:
+		return Medium
+	}
+	return Low
+}
+
+func kinds(ev map[string]bool) []string {
+	r := make([]string, 0, len(ev))
+	for k := range ev {
+		r = append(r, k)
+	}
+	sort.Strings(r)
+	return r
+}
+
+func sortedKeys[V any](m map[model.ID]V) []model.ID {
+	r := make([]model.ID, 0, len(m))
+	for k := range m {
+		r = append(r, k)
+	}
+	sort.Slice(r, func(i, j int) bool { return r[i] < r[j] })
+	return r
+}
+
+func joinIDs(ids []model.ID) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = id.Key()
+	}
+	return strings.Join(s, ", ")
+}

@@ -1,0 +1,171 @@
+package correlate
+
+import (
+	"reflect"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/vnetmap/vnetmap/internal/model"
+)
+
+var t0 = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+
+func sw(name string) model.ID        { return model.NewID(model.KindSwitch, name) }
+func port(s, name string) model.ID   { return model.NewID(model.KindPort, s+"/"+name) }
+func pnic(host, dev string) model.ID { return model.NewID(model.KindPNIC, host+"/"+dev) }
+func hostID(name string) model.ID    { return model.NewID(model.KindHost, name) }
+func v(f model.Fact) model.Version   { return model.Version{Fact: f, Source: "test", From: t0} }
+func portFact(s, name string, attrs model.Attrs) model.Version {
+	return v(model.Entity(sw(s), port(s, name), name, attrs))
+}
+func pnicFact(host, dev, mac string, attrs model.Attrs) model.Version {
+	a := model.Attrs{"device": dev, "mac": mac}
+	for k, val := range attrs {
+		a[k] = val
+	}
+	return v(model.Entity(hostID(host), pnic(host, dev), dev, a))
+}
+
+// base is two leaves and two hosts, with no neighbour information at all.
+func base() []model.Version {
+	var vs []model.Version
+	for _, s := range []string{"leaf1", "leaf2"} {
+		vs = append(vs, v(model.Entity(sw(s), sw(s), s, model.Attrs{"chassis_id": map[string]string{"leaf1": "aa:00:00:00:00:01", "leaf2": "aa:00:00:00:00:02"}[s]})))
+	}
+	for _, h := range []string{"esx01", "esx02"} {
+		vs = append(vs, v(model.Entity(hostID(h), hostID(h), h, nil)))
+	}
+	return vs
+}
+
+type link struct{ pnic, port, evidence, confidence string }
+
+func TestRun(t *testing.T) {
+	tests := []struct {
+		name      string
+		facts     []model.Version
+		links     []link
+		conflicts []string // kind subject
+	}{{
+		name: "switch LLDP and host CDP agree",
+		facts: []model.Version{
+			portFact("leaf1", "Ethernet1/7", model.Attrs{"ifname": "Eth1/7", "lldp_system": "esx01.dc.example", "lldp_port": "vmnic0"}),
+			pnicFact("esx01", "vmnic0", "00:25:b5:00:00:01", model.Attrs{"cdp_device": "leaf1(FDO2231X0AB)", "cdp_port": "Ethernet1/7"}),
+		},
+		links: []link{{"esx01/vmnic0", "leaf1/Ethernet1/7", "host-cdp,switch-lldp", High}},
+	}, {
+		name: "host LLDP by chassis and a short port name",
+		facts: []model.Version{
+			portFact("leaf2", "Ethernet1/9", nil),
+			pnicFact("esx01", "vmnic1", "00:25:b5:00:00:02", model.Attrs{"lldp_chassis": "AA-00-00-00-00-02", "lldp_port": "Et1/9"}),
+		},
+		links: []link{{"esx01/vmnic1", "leaf2/Ethernet1/9", "host-lldp", Medium}},
+	}, {
+		name: "switch CDP alone",
+		facts: []model.Version{
+			portFact("leaf2", "Ethernet1/7", model.Attrs{"cdp_device": "ESX01", "cdp_port": "vmnic1"}),
+			pnicFact("esx01", "vmnic1", "00:25:b5:00:00:02", nil),
+		},
+		links: []link{{"esx01/vmnic1", "leaf2/Ethernet1/7", "switch-cdp", Medium}},
+	}, {
+		name: "switch LLDP naming the port by MAC (lldpd's default port ID)",
+		facts: []model.Version{
+			portFact("leaf1", "Ethernet1/3", model.Attrs{"lldp_system": "somehost", "lldp_port": "00:25:b5:00:00:03"}),
+			pnicFact("esx02", "vmnic0", "00:25:b5:00:00:03", nil),
+		},
+		links: []link{{"esx02/vmnic0", "leaf1/Ethernet1/3", "switch-lldp", Medium}},
+	}, {
+		name: "forwarding table alone; the inter-switch link is ignored",
+		facts: []model.Version{
+			portFact("leaf1", "Ethernet1/9", nil),
+			portFact("leaf1", "Ethernet1/48", model.Attrs{"lldp_system": "leaf2", "lldp_port": "Ethernet1/48"}),
+			pnicFact("esx02", "vmnic0", "00:25:b5:00:00:04", nil),
+			v(model.Relation(sw("leaf1"), port("leaf1", "Ethernet1/9"), model.RelLearned, model.NewID(model.KindMAC, "00:25:b5:00:00:04"), model.Attrs{"vlan": "10"})),
+			v(model.Relation(sw("leaf1"), port("leaf1", "Ethernet1/48"), model.RelLearned, model.NewID(model.KindMAC, "00:25:b5:00:00:04"), model.Attrs{"vlan": "10"})),
+		},
+		links: []link{{"esx02/vmnic0", "leaf1/Ethernet1/9", "fdb", Low}},
+	}, {
+		name: "neighbour protocol and forwarding table agree",
+		facts: []model.Version{
+			portFact("leaf1", "Ethernet1/9", model.Attrs{"lldp_system": "esx02", "lldp_port": "vmnic0"}),
+			pnicFact("esx02", "vmnic0", "00:25:b5:00:00:04", nil),
+			v(model.Relation(sw("leaf1"), port("leaf1", "Ethernet1/9"), model.RelLearned, model.NewID(model.KindMAC, "00:25:b5:00:00:04"), nil)),
+		},
+		links: []link{{"esx02/vmnic0", "leaf1/Ethernet1/9", "fdb,switch-lldp", High}},
+	}, {
+		name: "host CDP and switch LLDP disagree: a conflict, no link",
+		facts: []model.Version{
+			portFact("leaf1", "Ethernet1/7", nil),
+			portFact("leaf1", "Ethernet1/9", model.Attrs{"lldp_system": "esx01", "lldp_port": "vmnic2"}),
+			pnicFact("esx01", "vmnic2", "00:25:b5:00:00:05", model.Attrs{"cdp_device": "leaf1", "cdp_port": "Eth1/7"}),
+		},
+		conflicts: []string{ConflictPNICPorts + " pnic:esx01/vmnic2"},
+	}, {
+		name: "a MAC learned elsewhere does not contradict LLDP (MAC move, MLAG peer)",
+		facts: []model.Version{
+			portFact("leaf1", "Ethernet1/9", model.Attrs{"lldp_system": "esx02", "lldp_port": "vmnic0"}),
+			portFact("leaf2", "Ethernet1/9", nil),
+			pnicFact("esx02", "vmnic0", "00:25:b5:00:00:04", nil),
+			v(model.Relation(sw("leaf2"), port("leaf2", "Ethernet1/9"), model.RelLearned, model.NewID(model.KindMAC, "00:25:b5:00:00:04"), nil)),
+		},
+		links: []link{{"esx02/vmnic0", "leaf1/Ethernet1/9", "switch-lldp", Medium}},
+	}, {
+		name: "two pNICs on one port",
+		facts: []model.Version{
+			portFact("leaf1", "Ethernet1/5", nil),
+			pnicFact("esx01", "vmnic0", "00:25:b5:00:00:01", model.Attrs{"cdp_device": "leaf1", "cdp_port": "Ethernet1/5"}),
+			pnicFact("esx02", "vmnic0", "00:25:b5:00:00:04", model.Attrs{"cdp_device": "leaf1", "cdp_port": "Ethernet1/5"}),
+		},
+		links: []link{
+			{"esx01/vmnic0", "leaf1/Ethernet1/5", "host-cdp", Medium},
+			{"esx02/vmnic0", "leaf1/Ethernet1/5", "host-cdp", Medium},
+		},
+		conflicts: []string{ConflictPortPNICs + " port:leaf1/Ethernet1/5"},
+	}, {
+		name: "a neighbour that is no known host or switch links nothing",
+		facts: []model.Version{
+			portFact("leaf1", "Ethernet1/5", model.Attrs{"lldp_system": "printer7", "lldp_port": "eth0"}),
+			pnicFact("esx01", "vmnic0", "00:25:b5:00:00:01", model.Attrs{"cdp_device": "core9", "cdp_port": "Ethernet1/5"}),
+		},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := Run(t0, append(base(), tt.facts...))
+			var got []link
+			for _, l := range r.Links {
+				if l.Rel != model.RelCabled || l.Source != Source || !l.From.Equal(t0) {
+					t.Errorf("derived version %+v is not a cabled relation of %s from %s", l, Source, t0)
+				}
+				got = append(got, link{l.Subject.Key(), l.Object.Key(), l.Attrs["evidence"], l.Attrs["confidence"]})
+			}
+			sort.Slice(got, func(i, j int) bool { return got[i].pnic < got[j].pnic })
+			if !reflect.DeepEqual(got, tt.links) {
+				t.Errorf("links:\n got %v\nwant %v", got, tt.links)
+			}
+			var conflicts []string
+			for _, c := range r.Conflicts {
+				conflicts = append(conflicts, c.Kind+" "+string(c.Subject))
+				if c.Message == "" || len(c.Evidence) == 0 {
+					t.Errorf("conflict %+v has no message or evidence", c)
+				}
+			}
+			if !reflect.DeepEqual(conflicts, tt.conflicts) {
+				t.Errorf("conflicts = %v; want %v", conflicts, tt.conflicts)
+			}
+		})
+	}
+}
+
+func TestRunIgnoresOtherMoments(t *testing.T) {
+	facts := append(base(),
+		portFact("leaf1", "Ethernet1/7", model.Attrs{"lldp_system": "esx01", "lldp_port": "vmnic0"}),
+		pnicFact("esx01", "vmnic0", "00:25:b5:00:00:01", nil))
+	facts[len(facts)-2].To = t0.Add(time.Hour)
+	if r := Run(t0.Add(2*time.Hour), facts); len(r.Links) != 0 {
+		t.Errorf("links after the neighbour entry ended: %+v", r.Links)
+	}
+	if r := Run(t0.Add(time.Minute), facts); len(r.Links) != 1 {
+		t.Errorf("links while it was valid: %+v; want 1", r.Links)
+	}
+}
