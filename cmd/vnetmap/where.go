@@ -141,8 +141,27 @@ func printVNIC(w io.Writer, n graph.VNICView) {
 			speed = u.SpeedMbps + " Mb/s"
 		}
 		fmt.Fprintf(tw, "      %s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, u.Role, u.Link, speed, u.MAC, lag, neighborText(u.Neighbors))
+		for _, p := range u.Ports {
+			fmt.Fprintf(tw, "        → %s\n", portText(p))
+		}
 	}
 	tw.Flush()
+}
+
+// portText renders the switch port behind an uplink with its evidence.
+func portText(p graph.PortView) string {
+	s := p.Switch + " " + p.Port
+	if p.PortChannel != "" {
+		s += " (" + p.PortChannel + ")"
+	}
+	if p.Mode != "" {
+		s += " " + p.Mode
+	}
+	s += fmt.Sprintf("  VLAN carried: %s  [%s: %s]", p.Carries, p.Confidence, strings.Join(p.Evidence, ", "))
+	if p.Confidence == "conflict" {
+		s += "  ! evidence disagrees"
+	}
+	return s
 }
 
 func vlanText(pg *graph.PortgroupView) string {

@@ -36,6 +36,9 @@ const (
 	High   = "high"
 	Medium = "medium"
 	Low    = "low"
+	// Conflicting marks each of the ports that disagreeing evidence puts
+	// one pNIC on: none of them is chosen.
+	Conflicting = "conflict"
 )
 
 // Conflict is a disagreement between pieces of evidence: never resolved
@@ -58,7 +61,9 @@ const (
 // Result is what correlation derives at one moment.
 type Result struct {
 	// Links are `cabled` relations pnic → port with attributes `evidence`
-	// (kinds, comma-separated, sorted) and `confidence`.
+	// (kinds, comma-separated, sorted) and `confidence`; a pNIC in a
+	// ConflictPNICPorts conflict has one link per disputed port, each with
+	// confidence Conflicting.
 	Links     []model.Version
 	Conflicts []Conflict
 }
@@ -143,6 +148,9 @@ func decide(at time.Time, claims map[model.ID]map[model.ID]map[string]bool) Resu
 			}
 			c.Message = fmt.Sprintf("%s is reported on %d ports: %s", pnic.Key(), len(strong), strings.Join(c.Evidence, "; "))
 			r.Conflicts = append(r.Conflicts, c)
+			for _, port := range strong {
+				r.Links = append(r.Links, link(at, pnic, port, ports[port], Conflicting))
+			}
 			continue
 		}
 		var port model.ID
@@ -154,13 +162,7 @@ func decide(at time.Time, claims map[model.ID]map[model.ID]map[string]bool) Resu
 		default:
 			continue // learned on several edge ports and nothing else: no link
 		}
-		ev := kinds(ports[port])
-		r.Links = append(r.Links, model.Version{
-			Fact: model.Relation(pnic, pnic, model.RelCabled, port,
-				model.Attrs{"evidence": strings.Join(ev, ","), "confidence": confidence(ports[port])}),
-			Source: Source,
-			From:   at,
-		})
+		r.Links = append(r.Links, link(at, pnic, port, ports[port], confidence(ports[port])))
 		byPort[port] = append(byPort[port], pnic)
 	}
 	for _, port := range sortedKeys(byPort) {
@@ -171,6 +173,16 @@ func decide(at time.Time, claims map[model.ID]map[model.ID]map[string]bool) Resu
 		}
 	}
 	return r
+}
+
+// link is the derived `cabled` relation pnic → port.
+func link(at time.Time, pnic, port model.ID, ev map[string]bool, conf string) model.Version {
+	return model.Version{
+		Fact: model.Relation(pnic, pnic, model.RelCabled, port,
+			model.Attrs{"evidence": strings.Join(kinds(ev), ","), "confidence": conf}),
+		Source: Source,
+		From:   at,
+	}
 }
 
 func onlyFDB(ev map[string]bool) bool { return len(ev) == 1 && ev[FDB] }

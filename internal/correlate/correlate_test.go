@@ -39,13 +39,13 @@ func base() []model.Version {
 	return vs
 }
 
-type link struct{ pnic, port, evidence, confidence string }
+type wantLink struct{ pnic, port, evidence, confidence string }
 
 func TestRun(t *testing.T) {
 	tests := []struct {
 		name      string
 		facts     []model.Version
-		links     []link
+		links     []wantLink
 		conflicts []string // kind subject
 	}{{
 		name: "switch LLDP and host CDP agree",
@@ -53,28 +53,28 @@ func TestRun(t *testing.T) {
 			portFact("leaf1", "Ethernet1/7", model.Attrs{"ifname": "Eth1/7", "lldp_system": "esx01.dc.example", "lldp_port": "vmnic0"}),
 			pnicFact("esx01", "vmnic0", "00:25:b5:00:00:01", model.Attrs{"cdp_device": "leaf1(FDO2231X0AB)", "cdp_port": "Ethernet1/7"}),
 		},
-		links: []link{{"esx01/vmnic0", "leaf1/Ethernet1/7", "host-cdp,switch-lldp", High}},
+		links: []wantLink{{"esx01/vmnic0", "leaf1/Ethernet1/7", "host-cdp,switch-lldp", High}},
 	}, {
 		name: "host LLDP by chassis and a short port name",
 		facts: []model.Version{
 			portFact("leaf2", "Ethernet1/9", nil),
 			pnicFact("esx01", "vmnic1", "00:25:b5:00:00:02", model.Attrs{"lldp_chassis": "AA-00-00-00-00-02", "lldp_port": "Et1/9"}),
 		},
-		links: []link{{"esx01/vmnic1", "leaf2/Ethernet1/9", "host-lldp", Medium}},
+		links: []wantLink{{"esx01/vmnic1", "leaf2/Ethernet1/9", "host-lldp", Medium}},
 	}, {
 		name: "switch CDP alone",
 		facts: []model.Version{
 			portFact("leaf2", "Ethernet1/7", model.Attrs{"cdp_device": "ESX01", "cdp_port": "vmnic1"}),
 			pnicFact("esx01", "vmnic1", "00:25:b5:00:00:02", nil),
 		},
-		links: []link{{"esx01/vmnic1", "leaf2/Ethernet1/7", "switch-cdp", Medium}},
+		links: []wantLink{{"esx01/vmnic1", "leaf2/Ethernet1/7", "switch-cdp", Medium}},
 	}, {
 		name: "switch LLDP naming the port by MAC (lldpd's default port ID)",
 		facts: []model.Version{
 			portFact("leaf1", "Ethernet1/3", model.Attrs{"lldp_system": "somehost", "lldp_port": "00:25:b5:00:00:03"}),
 			pnicFact("esx02", "vmnic0", "00:25:b5:00:00:03", nil),
 		},
-		links: []link{{"esx02/vmnic0", "leaf1/Ethernet1/3", "switch-lldp", Medium}},
+		links: []wantLink{{"esx02/vmnic0", "leaf1/Ethernet1/3", "switch-lldp", Medium}},
 	}, {
 		name: "forwarding table alone; the inter-switch link is ignored",
 		facts: []model.Version{
@@ -84,7 +84,7 @@ func TestRun(t *testing.T) {
 			v(model.Relation(sw("leaf1"), port("leaf1", "Ethernet1/9"), model.RelLearned, model.NewID(model.KindMAC, "00:25:b5:00:00:04"), model.Attrs{"vlan": "10"})),
 			v(model.Relation(sw("leaf1"), port("leaf1", "Ethernet1/48"), model.RelLearned, model.NewID(model.KindMAC, "00:25:b5:00:00:04"), model.Attrs{"vlan": "10"})),
 		},
-		links: []link{{"esx02/vmnic0", "leaf1/Ethernet1/9", "fdb", Low}},
+		links: []wantLink{{"esx02/vmnic0", "leaf1/Ethernet1/9", "fdb", Low}},
 	}, {
 		name: "neighbour protocol and forwarding table agree",
 		facts: []model.Version{
@@ -92,13 +92,17 @@ func TestRun(t *testing.T) {
 			pnicFact("esx02", "vmnic0", "00:25:b5:00:00:04", nil),
 			v(model.Relation(sw("leaf1"), port("leaf1", "Ethernet1/9"), model.RelLearned, model.NewID(model.KindMAC, "00:25:b5:00:00:04"), nil)),
 		},
-		links: []link{{"esx02/vmnic0", "leaf1/Ethernet1/9", "fdb,switch-lldp", High}},
+		links: []wantLink{{"esx02/vmnic0", "leaf1/Ethernet1/9", "fdb,switch-lldp", High}},
 	}, {
 		name: "host CDP and switch LLDP disagree: a conflict, no link",
 		facts: []model.Version{
 			portFact("leaf1", "Ethernet1/7", nil),
 			portFact("leaf1", "Ethernet1/9", model.Attrs{"lldp_system": "esx01", "lldp_port": "vmnic2"}),
 			pnicFact("esx01", "vmnic2", "00:25:b5:00:00:05", model.Attrs{"cdp_device": "leaf1", "cdp_port": "Eth1/7"}),
+		},
+		links: []wantLink{
+			{"esx01/vmnic2", "leaf1/Ethernet1/7", "host-cdp", Conflicting},
+			{"esx01/vmnic2", "leaf1/Ethernet1/9", "switch-lldp", Conflicting},
 		},
 		conflicts: []string{ConflictPNICPorts + " pnic:esx01/vmnic2"},
 	}, {
@@ -109,7 +113,7 @@ func TestRun(t *testing.T) {
 			pnicFact("esx02", "vmnic0", "00:25:b5:00:00:04", nil),
 			v(model.Relation(sw("leaf2"), port("leaf2", "Ethernet1/9"), model.RelLearned, model.NewID(model.KindMAC, "00:25:b5:00:00:04"), nil)),
 		},
-		links: []link{{"esx02/vmnic0", "leaf1/Ethernet1/9", "switch-lldp", Medium}},
+		links: []wantLink{{"esx02/vmnic0", "leaf1/Ethernet1/9", "switch-lldp", Medium}},
 	}, {
 		name: "two pNICs on one port",
 		facts: []model.Version{
@@ -117,7 +121,7 @@ func TestRun(t *testing.T) {
 			pnicFact("esx01", "vmnic0", "00:25:b5:00:00:01", model.Attrs{"cdp_device": "leaf1", "cdp_port": "Ethernet1/5"}),
 			pnicFact("esx02", "vmnic0", "00:25:b5:00:00:04", model.Attrs{"cdp_device": "leaf1", "cdp_port": "Ethernet1/5"}),
 		},
-		links: []link{
+		links: []wantLink{
 			{"esx01/vmnic0", "leaf1/Ethernet1/5", "host-cdp", Medium},
 			{"esx02/vmnic0", "leaf1/Ethernet1/5", "host-cdp", Medium},
 		},
@@ -132,14 +136,14 @@ func TestRun(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := Run(t0, append(base(), tt.facts...))
-			var got []link
+			var got []wantLink
 			for _, l := range r.Links {
 				if l.Rel != model.RelCabled || l.Source != Source || !l.From.Equal(t0) {
 					t.Errorf("derived version %+v is not a cabled relation of %s from %s", l, Source, t0)
 				}
-				got = append(got, link{l.Subject.Key(), l.Object.Key(), l.Attrs["evidence"], l.Attrs["confidence"]})
+				got = append(got, wantLink{l.Subject.Key(), l.Object.Key(), l.Attrs["evidence"], l.Attrs["confidence"]})
 			}
-			sort.Slice(got, func(i, j int) bool { return got[i].pnic < got[j].pnic })
+			sort.Slice(got, func(i, j int) bool { return got[i].pnic+got[i].port < got[j].pnic+got[j].port })
 			if !reflect.DeepEqual(got, tt.links) {
 				t.Errorf("links:\n got %v\nwant %v", got, tt.links)
 			}

@@ -246,3 +246,83 @@ func FuzzFindVM(f *testing.F) {
 		}
 	})
 }
+
+func TestWherePorts(t *testing.T) {
+	leaf1, leaf2 := model.NewID(model.KindSwitch, "leaf1"), model.NewID(model.KindSwitch, "leaf2")
+	p7, p9 := model.NewID(model.KindPort, "leaf1/Ethernet1/7"), model.NewID(model.KindPort, "leaf2/Ethernet1/7")
+	pc := model.NewID(model.KindPortChannel, "leaf2/Port-channel7")
+	n0, n1 := model.NewID(model.KindPNIC, "esx01/vmnic0"), model.NewID(model.KindPNIC, "esx01/vmnic1")
+	extra := []model.Fact{
+		model.Entity(leaf1, leaf1, "leaf1", nil),
+		model.Entity(leaf2, leaf2, "leaf2", nil),
+		model.Relation(leaf1, leaf1, model.RelHasPort, p7, nil),
+		model.Relation(leaf2, leaf2, model.RelHasPort, p9, nil),
+		model.Entity(leaf1, p7, "Ethernet1/7", model.Attrs{"mode": "trunk", "allowed_vlans": "1-109,111-199"}),
+		model.Entity(leaf2, p9, "Ethernet1/7", nil),
+		model.Entity(leaf2, pc, "Port-channel7", model.Attrs{"mode": "trunk", "allowed_vlans": "100-199"}),
+		model.Relation(leaf2, p9, model.RelInLAG, pc, nil),
+		model.Relation(n0, n0, model.RelCabled, p7, model.Attrs{"evidence": "host-cdp,switch-lldp", "confidence": "high"}),
+		model.Relation(n1, n1, model.RelCabled, p9, model.Attrs{"evidence": "switch-cdp", "confidence": "medium"}),
+	}
+	vs := fixture()
+	for _, f := range extra {
+		vs = append(vs, open(f))
+	}
+	loc, err := Build(t0, vs).Where("web01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]PortView{}
+	for _, u := range loc.VNICs[0].Uplinks {
+		if len(u.Ports) != 1 {
+			t.Fatalf("%s: %d ports; want 1", u.Device, len(u.Ports))
+		}
+		got[u.Device] = u.Ports[0]
+	}
+	want := map[string]PortView{
+		"vmnic0": {ID: p7, Switch: "leaf1", Port: "Ethernet1/7", Mode: "trunk", Evidence: []string{"host-cdp", "switch-lldp"}, Confidence: "high", Carries: "no"},
+		"vmnic1": {ID: p9, Switch: "leaf2", Port: "Ethernet1/7", PortChannel: "Port-channel7", Mode: "trunk", Evidence: []string{"switch-cdp"}, Confidence: "medium", Carries: "yes"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ports:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestCarries(t *testing.T) {
+	node := func(attrs model.Attrs) *Node { return &Node{Attrs: attrs} }
+	tests := []struct {
+		name string
+		port *Node
+		pg   PortgroupView
+		want string
+	}{
+		{"no port", nil, PortgroupView{VLAN: "110"}, "unknown"},
+		{"no mode", node(model.Attrs{}), PortgroupView{VLAN: "110"}, "unknown"},
+		{"access on the VLAN", node(model.Attrs{"mode": "access", "access_vlan": "110"}), PortgroupView{VLAN: "110"}, "yes"},
+		{"access on another VLAN", node(model.Attrs{"mode": "access", "access_vlan": "120"}), PortgroupView{VLAN: "110"}, "no"},
+		{"trunk allowing it", node(model.Attrs{"mode": "trunk", "allowed_vlans": "1-4094"}), PortgroupView{VLAN: "110"}, "yes"},
+		{"trunk not allowing it", node(model.Attrs{"mode": "trunk", "allowed_vlans": "1-100, 200"}), PortgroupView{VLAN: "110"}, "no"},
+		{"trunk port group fully allowed", node(model.Attrs{"mode": "trunk", "allowed_vlans": "100-199,300"}), PortgroupView{Trunk: "100-199,300"}, "yes"},
+		{"trunk port group partly allowed", node(model.Attrs{"mode": "trunk", "allowed_vlans": "100-150"}), PortgroupView{Trunk: "100-199"}, "no"},
+		{"untagged port group on the native VLAN", node(model.Attrs{"mode": "trunk", "native_vlan": "10", "allowed_vlans": "10,20"}), PortgroupView{VLAN: "0"}, "yes"},
+		{"garbage allowed list", node(model.Attrs{"mode": "trunk", "allowed_vlans": "all"}), PortgroupView{VLAN: "110"}, "unknown"},
+	}
+	for _, tt := range tests {
+		if got := carries(tt.port, &tt.pg); got != tt.want {
+			t.Errorf("%s: carries = %q; want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func FuzzVLANSubset(f *testing.F) {
+	f.Add("110", "1-109,111-4094")
+	f.Add("100-199,300", " 100-300 ")
+	f.Fuzz(func(t *testing.T, want, have string) {
+		if len(want) > 64 || len(have) > 64 {
+			return
+		}
+		if _, err := vlanSubset(want, have); err != nil && err.Error() == "" {
+			t.Fatal("empty error")
+		}
+	})
+}

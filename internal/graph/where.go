@@ -93,6 +93,24 @@ type UplinkView struct {
 	LAG       string     `json:"lag,omitempty"`
 	LAGMode   string     `json:"lag_mode,omitempty"`
 	Neighbors []Neighbor `json:"neighbors,omitempty"`
+	// Ports are the switch ports correlation cabled the pNIC to: one, or
+	// several when the evidence disagrees (each with confidence "conflict").
+	Ports []PortView `json:"ports,omitempty"`
+}
+
+// PortView is the switch port behind a pNIC, with the evidence for the
+// link and whether the port carries the port group's VLAN.
+type PortView struct {
+	ID          model.ID `json:"id"`
+	Switch      string   `json:"switch"`
+	Port        string   `json:"port"`
+	PortChannel string   `json:"port_channel,omitempty"`
+	Mode        string   `json:"mode,omitempty"`
+	Evidence    []string `json:"evidence"`
+	Confidence  string   `json:"confidence"`
+	// Carries says whether the port lets the port group's VLAN through:
+	// "yes", "no", or "unknown" when the switch did not report its VLANs.
+	Carries string `json:"carries_vlan"`
 }
 
 // Neighbor is a switch port the host's network hint reports behind a pNIC.
@@ -330,7 +348,68 @@ func (g *Graph) uplinkView(e Edge, sw model.ID, pg *PortgroupView) UplinkView {
 		}
 	}
 	u.Role = role(pg, u.Uplink, u.LAG)
+	for _, c := range g.Out(e.To, model.RelCabled) {
+		u.Ports = append(u.Ports, g.portView(c, pg))
+	}
 	return u
+}
+
+func (g *Graph) portView(c Edge, pg *PortgroupView) PortView {
+	sw, name, _ := strings.Cut(c.To.Key(), "/")
+	p := PortView{ID: c.To, Switch: sw, Port: name, Evidence: splitList(c.Attrs["evidence"]), Confidence: c.Attrs["confidence"]}
+	for _, h := range g.In(c.To, model.RelHasPort) {
+		if n := g.Node(h.From); n != nil && n.Name != "" {
+			p.Switch = n.Name
+		}
+	}
+	vlans := g.Node(c.To)
+	for _, l := range g.Out(c.To, model.RelInLAG) {
+		_, p.PortChannel, _ = strings.Cut(l.To.Key(), "/")
+		if pc := g.Node(l.To); pc != nil && pc.Attr("mode") != "" {
+			vlans = pc // a bundle member's VLANs are the bundle's
+		}
+	}
+	if vlans != nil {
+		p.Mode = vlans.Attr("mode")
+	}
+	p.Carries = carries(vlans, pg)
+	return p
+}
+
+// carries says whether a switch port (or its bundle) lets the port group's
+// VLAN through: an access port on that VLAN, or a trunk allowing it; for a
+// trunk port group, a trunk allowing every VLAN of its ranges.
+func carries(port *Node, pg *PortgroupView) string {
+	if port == nil || port.Attr("mode") == "" {
+		return "unknown"
+	}
+	want := pg.Trunk
+	if want == "" {
+		want = pg.VLAN
+	}
+	if want == "" || want == "0" {
+		want = port.Attr("native_vlan")
+		if port.Attr("mode") == "access" {
+			want = port.Attr("access_vlan")
+		}
+	}
+	var have string
+	switch port.Attr("mode") {
+	case "access":
+		have = port.Attr("access_vlan")
+	case "trunk":
+		have = port.Attr("allowed_vlans")
+	default:
+		return "unknown"
+	}
+	ok, err := vlanSubset(want, have)
+	switch {
+	case err != nil:
+		return "unknown"
+	case ok:
+		return "yes"
+	}
+	return "no"
 }
 
 // role says how a port group uses an uplink: a named uplink (or the LAG it

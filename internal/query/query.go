@@ -10,6 +10,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/vnetmap/vnetmap/internal/correlate"
 	"github.com/vnetmap/vnetmap/internal/graph"
 	"github.com/vnetmap/vnetmap/internal/model"
 	"github.com/vnetmap/vnetmap/internal/store"
@@ -21,9 +22,16 @@ type Service struct {
 	Cache *graph.Cache
 }
 
-// New returns a service over st with a graph cache reading from it.
+// New returns a service over st with a graph cache reading from it: the
+// facts valid at a moment plus what correlation derives from them.
 func New(st store.Store) *Service {
-	return &Service{Store: st, Cache: graph.NewCache(st.FactsAt)}
+	return &Service{Store: st, Cache: graph.NewCache(func(ctx context.Context, at time.Time) ([]model.Version, error) {
+		vs, err := st.FactsAt(ctx, at)
+		if err != nil {
+			return nil, err
+		}
+		return append(vs, correlate.Run(at, vs).Links...), nil
+	})}
 }
 
 // WhereAnswer is the answer to `where`.
