@@ -57,7 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetArgs(args)
-	root.AddCommand(whereCmd(g), historyCmd(g), collectCmd(g), serveCmd(g), demoCmd(g), simCmd(g))
+	root.AddCommand(whereCmd(g), historyCmd(g), impactCmd(g), collectCmd(g), serveCmd(g), demoCmd(g), simCmd(g))
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return 0
@@ -141,6 +141,9 @@ func printJSON(w io.Writer, v any) error {
 
 // queryError turns a not-found or ambiguous answer into a plain message.
 func queryError(err error) error {
+	if errors.Is(err, graph.ErrBadTarget) {
+		return usageError{errors.New(strings.TrimPrefix(err.Error(), "graph: "))}
+	}
 	if errors.Is(err, graph.ErrNotFound) || errors.Is(err, graph.ErrAmbiguous) {
 		return errors.New(strings.TrimPrefix(err.Error(), "graph: "))
 	}

@@ -159,6 +159,8 @@ func TestExitCodes(t *testing.T) {
 		{"bad --at", []string{"--db", db, "where", "x", "--at", "someday"}, 2, "--at"},
 		{"missing argument", []string{"--db", db, "where"}, 2, "accepts 1 arg"},
 		{"unknown command", []string{"wherever"}, 2, "unknown command"},
+		{"bad impact target", []string{"--db", db, "impact", "rack:1"}, 2, `bad impact target "rack:1"`},
+		{"unknown impact target", []string{"--db", db, "impact", "switch:leaf9"}, 1, `no switch "leaf9"`},
 		{"bad DSN", []string{"--db", "mysql://x", "where", "x"}, 1, "unknown DSN scheme"},
 		{"collect without sources", []string{"--db", db, "collect"}, 2, "no sources configured"},
 		{"missing config", []string{"--config", "/nonexistent/v.yaml", "collect"}, 1, "no such file"},
@@ -248,6 +250,10 @@ func TestDemoServesAPI(t *testing.T) {
 		{"/api/v1/where/nosuchvm", 404, `"error": "graph: not found: no VM named \"nosuchvm\"`},
 		{"/api/v1/where/web01?at=someday", 400, `"status": 400`},
 		{"/api/v1/nothing", 404, `no such endpoint`},
+		{"/api/v1/impact/host:esx01", 200, `"reasons": [
+        "host esx01 down"`},
+		{"/api/v1/impact/pnic:esx05/vmnic0", 200, `left vmnic1 (standby)`},
+		{"/api/v1/impact/rack:1", 400, `unknown kind \"rack\"`},
 		{"/healthz", 200, `"ok"`},
 		{"/metrics", 200, `vnetmap_collect_runs_total{result="success",source="demo-vc"}`},
 	}

@@ -26,6 +26,7 @@ func Handler(q *query.Service, gatherer prometheus.Gatherer, logger *slog.Logger
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/where/{x}", s.where)
 	mux.HandleFunc("GET /api/v1/history/{vm}", s.history)
+	mux.HandleFunc("GET /api/v1/impact/{target...}", s.impact)
 	mux.HandleFunc("GET /api/v1/summary", s.summary)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -60,6 +61,15 @@ func (s *server) history(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, ans, err)
 }
 
+func (s *server) impact(w http.ResponseWriter, r *http.Request) {
+	at, ok := s.at(w, r)
+	if !ok {
+		return
+	}
+	ans, err := s.q.Impact(r.Context(), r.PathValue("target"), at)
+	s.reply(w, ans, err)
+}
+
 func (s *server) summary(w http.ResponseWriter, r *http.Request) {
 	at, ok := s.at(w, r)
 	if !ok {
@@ -87,6 +97,8 @@ func (s *server) reply(w http.ResponseWriter, v any, err error) {
 	switch {
 	case err == nil:
 		writeJSON(w, http.StatusOK, v)
+	case errors.Is(err, graph.ErrBadTarget):
+		writeError(w, http.StatusBadRequest, err.Error())
 	case errors.Is(err, graph.ErrNotFound):
 		writeError(w, http.StatusNotFound, err.Error())
 	case errors.Is(err, graph.ErrAmbiguous):

@@ -90,6 +90,27 @@ func (s *Service) History(ctx context.Context, q string, at time.Time) (*History
 	return &HistoryAnswer{Query: q, Timeline: graph.History(vm, versions, events)}, nil
 }
 
+// ImpactAnswer is the answer to `impact`.
+type ImpactAnswer struct {
+	At time.Time `json:"at"`
+	*graph.ImpactResult
+}
+
+// Impact says which VMs go down and which lose redundancy when target
+// (switch:NAME, port:SWITCH/IFNAME, lag:SWITCH/NAME, host:NAME,
+// pnic:HOST/NIC, vlan:ID) fails, at moment at (zero: now).
+func (s *Service) Impact(ctx context.Context, target string, at time.Time) (*ImpactAnswer, error) {
+	g, err := s.Cache.At(ctx, at)
+	if err != nil {
+		return nil, err
+	}
+	r, err := g.Impact(target)
+	if err != nil {
+		return nil, err
+	}
+	return &ImpactAnswer{At: moment(at), ImpactResult: r}, nil
+}
+
 // Summary is what the store holds at a moment: entities by kind and the
 // state of every source.
 type Summary struct {

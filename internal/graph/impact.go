@@ -1,0 +1,255 @@
+package graph
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/vnetmap/vnetmap/internal/ifname"
+	"github.com/vnetmap/vnetmap/internal/model"
+)
+
+// ImpactResult answers "what breaks if T goes down": the VMs left without
+// a path (DOWN) and those that only lose redundancy (DEGRADED).
+type ImpactResult struct {
+	Target string `json:"target"`
+	// Failed are the entities taken down: the target and what it takes with
+	// it (a switch's ports, the pNICs cabled to them).
+	Failed   []model.ID `json:"failed"`
+	Down     []VMImpact `json:"down"`
+	Degraded []VMImpact `json:"degraded"`
+}
+
+// VMImpact is one affected VM and why.
+type VMImpact struct {
+	VM      model.ID `json:"vm"`
+	Name    string   `json:"name"`
+	Host    string   `json:"host,omitempty"`
+	Reasons []string `json:"reasons"`
+}
+
+// ErrBadTarget is returned for an impact target that cannot be parsed.
+var ErrBadTarget = errors.New("graph: bad impact target")
+
+// failure is the set of things down in an impact scenario.
+type failure struct {
+	hosts map[model.ID]bool
+	pnics map[model.ID]bool
+	vlans map[string]bool
+}
+
+// Impact computes what fails when target goes down. target is one of
+// switch:NAME, port:SWITCH/IFNAME, lag:SWITCH/NAME (a port-channel),
+// host:NAME, pnic:HOST/NIC, vlan:ID.
+//
+// A connected vNIC is cut off when its port group's VLAN is down, its host
+// is down, or none of its active or standby uplinks is left (an uplink
+// whose link was already down does not count); it is degraded when it lost
+// an uplink but keeps one. A VM is DOWN when any of its connected vNICs is
+// cut off (that network is gone for it), DEGRADED when one lost redundancy.
+func (g *Graph) Impact(target string) (*ImpactResult, error) {
+	f, failed, err := g.resolveTarget(target)
+	if err != nil {
+		return nil, err
+	}
+	r := &ImpactResult{Target: target, Failed: failed}
+	for _, vm := range g.candidates(f) {
+		down, degraded, host := g.vmImpact(vm, f)
+		name := vm.Key()
+		if n := g.Node(vm); n != nil && n.Name != "" {
+			name = n.Name
+		}
+		switch {
+		case len(down) > 0:
+			r.Down = append(r.Down, VMImpact{VM: vm, Name: name, Host: host, Reasons: append(down, degraded...)})
+		case len(degraded) > 0:
+			r.Degraded = append(r.Degraded, VMImpact{VM: vm, Name: name, Host: host, Reasons: degraded})
+		}
+	}
+	for _, l := range [][]VMImpact{r.Down, r.Degraded} {
+		sort.Slice(l, func(i, j int) bool { return l[i].Name < l[j].Name })
+	}
+	if r.Down == nil {
+		r.Down = []VMImpact{}
+	}
+	if r.Degraded == nil {
+		r.Degraded = []VMImpact{}
+	}
+	return r, nil
+}
+
+// resolveTarget turns a target into the set of failed things.
+func (g *Graph) resolveTarget(target string) (failure, []model.ID, error) {
+	f := failure{hosts: map[model.ID]bool{}, pnics: map[model.ID]bool{}, vlans: map[string]bool{}}
+	kind, key, ok := strings.Cut(strings.TrimSpace(target), ":")
+	if !ok || key == "" {
+		return f, nil, fmt.Errorf("%w %q: want switch:NAME, port:SWITCH/IFNAME, lag:SWITCH/NAME, host:NAME, pnic:HOST/NIC or vlan:ID", ErrBadTarget, target)
+	}
+	var failed []model.ID
+	portDown := func(port model.ID) {
+		failed = append(failed, port)
+		for _, e := range g.In(port, model.RelCabled) {
+			f.pnics[e.From] = true
+			failed = append(failed, e.From)
+		}
+	}
+	switch kind {
+	case "host":
+		id := model.NewID(model.KindHost, key)
+		if g.Node(id) == nil {
+			return f, nil, fmt.Errorf("%w: no host %q", ErrNotFound, key)
+		}
+		f.hosts[id] = true
+		failed = append(failed, id)
+	case "pnic":
+		id := model.NewID(model.KindPNIC, key)
+		if g.Node(id) == nil {
+			return f, nil, fmt.Errorf("%w: no pNIC %q (give HOST/vmnicN)", ErrNotFound, key)
+		}
+		f.pnics[id] = true
+		failed = append(failed, id)
+	case "vlan":
+		v, err := strconv.Atoi(key)
+		if err != nil || v < 0 || v > 4095 {
+			return f, nil, fmt.Errorf("%w %q: VLAN must be 0-4095", ErrBadTarget, target)
+		}
+		f.vlans[strconv.Itoa(v)] = true
+	case "switch":
+		id := g.switchID(key)
+		if id == "" {
+			return f, nil, fmt.Errorf("%w: no switch %q", ErrNotFound, key)
+		}
+		failed = append(failed, id)
+		for _, e := range g.Out(id, model.RelHasPort) {
+			portDown(e.To)
+		}
+	case "port", "lag":
+		sw, name, ok := strings.Cut(key, "/")
+		swID := g.switchID(sw)
+		if !ok || swID == "" {
+			return f, nil, fmt.Errorf("%w: no switch %q in %q (give SWITCH/IFNAME)", ErrNotFound, sw, target)
+		}
+		port := g.portOf(swID, name)
+		if port == "" {
+			return f, nil, fmt.Errorf("%w: no port %q on %s", ErrNotFound, name, swID.Key())
+		}
+		if kind == "lag" || port.Kind() == model.KindPortChannel {
+			failed = append(failed, port)
+			for _, m := range g.In(port, model.RelInLAG) {
+				portDown(m.From)
+			}
+		} else {
+			portDown(port)
+		}
+	default:
+		return f, nil, fmt.Errorf("%w %q: unknown kind %q", ErrBadTarget, target, kind)
+	}
+	return f, failed, nil
+}
+
+// switchID resolves a switch by ID key or name, case-insensitively.
+func (g *Graph) switchID(name string) model.ID {
+	if id := model.NewID(model.KindSwitch, name); g.Node(id) != nil {
+		return id
+	}
+	for id, n := range g.nodes {
+		if n.Kind == model.KindSwitch && (strings.EqualFold(n.Name, name) || strings.EqualFold(id.Key(), name)) {
+			return id
+		}
+	}
+	return ""
+}
+
+// portOf resolves an interface name of a switch in any spelling.
+func (g *Graph) portOf(sw model.ID, name string) model.ID {
+	want := strings.ToLower(ifname.Normalize(name))
+	for _, e := range g.Out(sw, model.RelHasPort) {
+		_, pname, _ := strings.Cut(e.To.Key(), "/")
+		if strings.ToLower(ifname.Normalize(pname)) == want {
+			return e.To
+		}
+	}
+	return ""
+}
+
+// candidates returns the VMs a failure can touch, sorted.
+func (g *Graph) candidates(f failure) []model.ID {
+	seen := map[model.ID]bool{}
+	hosts := map[model.ID]bool{}
+	for h := range f.hosts {
+		hosts[h] = true
+	}
+	for p := range f.pnics {
+		host, _, _ := strings.Cut(p.Key(), "/")
+		hosts[model.NewID(model.KindHost, host)] = true
+	}
+	for h := range hosts {
+		for _, e := range g.In(h, model.RelRunsOn) {
+			seen[e.From] = true
+		}
+	}
+	if len(f.vlans) > 0 {
+		for id, n := range g.nodes {
+			if n.Kind == model.KindPortgroup && f.vlans[n.Attr("vlan")] {
+				for _, a := range g.In(id, model.RelAttached) {
+					for _, v := range g.In(a.From, model.RelHasVNIC) {
+						seen[v.From] = true
+					}
+				}
+			}
+		}
+	}
+	r := make([]model.ID, 0, len(seen))
+	for id := range seen {
+		r = append(r, id)
+	}
+	sort.Slice(r, func(i, j int) bool { return r[i] < r[j] })
+	return r
+}
+
+// vmImpact returns why vm is cut off (down) or loses redundancy (degraded).
+func (g *Graph) vmImpact(vm model.ID, f failure) (down, degraded []string, hostName string) {
+	var host model.ID
+	if es := g.Out(vm, model.RelRunsOn); len(es) > 0 {
+		host = es[0].To
+		hostName = host.Key()
+	}
+	if f.hosts[host] {
+		return []string{"host " + hostName + " down"}, nil, hostName
+	}
+	for _, e := range g.Out(vm, model.RelHasVNIC) {
+		nic := g.vnicView(e.To, host)
+		if !nic.Connected || nic.Portgroup == nil {
+			continue
+		}
+		label := nic.Label
+		if label == "" {
+			label = nic.MAC
+		}
+		if f.vlans[nic.Portgroup.VLAN] {
+			down = append(down, fmt.Sprintf("%s: VLAN %s down", label, nic.Portgroup.VLAN))
+			continue
+		}
+		var lost, left []string
+		for _, u := range nic.Uplinks {
+			if u.Role == RoleUnused || u.Link == "down" {
+				continue
+			}
+			if f.pnics[u.ID] {
+				lost = append(lost, u.Device+" ("+u.Role+")")
+			} else {
+				left = append(left, u.Device+" ("+u.Role+")")
+			}
+		}
+		switch {
+		case len(lost) == 0:
+		case len(left) == 0:
+			down = append(down, fmt.Sprintf("%s on %s: lost %s, no uplink left", label, nic.Portgroup.Name, strings.Join(lost, ", ")))
+		default:
+			degraded = append(degraded, fmt.Sprintf("%s on %s: lost %s, left %s", label, nic.Portgroup.Name, strings.Join(lost, ", "), strings.Join(left, ", ")))
+		}
+	}
+	return down, degraded, hostName
+}

@@ -1,0 +1,101 @@
+package graph
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/vnetmap/vnetmap/internal/model"
+)
+
+// cabledFixture is fixture() with esx01's vmnic0 on leaf1 Ethernet1/7 and
+// vmnic1 on leaf2 Ethernet1/7 (a member of leaf2's Port-channel7), so
+// web01's "Prod-110" vNIC has its active and standby uplinks on two switches.
+func cabledFixture(extra ...model.Fact) []model.Version {
+	leaf1, leaf2 := model.NewID(model.KindSwitch, "leaf1"), model.NewID(model.KindSwitch, "leaf2")
+	p1, p2 := model.NewID(model.KindPort, "leaf1/Ethernet1/7"), model.NewID(model.KindPort, "leaf2/Ethernet1/7")
+	pc := model.NewID(model.KindPortChannel, "leaf2/Port-channel7")
+	n0, n1 := model.NewID(model.KindPNIC, "esx01/vmnic0"), model.NewID(model.KindPNIC, "esx01/vmnic1")
+	facts := append([]model.Fact{
+		model.Entity(leaf1, leaf1, "leaf1", nil),
+		model.Entity(leaf2, leaf2, "leaf2", nil),
+		model.Relation(leaf1, leaf1, model.RelHasPort, p1, nil),
+		model.Relation(leaf2, leaf2, model.RelHasPort, p2, nil),
+		model.Relation(leaf2, leaf2, model.RelHasPort, pc, nil),
+		model.Entity(leaf1, p1, "Ethernet1/7", nil),
+		model.Entity(leaf2, p2, "Ethernet1/7", nil),
+		model.Entity(leaf2, pc, "Port-channel7", nil),
+		model.Relation(leaf2, p2, model.RelInLAG, pc, nil),
+		model.Relation(n0, n0, model.RelCabled, p1, model.Attrs{"confidence": "high"}),
+		model.Relation(n1, n1, model.RelCabled, p2, model.Attrs{"confidence": "high"}),
+	}, extra...)
+	vs := fixture()
+	for _, f := range facts {
+		vs = append(vs, open(f))
+	}
+	return vs
+}
+
+func TestImpact(t *testing.T) {
+	tests := []struct {
+		name           string
+		target         string
+		extra          []model.Fact
+		down, degraded []string // VM name: first reason
+		failed         int
+	}{
+		{"active uplink pNIC", "pnic:esx01/vmnic0", nil, nil, []string{"web01: Network adapter 1 on Prod-110: lost vmnic0 (active), left vmnic1 (standby)"}, 1},
+		{"standby's switch", "switch:leaf2", nil, nil, []string{"web01: Network adapter 1 on Prod-110: lost vmnic1 (standby), left vmnic0 (active)"}, 4},
+		{"port in a short spelling", "port:leaf1/Eth1/7", nil, nil, []string{"web01: Network adapter 1 on Prod-110: lost vmnic0 (active), left vmnic1 (standby)"}, 2},
+		{"port-channel takes its members", "lag:leaf2/Po7", nil, nil, []string{"web01: Network adapter 1 on Prod-110: lost vmnic1 (standby), left vmnic0 (active)"}, 3},
+		{"host", "host:esx01", nil, []string{"web01: host esx01 down"}, nil, 1},
+		{"VLAN", "vlan:110", nil, []string{"web01: Network adapter 1: VLAN 110 down"}, nil, 0},
+		{"VLAN nobody uses", "vlan:999", nil, nil, nil, 0},
+		{"last uplink left, the other already down", "pnic:esx01/vmnic0",
+			[]model.Fact{model.Entity(model.NewID(model.KindHost, "esx01"), model.NewID(model.KindPNIC, "esx01/vmnic1"), "vmnic1", model.Attrs{"link": "down"})},
+			[]string{"web01: Network adapter 1 on Prod-110: lost vmnic0 (active), no uplink left"}, nil, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := Build(t0, cabledFixture(tt.extra...)).Impact(tt.target)
+			if err != nil {
+				t.Fatal(err)
+			}
+			summary := func(l []VMImpact) []string {
+				var s []string
+				for _, v := range l {
+					s = append(s, v.Name+": "+v.Reasons[0])
+				}
+				return s
+			}
+			if got := summary(r.Down); !reflect.DeepEqual(got, tt.down) {
+				t.Errorf("down = %q; want %q", got, tt.down)
+			}
+			if got := summary(r.Degraded); !reflect.DeepEqual(got, tt.degraded) {
+				t.Errorf("degraded = %q; want %q", got, tt.degraded)
+			}
+			if len(r.Failed) != tt.failed {
+				t.Errorf("failed = %v; want %d entities", r.Failed, tt.failed)
+			}
+		})
+	}
+}
+
+func TestImpactBadTargets(t *testing.T) {
+	g := Build(t0, cabledFixture())
+	for target, want := range map[string]error{
+		"leaf1":             ErrBadTarget,
+		"switch:":           ErrBadTarget,
+		"rack:3":            ErrBadTarget,
+		"vlan:5000":         ErrBadTarget,
+		"switch:leaf9":      ErrNotFound,
+		"port:leaf1":        ErrNotFound,
+		"port:leaf1/Eth1/9": ErrNotFound,
+		"host:esx99":        ErrNotFound,
+		"pnic:esx01/vmnic9": ErrNotFound,
+	} {
+		if _, err := g.Impact(target); !errors.Is(err, want) {
+			t.Errorf("Impact(%q) error = %v; want %v", target, err, want)
+		}
+	}
+}
