@@ -140,6 +140,20 @@ func TestDemoThenQueries(t *testing.T) {
 	if code != 0 || json.Unmarshal([]byte(out), &then) != nil || then.Host == nil || then.Host.Name != first.HostName {
 		t.Errorf("where %s --at its first placement: exit %d host %+v; want %s", moved, code, then.Host, first.HostName)
 	}
+	code, out, errOut = vnetmap(t, "--db", db, "diff", first.From.Add(time.Second).Format(time.RFC3339Nano), "--json")
+	var d struct {
+		Migrations []struct{ Name, FromHost, ToHost string } `json:"migrations"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &d) != nil {
+		t.Fatalf("diff: exit %d: %s", code, errOut)
+	}
+	seen := false
+	for _, m := range d.Migrations {
+		seen = seen || m.Name == moved
+	}
+	if !seen {
+		t.Errorf("diff since %s's first placement lists no migration of it: %+v", moved, d.Migrations)
+	}
 	code, out, _ = vnetmap(t, "--db", db, "history", moved)
 	if code != 0 || !strings.Contains(out, first.HostName) || !strings.Contains(out, "now") {
 		t.Errorf("human history output:\n%s", out)
@@ -254,6 +268,9 @@ func TestDemoServesAPI(t *testing.T) {
         "host esx01 down"`},
 		{"/api/v1/impact/pnic:esx05/vmnic0", 200, `left vmnic1 (standby)`},
 		{"/api/v1/impact/rack:1", 400, `unknown kind \"rack\"`},
+		{"/api/v1/diff?from=1h", 200, `"migrations": [`},
+		{"/api/v1/diff", 400, `diff needs ?from=TIME`},
+		{"/api/v1/diff?from=1h&to=someday", 400, `to: timeparse: bad time`},
 		{"/healthz", 200, `"ok"`},
 		{"/metrics", 200, `vnetmap_collect_runs_total{result="success",source="demo-vc"}`},
 	}

@@ -27,6 +27,7 @@ func Handler(q *query.Service, gatherer prometheus.Gatherer, logger *slog.Logger
 	mux.HandleFunc("GET /api/v1/where/{x}", s.where)
 	mux.HandleFunc("GET /api/v1/history/{vm}", s.history)
 	mux.HandleFunc("GET /api/v1/impact/{target...}", s.impact)
+	mux.HandleFunc("GET /api/v1/diff", s.diff)
 	mux.HandleFunc("GET /api/v1/summary", s.summary)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -67,6 +68,30 @@ func (s *server) impact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ans, err := s.q.Impact(r.Context(), r.PathValue("target"), at)
+	s.reply(w, ans, err)
+}
+
+// diff compares ?from= with ?to= (default now); from is required.
+func (s *server) diff(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if q.Get("from") == "" {
+		writeError(w, http.StatusBadRequest, "diff needs ?from=TIME (and optionally &to=TIME)")
+		return
+	}
+	now := time.Now()
+	from, err := timeparse.Parse(q.Get("from"), now)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "from: "+err.Error())
+		return
+	}
+	var to time.Time
+	if q.Get("to") != "" {
+		if to, err = timeparse.Parse(q.Get("to"), now); err != nil {
+			writeError(w, http.StatusBadRequest, "to: "+err.Error())
+			return
+		}
+	}
+	ans, err := s.q.Diff(r.Context(), from, to)
 	s.reply(w, ans, err)
 }
 
