@@ -3,6 +3,7 @@ module github.com/vnetmap/vnetmap
 go 1.26.8
 
 require (
+	github.com/gosnmp/gosnmp v1.47.0
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/spf13/cobra v1.10.2

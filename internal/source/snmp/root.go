@@ -1,0 +1,235 @@
+// Package snmp is the switch source: from seed switches it discovers the
+// fabric by following the management addresses their LLDP and CDP
+// neighbours advertise (bounded by allowed subnets, depth and a device
+// count), and reads from each switch over SNMP (gosnmp, v2c or v3 authPriv,
+// GETBULK walks) its identity, interfaces, LLDP and CDP neighbours, VLANs,
+// trunks, port-channels and MAC forwarding table, as docs/facts.md defines
+// the facts.
+//
+// It is not for correlation: it states that port Ethernet1/7 of leaf1 sees
+// chassis m port vmnic0 and learned MAC m2 in VLAN 110, and leaves the
+// cabling conclusion to the correlate package.
+package snmp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vnetmap/vnetmap/internal/model"
+	"github.com/vnetmap/vnetmap/internal/source"
+)
+
+var _ source.Source = (*Collector)(nil)
+
+// Collector discovers and reads one fabric. Collect is not called
+// concurrently; Requests may be called at any time.
+type Collector struct {
+	cfg     Configuration
+	logger  *slog.Logger
+	subnets []netip.Prefix
+	cnt     counters
+
+	mu    sync.Mutex
+	names map[string]string // address → switch name at the last successful read
+}
+
+// New validates cfg and returns a Collector. It checks that the secrets can
+// be read but does not contact any device.
+func New(cfg Configuration, logger *slog.Logger) (*Collector, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if _, err := cfg.credentials(); err != nil {
+		return nil, err
+	}
+	subnets, _ := cfg.subnets()
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &Collector{cfg: cfg, logger: logger, subnets: subnets, names: map[string]string{}}, nil
+}
+
+// Name returns the source name.
+func (c *Collector) Name() string { return c.cfg.Name }
+
+// Requests returns the requests sent since New, by PDU type.
+func (c *Collector) Requests() Requests { return c.cnt.snapshot() }
+
+// target is a device to poll.
+type target struct {
+	addr, from, hint string
+	depth            int
+}
+
+// result is the outcome of polling one target.
+type result struct {
+	t   target
+	d   *device
+	err error
+}
+
+// Collect discovers the fabric breadth-first from the seeds and reads every
+// device found. A device or table that fails is listed in the snapshot's
+// Keep and Failures (its facts stay as they were); Collect returns an error
+// only when no device could be read.
+func (c *Collector) Collect(ctx context.Context) (model.Snapshot, error) {
+	snap := model.Snapshot{Source: c.cfg.Name, Taken: time.Now().UTC()}
+	cr, err := c.cfg.credentials()
+	if err != nil {
+		return snap, err
+	}
+	seenAddr := map[string]bool{}
+	seenName := map[string]bool{}
+	var level []target
+	for _, s := range c.cfg.Seeds {
+		if !seenAddr[s] {
+			seenAddr[s] = true
+			level = append(level, target{addr: s, from: "seed"})
+		}
+	}
+	var devices []*device
+	var failed []result
+	polled := 0
+	for depth := 0; len(level) > 0; depth++ {
+		if room := c.cfg.Discovery.MaxDevices - polled; len(level) > room {
+			c.logger.Warn("device limit reached, not polling the rest", "max_devices", c.cfg.Discovery.MaxDevices, "left", len(level)-room)
+			level = level[:room]
+		}
+		polled += len(level)
+		var next []target
+		for _, r := range c.pollLevel(ctx, cr, level) {
+			if r.err != nil {
+				failed = append(failed, r)
+				continue
+			}
+			d := r.d
+			if d.name == "" {
+				d.name = r.t.addr
+			}
+			if seenName[d.name] {
+				c.logger.Debug("device already read under another address", "address", r.t.addr, "switch", d.name)
+				continue
+			}
+			seenName[d.name] = true
+			d.from = r.t.from
+			devices = append(devices, d)
+			c.mu.Lock()
+			c.names[r.t.addr] = d.name
+			c.mu.Unlock()
+			if !c.cfg.Discovery.Enabled || depth >= c.cfg.Discovery.MaxDepth {
+				continue
+			}
+			for _, n := range d.neighbours {
+				a := n.addr.Unmap().String()
+				if seenAddr[a] {
+					continue
+				}
+				if !c.allowed(n.addr) {
+					c.logger.Debug("neighbour outside the allowed subnets, not followed", "switch", d.name, "neighbour", n.name, "address", a)
+					continue
+				}
+				seenAddr[a] = true
+				next = append(next, target{addr: a, from: d.name, hint: n.name, depth: depth + 1})
+			}
+		}
+		level = next
+	}
+	if len(devices) == 0 {
+		errs := make([]error, 0, len(failed))
+		for _, r := range failed {
+			errs = append(errs, r.err)
+		}
+		return snap, fmt.Errorf("%w (%d): %w", ErrAllFailed, len(failed), errors.Join(errs...))
+	}
+	slices.SortFunc(devices, func(a, b *device) int { return strings.Compare(a.name, b.name) })
+	for _, r := range failed {
+		c.logger.Warn("switch not read, keeping its facts", "address", r.t.addr, "error", r.err)
+		snap.Failures = append(snap.Failures, r.err.Error())
+		name := c.knownName(r.t)
+		if name == "" || seenName[name] {
+			continue
+		}
+		id := model.NewID(model.KindSwitch, name)
+		snap.Keep = append(snap.Keep, id)
+		for _, g := range groups {
+			snap.Keep = append(snap.Keep, groupOwner(id, g))
+		}
+	}
+	macs := map[string]bool{}
+	for _, d := range devices {
+		facts, keep, failures := d.facts(macs)
+		for _, f := range failures {
+			c.logger.Warn("table not read, keeping its facts", "switch", d.name, "address", d.addr, "error", f)
+		}
+		snap.Facts = append(snap.Facts, facts...)
+		snap.Keep = append(snap.Keep, keep...)
+		snap.Failures = append(snap.Failures, failures...)
+	}
+	return snap, nil
+}
+
+// knownName is the switch name a failed target had: from an earlier run,
+// else from the neighbour that advertised it.
+func (c *Collector) knownName(t target) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n, ok := c.names[t.addr]; ok {
+		return n
+	}
+	if t.hint != "" {
+		return switchName(t.hint)
+	}
+	return ""
+}
+
+// allowed reports whether a neighbour address may be followed.
+func (c *Collector) allowed(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range c.subnets {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// pollLevel polls targets with at most Concurrency at once, each bounded by
+// its own deadline, and returns the results in the targets' order.
+func (c *Collector) pollLevel(ctx context.Context, cr credentials, level []target) []result {
+	out := make([]result, len(level))
+	sem := make(chan struct{}, c.cfg.Concurrency)
+	var wg sync.WaitGroup
+	for i, t := range level {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				out[i] = result{t: t, err: fmt.Errorf("snmp %s: %w", t.addr, ctx.Err())}
+				return
+			}
+			defer func() { <-sem }()
+			start := time.Now()
+			d, err := poll(ctx, c.cfg, cr, t.addr, &c.cnt)
+			out[i] = result{t: t, d: d, err: err}
+			if err == nil {
+				c.logger.Debug("switch read", "address", t.addr, "switch", d.name, "ports", len(d.ports), "fdb", len(d.fdb), "duration", time.Since(start))
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// groupOwner is the owner of one table group's facts.
+func groupOwner(sw model.ID, group string) model.ID {
+	return model.ID(string(sw) + "#" + group)
+}
