@@ -14,6 +14,7 @@ import (
 
 	"github.com/vnetmap/vnetmap/internal/api"
 	"github.com/vnetmap/vnetmap/internal/collect"
+	"github.com/vnetmap/vnetmap/internal/config"
 	"github.com/vnetmap/vnetmap/internal/query"
 	"github.com/vnetmap/vnetmap/internal/sim"
 	"github.com/vnetmap/vnetmap/internal/source/vsphere"
@@ -110,7 +111,7 @@ func runDemo(ctx context.Context, g *globals, o demoOptions) error {
 	}
 
 	reg := newRegistry()
-	q := query.New(st)
+	q := query.New(st, config.DefaultConfiguration().Applications)
 	comp := collect.New(st, logger.With("component", "collect"), reg, q.Cache.Invalidate)
 	comp.Add(col, time.Minute)
 	if o.once {

@@ -32,12 +32,12 @@ func diffCmd(g *globals) *cobra.Command {
 					return err
 				}
 			}
-			st, _, err := g.openStore(cmd.Context())
+			st, c, err := g.openStore(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			d, err := query.New(st).Diff(cmd.Context(), from, to)
+			d, err := query.New(st, c.Applications).Diff(cmd.Context(), from, to)
 			if err != nil {
 				return err
 			}

@@ -23,12 +23,12 @@ func historyCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, _, err := g.openStore(cmd.Context())
+			st, c, err := g.openStore(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			ans, err := query.New(st).History(cmd.Context(), args[0], t)
+			ans, err := query.New(st, c.Applications).History(cmd.Context(), args[0], t)
 			if err != nil {
 				return queryError(err)
 			}

@@ -30,12 +30,12 @@ host:NAME, pnic:HOST/NIC, vlan:ID.`,
 			if err != nil {
 				return err
 			}
-			st, _, err := g.openStore(cmd.Context())
+			st, c, err := g.openStore(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			ans, err := query.New(st).Impact(cmd.Context(), args[0], t)
+			ans, err := query.New(st, c.Applications).Impact(cmd.Context(), args[0], t)
 			if err != nil {
 				return queryError(err)
 			}
@@ -53,6 +53,12 @@ host:NAME, pnic:HOST/NIC, vlan:ID.`,
 
 func printImpact(w io.Writer, a *query.ImpactAnswer) {
 	fmt.Fprintf(w, "if %s fails (as of %s): %d VM(s) DOWN, %d DEGRADED\n", a.Target, a.At.Local().Format(time.DateTime+" MST"), len(a.Down), len(a.Degraded))
+	if len(a.Applications) > 0 {
+		fmt.Fprintln(w, "  APPLICATIONS")
+		for _, app := range a.Applications {
+			fmt.Fprintf(w, "    %-24s %-9s %d of %d VMs down, %d degraded\n", app.Name, strings.ToUpper(app.State), app.Down, app.VMs, app.Degraded)
+		}
+	}
 	for _, section := range []struct {
 		title string
 		vms   []graph.VMImpact

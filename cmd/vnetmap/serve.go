@@ -35,7 +35,7 @@ func serveCmd(g *globals) *cobra.Command {
 			}
 			logger := g.logger()
 			reg := newRegistry()
-			q := query.New(st)
+			q := query.New(st, c.Applications)
 			comp, err := newCollector(c, st, logger, reg, q.Cache.Invalidate)
 			if err != nil {
 				return err

@@ -26,12 +26,12 @@ func whereCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, _, err := g.openStore(cmd.Context())
+			st, c, err := g.openStore(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			ans, err := query.New(st).Where(cmd.Context(), args[0], t)
+			ans, err := query.New(st, c.Applications).Where(cmd.Context(), args[0], t)
 			if err != nil {
 				return queryError(err)
 			}
@@ -75,6 +75,9 @@ func printWhere(w io.Writer, a *query.WhereAnswer) {
 	}
 	if vm.Folder != "" {
 		fmt.Fprintf(w, "  folder     %s\n", vm.Folder)
+	}
+	if len(vm.Applications) > 0 {
+		fmt.Fprintf(w, "  apps       %s\n", strings.Join(vm.Applications, ", "))
 	}
 	if len(vm.Tags) > 0 {
 		fmt.Fprintf(w, "  tags       %s\n", strings.Join(vm.Tags, ", "))

@@ -55,7 +55,7 @@ func newHarnessWith(t testing.TB, cfg sim.Config) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	h := &harness{dc: dc, st: st, q: query.New(st), changed: make(chan struct{}, 100)}
+	h := &harness{dc: dc, st: st, q: query.New(st, nil), changed: make(chan struct{}, 100)}
 	h.comp = New(st, logger, nil, func() {
 		h.q.Cache.Invalidate()
 		select {

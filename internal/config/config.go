@@ -15,6 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/vnetmap/vnetmap/internal/correlate"
 	"github.com/vnetmap/vnetmap/internal/source/vsphere"
 )
 
@@ -26,6 +27,8 @@ type Configuration struct {
 	Listen string `yaml:"listen"`
 	// Sources are the fact sources to collect.
 	Sources []Source `yaml:"sources"`
+	// Applications say which VMs make up which application.
+	Applications []correlate.AppRule `yaml:"applications"`
 }
 
 // Source is one configured fact source.
@@ -47,7 +50,9 @@ const MinInterval = 10 * time.Second
 
 // DefaultConfiguration returns the configuration used without a file.
 func DefaultConfiguration() Configuration {
-	return Configuration{DB: "sqlite:vnetmap.db", Listen: "127.0.0.1:8080"}
+	return Configuration{DB: "sqlite:vnetmap.db", Listen: "127.0.0.1:8080",
+		// The common conventions: a custom attribute or a tag category "app".
+		Applications: []correlate.AppRule{{FromAttribute: "app"}, {FromTagCategory: "app"}}}
 }
 
 // DefaultInterval is the collection interval of a source that sets none.
@@ -122,6 +127,11 @@ func applySourceDefaults(data []byte, c *Configuration) error {
 func (c Configuration) Validate() error {
 	if c.DB == "" {
 		return fmt.Errorf("%w: db: empty", ErrInvalid)
+	}
+	for i, a := range c.Applications {
+		if err := a.Validate(); err != nil {
+			return fmt.Errorf("%w: applications[%d]: %w", ErrInvalid, i, err)
+		}
 	}
 	seen := map[string]bool{}
 	for i, s := range c.Sources {

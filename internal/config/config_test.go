@@ -30,6 +30,9 @@ func TestExampleDecodes(t *testing.T) {
 	if s.VSphere.Name != "vc1" || s.VSphere.PasswordFile != "/etc/vnetmap/vc1.password" || s.VSphere.PageSize != 500 {
 		t.Errorf("vsphere = %+v", *s.VSphere)
 	}
+	if len(c.Applications) != 2 || c.Applications[0].FromAttribute != "app" || c.Applications[1].Names[0] != "shop-*" {
+		t.Errorf("applications = %+v", c.Applications)
+	}
 }
 
 func TestDecode(t *testing.T) {
@@ -47,6 +50,7 @@ func TestDecode(t *testing.T) {
 		{"vsphere section missing", "sources:\n  - name: a\n    type: vsphere\n", "sources[0] (a).vsphere: missing"},
 		{"short interval", strings.Replace(good, "type: vsphere", "type: vsphere\n    interval: 1s", 1), "interval: 1s is shorter"},
 		{"duplicate names", good + strings.TrimPrefix(good, "sources:\n"), "duplicate source name"},
+		{"application without criteria", "applications:\n  - name: shop\n", "applications[0]: application \"shop\": no criteria"},
 		{"vsphere validation", strings.Replace(good, "username: u", "username: \"\"", 1), "username"},
 	}
 	for _, tt := range tests {

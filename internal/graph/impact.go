@@ -20,6 +20,18 @@ type ImpactResult struct {
 	Failed   []model.ID `json:"failed"`
 	Down     []VMImpact `json:"down"`
 	Degraded []VMImpact `json:"degraded"`
+	// Applications with at least one affected VM: DOWN when every one of
+	// their VMs is down, DEGRADED otherwise.
+	Applications []AppImpact `json:"applications"`
+}
+
+// AppImpact is one affected application.
+type AppImpact struct {
+	Name     string `json:"name"`
+	State    string `json:"state"` // "down" or "degraded"
+	VMs      int    `json:"vms"`
+	Down     int    `json:"vms_down"`
+	Degraded int    `json:"vms_degraded"`
 }
 
 // VMImpact is one affected VM and why.
@@ -71,6 +83,7 @@ func (g *Graph) Impact(target string) (*ImpactResult, error) {
 	for _, l := range [][]VMImpact{r.Down, r.Degraded} {
 		sort.Slice(l, func(i, j int) bool { return l[i].Name < l[j].Name })
 	}
+	r.Applications = g.appImpact(r)
 	if r.Down == nil {
 		r.Down = []VMImpact{}
 	}
@@ -252,4 +265,45 @@ func (g *Graph) vmImpact(vm model.ID, f failure) (down, degraded []string, hostN
 		}
 	}
 	return down, degraded, hostName
+}
+
+// appImpact rolls VM impact up to applications.
+func (g *Graph) appImpact(r *ImpactResult) []AppImpact {
+	by := map[model.ID]*AppImpact{}
+	count := func(vms []VMImpact, down bool) {
+		for _, v := range vms {
+			for _, e := range g.In(v.VM, model.RelContains) {
+				if e.From.Kind() != model.KindApplication {
+					continue
+				}
+				a := by[e.From]
+				if a == nil {
+					a = &AppImpact{Name: nameOf(g.Node(e.From), e.From), VMs: len(g.Out(e.From, model.RelContains))}
+					by[e.From] = a
+				}
+				if down {
+					a.Down++
+				} else {
+					a.Degraded++
+				}
+			}
+		}
+	}
+	count(r.Down, true)
+	count(r.Degraded, false)
+	out := make([]AppImpact, 0, len(by))
+	for _, a := range by {
+		a.State = "degraded"
+		if a.Down == a.VMs {
+			a.State = "down"
+		}
+		out = append(out, *a)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].State != out[j].State {
+			return out[i].State == "down"
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
 }

@@ -99,3 +99,33 @@ func TestImpactBadTargets(t *testing.T) {
 		}
 	}
 }
+
+func TestImpactApplications(t *testing.T) {
+	shop, solo := model.NewID(model.KindApplication, "shop"), model.NewID(model.KindApplication, "solo")
+	web01, db01 := model.NewID(model.KindVM, "5001-aaaa"), model.NewID(model.KindVM, "5002-bbbb")
+	g := Build(t0, cabledFixture(
+		model.Entity(shop, shop, "shop", nil),
+		model.Relation(shop, shop, model.RelContains, web01, nil),
+		model.Relation(shop, shop, model.RelContains, db01, nil),
+		model.Entity(solo, solo, "solo", nil),
+		model.Relation(solo, solo, model.RelContains, web01, nil),
+	))
+	r, err := g.Impact("host:esx01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []AppImpact{
+		{Name: "solo", State: "down", VMs: 1, Down: 1},
+		{Name: "shop", State: "degraded", VMs: 2, Down: 1},
+	}
+	if !reflect.DeepEqual(r.Applications, want) {
+		t.Errorf("applications = %+v; want %+v", r.Applications, want)
+	}
+	loc, err := g.Where("web01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(loc.VM.Applications, []string{"shop", "solo"}) {
+		t.Errorf("where: applications = %v; want [shop solo]", loc.VM.Applications)
+	}
+}

@@ -29,13 +29,15 @@ type Location struct {
 
 // VMView is a VM's identity and state.
 type VMView struct {
-	ID      model.ID          `json:"id"`
-	Name    string            `json:"name"`
-	Power   string            `json:"power,omitempty"`
-	Folder  string            `json:"folder,omitempty"`
-	Tags    []string          `json:"tags,omitempty"`
-	Attrs   map[string]string `json:"custom_attributes,omitempty"`
-	Sources []string          `json:"sources"`
+	ID     model.ID          `json:"id"`
+	Name   string            `json:"name"`
+	Power  string            `json:"power,omitempty"`
+	Folder string            `json:"folder,omitempty"`
+	Tags   []string          `json:"tags,omitempty"`
+	Attrs  map[string]string `json:"custom_attributes,omitempty"`
+	// Applications are the applications the VM belongs to.
+	Applications []string `json:"applications,omitempty"`
+	Sources      []string `json:"sources"`
 }
 
 // HostView is the host a VM runs on.
@@ -218,6 +220,7 @@ func (g *Graph) locate(vm model.ID, how string) *Location {
 			}
 		}
 	}
+	loc.VM.Applications = g.applicationsOf(vm)
 	var host model.ID
 	if es := g.Out(vm, model.RelRunsOn); len(es) > 0 {
 		host = es[0].To
@@ -464,4 +467,16 @@ func splitList(s string) []string {
 		parts[i] = strings.TrimSpace(parts[i])
 	}
 	return parts
+}
+
+// applicationsOf returns the names of the applications vm belongs to, sorted.
+func (g *Graph) applicationsOf(vm model.ID) []string {
+	var apps []string
+	for _, e := range g.In(vm, model.RelContains) {
+		if e.From.Kind() == model.KindApplication {
+			apps = append(apps, nameOf(g.Node(e.From), e.From))
+		}
+	}
+	sort.Strings(apps)
+	return apps
 }

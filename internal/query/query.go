@@ -23,14 +23,17 @@ type Service struct {
 }
 
 // New returns a service over st with a graph cache reading from it: the
-// facts valid at a moment plus what correlation derives from them.
-func New(st store.Store) *Service {
+// facts valid at a moment plus what correlation derives from them (cabling,
+// and application membership per apps).
+func New(st store.Store, apps []correlate.AppRule) *Service {
 	return &Service{Store: st, Cache: graph.NewCache(func(ctx context.Context, at time.Time) ([]model.Version, error) {
 		vs, err := st.FactsAt(ctx, at)
 		if err != nil {
 			return nil, err
 		}
-		return append(vs, correlate.Run(at, vs).Links...), nil
+		derived := correlate.Run(at, vs).Links
+		derived = append(derived, correlate.Applications(at, vs, apps)...)
+		return append(vs, derived...), nil
 	})}
 }
 
