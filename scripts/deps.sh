@@ -1,14 +1,33 @@
 #!/usr/bin/env bash
-# deps.sh makes this machine ready for `make test`: Go modules downloaded and
-# the local PostgreSQL (127.0.0.1:5432, database "test") up. It installs from
-# Debian only what is missing, so it is quick on a prepared machine.
+# deps.sh makes this machine ready for `make test`: Go modules downloaded, the
+# local PostgreSQL (127.0.0.1:5432, database "test") up, and the tools of the
+# network-namespace lab (lab/: iproute2, lldpd, snmpd, net-snmp clients, jq,
+# tcpdump). It installs from Debian only what is missing, so it is quick on a
+# prepared machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 command -v pg_isready >/dev/null 2>&1 || need+=(postgresql-client)
+# The lab (lab/lab.sh): namespaces, veths and bridges; lldpd (LLDP, CDP, AgentX
+# subagent); snmpd as the AgentX master; snmpbulkwalk for readiness; jq reads
+# lab/cabling.json; tcpdump to look at the frames when debugging.
+command -v ip >/dev/null 2>&1 && command -v bridge >/dev/null 2>&1 || need+=(iproute2)
+command -v lldpd >/dev/null 2>&1 || need+=(lldpd)
+command -v snmpd >/dev/null 2>&1 || need+=(snmpd)
+command -v snmpbulkwalk >/dev/null 2>&1 || need+=(snmp)
+command -v jq >/dev/null 2>&1 || need+=(jq)
+command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
+    # A policy-rc.d that denies every start keeps the packages from starting
+    # lldpd (LLDP on the machine's real NICs) and snmpd in the root namespace:
+    # the lab starts its own, inside its namespaces.
+    policy=/usr/sbin/policy-rc.d
+    if [ ! -e "$policy" ]; then
+      trap 'rm -f "$policy"' EXIT
+      printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy"
+    fi
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
   else
     echo "deps: missing ${need[*]} and not root: install them" >&2
