@@ -686,7 +686,10 @@ func (d *device) addFDB(addr, name string, t table, basePorts map[int]int, split
 		if !ok {
 			return fmt.Errorf("%w: %s on %s: index %q is not a MAC", ErrBadValue, name, addr, idx)
 		}
-		bp, _ := integer(row[2])
+		bp, ok := integer(row[2])
+		if !ok {
+			return fmt.Errorf("%w: %s on %s: port of %s is %v, want an integer", ErrBadValue, name, addr, mac, row[2].Type)
+		}
 		i, ok := basePorts[int(bp)]
 		if !ok {
 			continue // the CPU (port 0) or a port outside the bridge
