@@ -244,6 +244,8 @@ func Up(t testing.TB) *Lab {
 	// Labs of test processes that were killed before their cleanup ran.
 	if out, err := exec.CommandContext(ctx, l.script, "gc").CombinedOutput(); err != nil {
 		t.Logf("lab: gc: %v: %s", err, out)
+	} else if len(out) > 0 {
+		t.Logf("%s", out)
 	}
 	start := time.Now()
 	out, err := exec.CommandContext(ctx, l.script, "up", id, dir).CombinedOutput()

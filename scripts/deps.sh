@@ -36,6 +36,11 @@ fi
 
 go mod download
 
+# Labs (lab/) left behind by a test process that was killed before its cleanup.
+if [ "$(id -u)" = 0 ] && command -v ip >/dev/null 2>&1; then
+  ./lab/lab.sh gc || true
+fi
+
 # PostgreSQL for the store's second backend. On these machines it is a Debian
 # cluster; start it if it is down. VNETMAP_TEST_PG overrides the DSN.
 if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432; then
