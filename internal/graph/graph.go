@@ -45,6 +45,8 @@ type Graph struct {
 	byName map[string][]model.ID // lower-cased VM name → VMs
 	byUUID map[string]model.ID   // lower-cased instance or BIOS UUID → VM
 	byMAC  map[string][]model.ID // normalized MAC → vNICs and pNICs
+
+	dvsUplinks map[model.ID]map[model.ID][]Edge // distributed switch → host → its uplinks there
 }
 
 // Build indexes the versions valid at at. Versions not valid at at are
@@ -58,6 +60,8 @@ func Build(at time.Time, versions []model.Version) *Graph {
 		byName: make(map[string][]model.ID),
 		byUUID: make(map[string]model.ID),
 		byMAC:  make(map[string][]model.ID),
+
+		dvsUplinks: make(map[model.ID]map[model.ID][]Edge),
 	}
 	for _, v := range versions {
 		if !v.ValidAt(at) {
@@ -67,6 +71,15 @@ func Build(at time.Time, versions []model.Version) *Graph {
 			e := Edge{From: v.Subject, Rel: v.Rel, To: v.Object, Attrs: v.Attrs}
 			g.out[e.From] = append(g.out[e.From], e)
 			g.in[e.To] = append(g.in[e.To], e)
+			if e.Rel == model.RelUplink && e.From.Kind() == model.KindDVSwitch {
+				byHost := g.dvsUplinks[e.From]
+				if byHost == nil {
+					byHost = make(map[model.ID][]Edge)
+					g.dvsUplinks[e.From] = byHost
+				}
+				h := model.NewID(model.KindHost, e.Attrs["host"])
+				byHost[h] = append(byHost[h], e)
+			}
 			continue
 		}
 		n := g.nodes[v.Subject]
@@ -108,6 +121,11 @@ func Build(at time.Time, versions []model.Version) *Graph {
 				}
 				return es[i].To < es[j].To
 			})
+		}
+	}
+	for _, byHost := range g.dvsUplinks {
+		for _, es := range byHost {
+			sort.Slice(es, func(i, j int) bool { return es[i].To < es[j].To })
 		}
 	}
 	for _, ids := range g.byName {

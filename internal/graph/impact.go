@@ -232,39 +232,98 @@ func (g *Graph) vmImpact(vm model.ID, f failure) (down, degraded []string, hostN
 	if f.hosts[host] {
 		return []string{"host " + hostName + " down"}, nil, hostName
 	}
-	for _, e := range g.Out(vm, model.RelHasVNIC) {
-		nic := g.vnicView(e.To, host)
-		if !nic.Connected || nic.Portgroup == nil {
+	for _, e := range g.out[vm] {
+		if e.Rel != model.RelHasVNIC {
 			continue
 		}
-		label := nic.Label
-		if label == "" {
-			label = nic.MAC
+		nic := g.Node(e.To)
+		if nic == nil || nic.Attr("connected") != "true" {
+			continue
 		}
-		if f.vlans[nic.Portgroup.VLAN] {
-			down = append(down, fmt.Sprintf("%s: VLAN %s down", label, nic.Portgroup.VLAN))
+		label := nic.Attr("label")
+		if label == "" {
+			label = nic.Attr("mac")
+		}
+		pgID, pg, ups := g.uplinksOf(e.To, host)
+		if pg == nil {
+			continue
+		}
+		if f.vlans[pg.Attr("vlan")] {
+			down = append(down, fmt.Sprintf("%s: VLAN %s down", label, pg.Attr("vlan")))
 			continue
 		}
 		var lost, left []string
-		for _, u := range nic.Uplinks {
-			if u.Role == RoleUnused || u.Link == "down" {
+		for _, u := range ups {
+			if u.role == RoleUnused || u.link == "down" {
 				continue
 			}
-			if f.pnics[u.ID] {
-				lost = append(lost, u.Device+" ("+u.Role+")")
+			if f.pnics[u.pnic] {
+				lost = append(lost, u.device+" ("+u.role+")")
 			} else {
-				left = append(left, u.Device+" ("+u.Role+")")
+				left = append(left, u.device+" ("+u.role+")")
 			}
 		}
 		switch {
 		case len(lost) == 0:
 		case len(left) == 0:
-			down = append(down, fmt.Sprintf("%s on %s: lost %s, no uplink left", label, nic.Portgroup.Name, strings.Join(lost, ", ")))
+			down = append(down, fmt.Sprintf("%s on %s: lost %s, no uplink left", label, nameOf(pg, pgID), strings.Join(lost, ", ")))
 		default:
-			degraded = append(degraded, fmt.Sprintf("%s on %s: lost %s, left %s", label, nic.Portgroup.Name, strings.Join(lost, ", "), strings.Join(left, ", ")))
+			degraded = append(degraded, fmt.Sprintf("%s on %s: lost %s, left %s", label, nameOf(pg, pgID), strings.Join(lost, ", "), strings.Join(left, ", ")))
 		}
 	}
 	return down, degraded, hostName
+}
+
+// uplink is an uplink as impact needs it: which pNIC, and how the port
+// group uses it.
+type uplink struct {
+	pnic               model.ID
+	device, role, link string
+}
+
+// uplinksOf returns a vNIC's port group and the uplinks of its switch on
+// host, with their roles — the lean path of vnicView, for queries that
+// visit many VMs.
+func (g *Graph) uplinksOf(vnic, host model.ID) (model.ID, *Node, []uplink) {
+	var pgID model.ID
+	for _, e := range g.out[vnic] {
+		if e.Rel == model.RelAttached {
+			pgID = e.To
+			break
+		}
+	}
+	pg := g.Node(pgID)
+	if pg == nil {
+		return pgID, nil, nil
+	}
+	view := &PortgroupView{Active: splitList(pg.Attr("active")), Standby: splitList(pg.Attr("standby"))}
+	var ups []uplink
+	for _, m := range g.out[pgID] {
+		if m.Rel != model.RelMemberOf {
+			continue
+		}
+		for _, e := range g.switchUplinks(m.To, host) {
+			u := uplink{pnic: e.To, device: e.To.Key(), role: role(view, e.Attrs["uplink"], e.Attrs["lag"])}
+			if n := g.Node(e.To); n != nil {
+				u.link = n.Attr("link")
+				if d := n.Attr("device"); d != "" {
+					u.device = d
+				}
+			}
+			ups = append(ups, u)
+		}
+		break
+	}
+	return pgID, pg, ups
+}
+
+// switchUplinks returns the uplink relations of a virtual switch on host:
+// all of a standard vSwitch's, the host's share of a distributed switch's.
+func (g *Graph) switchUplinks(sw, host model.ID) []Edge {
+	if sw.Kind() != model.KindDVSwitch {
+		return g.Out(sw, model.RelUplink)
+	}
+	return g.dvsUplinks[sw][host]
 }
 
 // appImpact rolls VM impact up to applications.

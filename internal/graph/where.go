@@ -307,10 +307,7 @@ func (g *Graph) vnicView(id model.ID, host model.ID) VNICView {
 		sw.Name, sw.MTU = n.Name, n.Attr("mtu")
 	}
 	v.Switch = sw
-	for _, e := range g.Out(swID, model.RelUplink) {
-		if swID.Kind() == model.KindDVSwitch && e.Attrs["host"] != "" && model.NewID(model.KindHost, e.Attrs["host"]) != host {
-			continue
-		}
+	for _, e := range g.switchUplinks(swID, host) {
 		v.Uplinks = append(v.Uplinks, g.uplinkView(e, swID, pg))
 	}
 	sort.SliceStable(v.Uplinks, func(i, j int) bool {
