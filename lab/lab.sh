@@ -160,7 +160,8 @@ up() {
    secret >"$dir/community"
    echo -n "$v3user" >"$dir/v3.user"
    secret >"$dir/v3.auth"
-   secret >"$dir/v3.priv")
+   secret >"$dir/v3.priv"
+   echo "defCommunity $(cat "$dir/community")" >"$dir/mgmt/snmp.conf")
 
   for leaf in "${leaves[@]}"; do
     addr=$(jq -r --arg l "$leaf" '.leaves[] | select(.name == $l) | .mgmt' "$cabling")
@@ -271,7 +272,9 @@ snmp_ready() {
   local addr want got
   addr=$(jq -r --arg l "$3" '.leaves[] | select(.name == $l) | .mgmt' "$cabling")
   want=$(expected "$3" | wc -l)
-  got=$(ip netns exec "$(ns "$1" mgmt)" env MIBS= snmpbulkwalk -v2c -c "$(cat "$2/community")" -t 1 -r 1 -On \
+  # The community reaches snmpbulkwalk through a client configuration file,
+  # never through its command line.
+  got=$(ip netns exec "$(ns "$1" mgmt)" env MIBS= SNMPCONFPATH="$2/mgmt" snmpbulkwalk -v2c -t 1 -r 1 -On \
     "$addr" 1.0.8802.1.1.2.1.4.1.1.9 2>/dev/null | grep -c '^\.1\.0\.8802' || true)
   [ "$got" = "$want" ]
 }

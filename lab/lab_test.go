@@ -355,7 +355,8 @@ func hostNeighbours(ctx context.Context, t *testing.T, l *Lab, host string) map[
 }
 
 // assertGone checks, independently of Close, that no namespace of the lab is
-// left and that no process still runs from the lab's directory.
+// left, that none of its veths is in the root namespace, and that no process
+// still runs from the lab's directory.
 func assertGone(t *testing.T, l *Lab) {
 	t.Helper()
 	out, err := exec.Command("ip", "netns", "list").Output()
@@ -365,6 +366,26 @@ func assertGone(t *testing.T, l *Lab) {
 	for _, line := range strings.Split(string(out), "\n") {
 		if strings.HasPrefix(line, l.Namespace("")) {
 			t.Errorf("namespace %s left after teardown", strings.Fields(line)[0])
+		}
+	}
+	// The veths live only inside the lab's namespaces; none may have reached
+	// the root namespace.
+	out, err = exec.Command("ip", "-o", "link", "show", "type", "veth").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours := map[string]bool{"mgmt0": true}
+	for _, link := range l.Cabling.Links {
+		ours[link.A.Port], ours[link.B.Port] = true, true
+	}
+	for _, leaf := range l.Cabling.Leaves {
+		ours["to-"+leaf.Name] = true
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if f := strings.Fields(line); len(f) > 1 {
+			if name, _, _ := strings.Cut(strings.TrimSuffix(f[1], ":"), "@"); ours[name] {
+				t.Errorf("veth %s of the lab in the root namespace", name)
+			}
 		}
 	}
 	entries, err := os.ReadDir("/proc")
