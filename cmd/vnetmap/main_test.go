@@ -271,6 +271,7 @@ func TestDemoServesAPI(t *testing.T) {
 		{"/api/v1/diff?from=1h", 200, `"migrations": [`},
 		{"/api/v1/diff", 400, `diff needs ?from=TIME`},
 		{"/api/v1/diff?from=1h&to=someday", 400, `to: timeparse: bad time`},
+		{"/api/v1/openapi.json", 200, `"openapi": "3.0.3"`},
 		{"/healthz", 200, `"ok"`},
 		{"/metrics", 200, `vnetmap_collect_runs_total{result="success",source="demo-vc"}`},
 	}

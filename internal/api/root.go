@@ -6,6 +6,7 @@
 package api
 
 import (
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -20,19 +21,46 @@ import (
 	"github.com/vnetmap/vnetmap/internal/timeparse"
 )
 
+// OpenAPI is the OpenAPI 3 description of the API, served at
+// /api/v1/openapi.json.
+//
+//go:embed openapi.json
+var OpenAPI []byte
+
+// Routes are the method and path patterns the API serves.
+var Routes = []string{
+	"GET /api/v1/where/{x}",
+	"GET /api/v1/history/{vm}",
+	"GET /api/v1/impact/{target...}",
+	"GET /api/v1/diff",
+	"GET /api/v1/summary",
+	"GET /api/v1/openapi.json",
+	"GET /healthz",
+	"GET /metrics",
+}
+
 // Handler returns the HTTP handler of the API. gatherer serves /metrics.
 func Handler(q *query.Service, gatherer prometheus.Gatherer, logger *slog.Logger) http.Handler {
 	s := &server{q: q, logger: logger}
+	handlers := map[string]http.Handler{
+		"GET /api/v1/where/{x}":          http.HandlerFunc(s.where),
+		"GET /api/v1/history/{vm}":       http.HandlerFunc(s.history),
+		"GET /api/v1/impact/{target...}": http.HandlerFunc(s.impact),
+		"GET /api/v1/diff":               http.HandlerFunc(s.diff),
+		"GET /api/v1/summary":            http.HandlerFunc(s.summary),
+		"GET /api/v1/openapi.json": http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(OpenAPI)
+		}),
+		"GET /healthz": http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		}),
+		"GET /metrics": promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}),
+	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/v1/where/{x}", s.where)
-	mux.HandleFunc("GET /api/v1/history/{vm}", s.history)
-	mux.HandleFunc("GET /api/v1/impact/{target...}", s.impact)
-	mux.HandleFunc("GET /api/v1/diff", s.diff)
-	mux.HandleFunc("GET /api/v1/summary", s.summary)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
+	for _, route := range Routes {
+		mux.Handle(route, handlers[route])
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})
