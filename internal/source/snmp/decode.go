@@ -192,6 +192,8 @@ func CompareOID(a, b string) int {
 		na, ea := strconv.ParseUint(pa, 10, 64)
 		nb, eb := strconv.ParseUint(pb, 10, 64)
 		switch {
+		case ea == nil && eb == nil && na == nb: // "01" and "1"
+			return strings.Compare(pa, pb)
 		case ea == nil && eb == nil && na < nb:
 			return -1
 		case ea == nil && eb == nil:
