@@ -14,6 +14,49 @@ type Placement struct {
 	From     time.Time    `json:"from"`
 	To       time.Time    `json:"to,omitzero"`
 	Move     *model.Event `json:"move,omitempty"`
+	// Attachment is the VM's physical attachment at the start of the
+	// placement: per vNIC uplink, the switch port it was cabled to.
+	Attachment []Attachment `json:"attachment,omitempty"`
+}
+
+// Attachment is one uplink of a VM's vNIC and the switch port behind it.
+type Attachment struct {
+	VNIC        string `json:"vnic"`
+	Portgroup   string `json:"portgroup,omitempty"`
+	VLAN        string `json:"vlan,omitempty"`
+	PNIC        string `json:"pnic"`
+	Role        string `json:"role"`
+	Switch      string `json:"switch,omitempty"`
+	Port        string `json:"port,omitempty"`
+	PortChannel string `json:"port_channel,omitempty"`
+}
+
+// Attachment returns the physical attachment of vm in this graph: each
+// vNIC's uplinks and the switch ports they are cabled to.
+func (g *Graph) Attachment(vm model.ID) []Attachment {
+	var r []Attachment
+	loc := g.locate(vm, "")
+	for _, n := range loc.VNICs {
+		label := n.Label
+		if label == "" {
+			label = n.MAC
+		}
+		var pg, vlan string
+		if n.Portgroup != nil {
+			pg, vlan = n.Portgroup.Name, n.Portgroup.VLAN
+			if n.Portgroup.Trunk != "" {
+				vlan = n.Portgroup.Trunk
+			}
+		}
+		for _, u := range n.Uplinks {
+			a := Attachment{VNIC: label, Portgroup: pg, VLAN: vlan, PNIC: u.Device, Role: u.Role}
+			if len(u.Ports) == 1 {
+				a.Switch, a.Port, a.PortChannel = u.Ports[0].Switch, u.Ports[0].Port, u.Ports[0].PortChannel
+			}
+			r = append(r, a)
+		}
+	}
+	return r
 }
 
 // Timeline is the placement history of one VM.

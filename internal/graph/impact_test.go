@@ -129,3 +129,15 @@ func TestImpactApplications(t *testing.T) {
 		t.Errorf("where: applications = %v; want [shop solo]", loc.VM.Applications)
 	}
 }
+
+func TestAttachment(t *testing.T) {
+	got := Build(t0, cabledFixture()).Attachment(model.NewID(model.KindVM, "5001-aaaa"))
+	want := []Attachment{
+		{VNIC: "Network adapter 1", Portgroup: "Prod-110", VLAN: "110", PNIC: "vmnic0", Role: RoleActive, Switch: "leaf1", Port: "Ethernet1/7"},
+		{VNIC: "Network adapter 1", Portgroup: "Prod-110", VLAN: "110", PNIC: "vmnic1", Role: RoleStandby, Switch: "leaf2", Port: "Ethernet1/7", PortChannel: "Port-channel7"},
+		{VNIC: "Network adapter 2", Portgroup: "dv-trunk", VLAN: "100-199,300", PNIC: "vmnic2", Role: RoleActive},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("attachment:\n got %+v\nwant %+v", got, want)
+	}
+}

@@ -90,8 +90,24 @@ func (s *Service) History(ctx context.Context, q string, at time.Time) (*History
 	if err != nil {
 		return nil, err
 	}
-	return &HistoryAnswer{Query: q, Timeline: graph.History(vm, versions, events)}, nil
+	tl := graph.History(vm, versions, events)
+	// The attachment of each stay needs the map of its first moment; the
+	// most recent stays are the ones operators ask about, so older ones
+	// beyond the bound go without.
+	for i := len(tl.Placements) - 1; i >= 0 && i >= len(tl.Placements)-maxAttachments; i-- {
+		p := &tl.Placements[i]
+		then, err := s.Cache.At(ctx, p.From)
+		if err != nil {
+			return nil, err
+		}
+		p.Attachment = then.Attachment(vm)
+	}
+	return &HistoryAnswer{Query: q, Timeline: tl}, nil
 }
+
+// maxAttachments bounds how many placements of a history get their
+// physical attachment (one map built per placement).
+const maxAttachments = 20
 
 // ImpactAnswer is the answer to `impact`.
 type ImpactAnswer struct {
