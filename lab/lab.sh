@@ -196,7 +196,7 @@ EOF
     {
       echo "configure system hostname $n"
       echo "configure lldp portidsubtype ifname"
-      echo "configure lldp tx-interval 2"
+      echo "configure lldp tx-interval 1"
       if [ $role = leaf ]; then
         echo "configure system interface pattern swp*"
         echo "configure system ip management pattern $(jq -r --arg l "$n" '.leaves[] | select(.name == $l) | .mgmt' "$cabling")"
