@@ -9,6 +9,7 @@ import (
 	"github.com/vnetmap/vnetmap/internal/collect"
 	"github.com/vnetmap/vnetmap/internal/config"
 	"github.com/vnetmap/vnetmap/internal/source"
+	"github.com/vnetmap/vnetmap/internal/source/snmp"
 	"github.com/vnetmap/vnetmap/internal/source/vsphere"
 	"github.com/vnetmap/vnetmap/internal/store"
 )
@@ -17,6 +18,9 @@ import (
 var factories = map[string]func(config.Source, *slog.Logger) (source.Source, error){
 	config.TypeVSphere: func(s config.Source, l *slog.Logger) (source.Source, error) {
 		return vsphere.New(*s.VSphere, l)
+	},
+	config.TypeSNMP: func(s config.Source, l *slog.Logger) (source.Source, error) {
+		return snmp.New(*s.SNMP, l)
 	},
 }
 

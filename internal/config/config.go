@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/vnetmap/vnetmap/internal/correlate"
+	"github.com/vnetmap/vnetmap/internal/source/snmp"
 	"github.com/vnetmap/vnetmap/internal/source/vsphere"
 )
 
@@ -38,11 +39,14 @@ type Source struct {
 	Interval time.Duration `yaml:"interval"`
 	// VSphere configures a source of type "vsphere"; its name is Name.
 	VSphere *vsphere.Configuration `yaml:"vsphere"`
+	// SNMP configures a source of type "snmp"; its name is Name.
+	SNMP *snmp.Configuration `yaml:"snmp"`
 }
 
 // Source types.
 const (
 	TypeVSphere = "vsphere"
+	TypeSNMP    = "snmp"
 )
 
 // MinInterval is the shortest collection interval accepted.
@@ -101,6 +105,7 @@ func applySourceDefaults(data []byte, c *Configuration) error {
 	var raw struct {
 		Sources []struct {
 			VSphere yaml.Node `yaml:"vsphere"`
+			SNMP    yaml.Node `yaml:"snmp"`
 		} `yaml:"sources"`
 	}
 	if err := yaml.Unmarshal(data, &raw); err != nil {
@@ -118,6 +123,14 @@ func applySourceDefaults(data []byte, c *Configuration) error {
 			}
 			vs.Name = s.Name
 			s.VSphere = &vs
+		}
+		if s.SNMP != nil {
+			sc := snmp.DefaultConfiguration()
+			if err := raw.Sources[i].SNMP.Decode(&sc); err != nil {
+				return fmt.Errorf("%w: sources[%d].snmp: %w", ErrInvalid, i, err)
+			}
+			sc.Name = s.Name
+			s.SNMP = &sc
 		}
 	}
 	return nil
@@ -155,10 +168,17 @@ func (c Configuration) Validate() error {
 			if err := s.VSphere.Validate(); err != nil {
 				return fmt.Errorf("%w: %s.vsphere: %w", ErrInvalid, where, err)
 			}
+		case TypeSNMP:
+			if s.SNMP == nil {
+				return fmt.Errorf("%w: %s.snmp: missing for a source of type snmp", ErrInvalid, where)
+			}
+			if err := s.SNMP.Validate(); err != nil {
+				return fmt.Errorf("%w: %s.snmp: %w", ErrInvalid, where, err)
+			}
 		case "":
-			return fmt.Errorf("%w: %s.type: empty (known: vsphere)", ErrInvalid, where)
+			return fmt.Errorf("%w: %s.type: empty (known: vsphere, snmp)", ErrInvalid, where)
 		default:
-			return fmt.Errorf("%w: %s.type: unknown type %q (known: vsphere)", ErrInvalid, where, s.Type)
+			return fmt.Errorf("%w: %s.type: unknown type %q (known: vsphere, snmp)", ErrInvalid, where, s.Type)
 		}
 	}
 	return nil

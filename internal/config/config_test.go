@@ -20,8 +20,11 @@ func TestExampleDecodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Sources) != 1 {
-		t.Fatalf("got %d sources; want 1", len(c.Sources))
+	if len(c.Sources) != 2 {
+		t.Fatalf("got %d sources; want 2", len(c.Sources))
+	}
+	if n := c.Sources[1]; n.Type != TypeSNMP || n.SNMP.Name != "fabric" || n.SNMP.Port != 161 || n.SNMP.Discovery.MaxDepth != 4 || n.SNMP.MaxRepetitions != 25 {
+		t.Errorf("snmp = %s %+v", n.Type, n.SNMP)
 	}
 	s := c.Sources[0]
 	if s.Name != "vc1" || s.Type != TypeVSphere || s.Interval != 5*time.Minute {
@@ -52,6 +55,8 @@ func TestDecode(t *testing.T) {
 		{"duplicate names", good + strings.TrimPrefix(good, "sources:\n"), "duplicate source name"},
 		{"application without criteria", "applications:\n  - name: shop\n", "applications[0]: application \"shop\": no criteria"},
 		{"vsphere validation", strings.Replace(good, "username: u", "username: \"\"", 1), "username"},
+		{"snmp validation names the field", "sources:\n  - name: f\n    type: snmp\n    snmp:\n      seeds: [10.0.0.1]\n      community_env: C\n", "discovery.allowed_subnets"},
+		{"snmp section missing", "sources:\n  - name: f\n    type: snmp\n", "sources[0] (f).snmp: missing"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -26,7 +26,7 @@ var prefixes = map[string]string{
 	"vl": "Vlan", "vlan": "Vlan",
 	"lo": "Loopback", "loopback": "Loopback",
 	"mgmt": "mgmt",
-	"ma": "Management", "management": "Management",
+	"ma":   "Management", "management": "Management",
 	"tu": "Tunnel", "tunnel": "Tunnel",
 }
 
