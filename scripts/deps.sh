@@ -9,10 +9,8 @@ cd "$(dirname "$0")/.."
 
 need=()
 command -v pg_isready >/dev/null 2>&1 || need+=(postgresql-client)
-# snmpsim serves the SNMP source's .snmprec fixtures; snmp (net-snmp client
-# tools: snmpwalk, snmpbulkwalk) is for looking at them by hand.
+# snmpsim (snmpsimd) serves the SNMP source's .snmprec fixtures in its tests.
 command -v snmpsimd >/dev/null 2>&1 || need+=(snmpsim)
-command -v snmpwalk >/dev/null 2>&1 || need+=(snmp)
 # The lab (lab/lab.sh): namespaces, veths and bridges; lldpd (LLDP, CDP, AgentX
 # subagent); snmpd as the AgentX master; snmpbulkwalk for readiness; jq reads
 # lab/cabling.json; tcpdump to look at the frames when debugging.
