@@ -22,7 +22,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -127,9 +126,20 @@ func (c Cabling) Neighbours(node string) map[string]Endpoint {
 	return n
 }
 
-// IsLeaf reports whether node is one of the leaves.
-func (c Cabling) IsLeaf(node string) bool {
-	return slices.ContainsFunc(c.Leaves, func(l Leaf) bool { return l.Name == node })
+// Address returns the LLDP management address node advertises: a leaf's
+// management address, a host's vmnic0 address ("" for an unknown node).
+func (c Cabling) Address(node string) string {
+	for _, l := range c.Leaves {
+		if l.Name == node {
+			return l.Mgmt
+		}
+	}
+	for _, h := range c.Hosts {
+		if h.Name == node {
+			return h.Address
+		}
+	}
+	return ""
 }
 
 // PortDescription is the description a leaf gives the port cabled to e (its

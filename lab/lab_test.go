@@ -210,11 +210,6 @@ func TestNeighbourTableMatchesCabling(t *testing.T) {
 	l := Up(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	hostAddr := map[string]string{}
-	for _, h := range l.Cabling.Hosts {
-		hostAddr[h.Name] = h.Address
-	}
-	leafAddr := l.LeafAddresses()
 
 	for _, leaf := range l.Cabling.Leaves {
 		t.Run("lldp-mib/"+leaf.Name, func(t *testing.T) {
@@ -225,11 +220,7 @@ func TestNeighbourTableMatchesCabling(t *testing.T) {
 			got := neighbourTable(t, vars)
 			want := map[string][]neighbour{}
 			for port, peer := range l.Cabling.Neighbours(leaf.Name) {
-				addr := hostAddr[peer.Node]
-				if l.Cabling.IsLeaf(peer.Node) {
-					addr = leafAddr[peer.Node]
-				}
-				want[port] = []neighbour{{System: peer.Node, Port: peer.Port, MgmtAddr: addr}}
+				want[port] = []neighbour{{System: peer.Node, Port: peer.Port, MgmtAddr: l.Cabling.Address(peer.Node)}}
 			}
 			for _, port := range slices.Sorted(maps.Keys(want)) {
 				if g := got[port]; !slices.Equal(g, want[port]) {
