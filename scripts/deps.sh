@@ -36,6 +36,18 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
+# Never let lldpd or snmpd run in the root namespace (lldpd would speak LLDP
+# on the machine's real NICs): keep their units from starting at boot too.
+if [ "$(id -u)" = 0 ]; then
+  for unit in lldpd snmpd; do
+    command -v "$unit" >/dev/null 2>&1 || continue
+    if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+      systemctl disable --now "$unit" >/dev/null 2>&1 || true
+    fi
+    command -v update-rc.d >/dev/null 2>&1 && update-rc.d "$unit" disable >/dev/null 2>&1 || true
+  done
+fi
+
 go mod download
 
 # Labs (lab/) left behind by a test process that was killed before its cleanup.
