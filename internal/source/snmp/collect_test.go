@@ -27,12 +27,16 @@ func testConfig(t testing.TB, port uint16, seeds ...string) Configuration {
 }
 
 func collect(t testing.TB, cfg Configuration) (model.Snapshot, *Collector, error) {
+	return collectWithin(t, cfg, time.Minute)
+}
+
+func collectWithin(t testing.TB, cfg Configuration, limit time.Duration) (model.Snapshot, *Collector, error) {
 	t.Helper()
 	c, err := New(cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	snap, err := c.Collect(ctx)
 	return snap, c, err
@@ -227,4 +231,32 @@ func TestCollectPartialAndFailures(t *testing.T) {
 			t.Errorf("error %q carries the community", err)
 		}
 	})
+}
+
+func TestCollectV3(t *testing.T) {
+	const addr = "127.0.0.31"
+	user := &v3User{user: "vnetmap", auth: "SHA", authKey: "auth-passphrase", priv: "AES", privKey: "priv-passphrase"}
+	sim := startSim(t, []string{addr}, map[string]map[string][]byte{addr: {"": fixtureFiles()["leaf1.snmprec"]}}, user)
+	t.Setenv("VNETMAP_TEST_AUTH", user.authKey)
+	t.Setenv("VNETMAP_TEST_PRIV", user.privKey)
+	cfg := testConfig(t, sim.port, addr)
+	cfg.Version, cfg.CommunityEnv = "3", ""
+	cfg.Username, cfg.AuthProtocol, cfg.AuthKeyEnv, cfg.PrivProtocol, cfg.PrivKeyEnv = user.user, "SHA", "VNETMAP_TEST_AUTH", "AES", "VNETMAP_TEST_PRIV"
+	cfg.Discovery.Enabled = false
+	snap, _, err := collect(t, cfg)
+	if err != nil {
+		t.Fatalf("Collect over v3 authPriv SHA/AES: %v", err)
+	}
+	facts := byKey(snap)
+	if got := facts["port:leaf1/Ethernet49/1"].Attrs["lldp_system"]; got != "core1.dc.example" {
+		t.Errorf("leaf1 Ethernet49/1 lldp_system: got %q; want core1.dc.example", got)
+	}
+	if _, ok := facts["port:leaf1/Ethernet2|in_lag|portchannel:leaf1/Port-channel10"]; !ok {
+		t.Error("leaf1 Ethernet2 in_lag Port-channel10 missing")
+	}
+
+	t.Setenv("VNETMAP_TEST_AUTH", "wrong-passphrase")
+	if _, _, err := collect(t, cfg); !errors.Is(err, ErrAllFailed) || strings.Contains(err.Error(), "passphrase") {
+		t.Errorf("wrong auth key: got %v; want ErrAllFailed without the key", err)
+	}
 }

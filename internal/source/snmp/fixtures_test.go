@@ -156,18 +156,22 @@ type qVLAN struct {
 }
 
 func (w *walkFile) qbridge(basePorts map[int]int, vlans []qVLAN, pvid map[int]int) {
+	size := 4 // octets of each PortList
+	for bp := range basePorts {
+		size = max(size, (bp+7)/8)
+	}
 	for bp, i := range basePorts {
 		w.int(fmt.Sprintf("%s.%d", oidBasePortIf, bp), i)
 		w.gauge(fmt.Sprintf("%s.%d", oidDot1qPvid, bp), pvid[bp])
 	}
 	for _, v := range vlans {
 		w.str(fmt.Sprintf("%s.1.%d", oidDot1qStatic, v.vid), v.name)
-		w.hex(fmt.Sprintf("%s.2.%d", oidDot1qStatic, v.vid), portList(4, v.egress...))
-		w.hex(fmt.Sprintf("%s.4.%d", oidDot1qStatic, v.vid), portList(4, v.untaged...))
+		w.hex(fmt.Sprintf("%s.2.%d", oidDot1qStatic, v.vid), portList(size, v.egress...))
+		w.hex(fmt.Sprintf("%s.4.%d", oidDot1qStatic, v.vid), portList(size, v.untaged...))
 		w.int(fmt.Sprintf("%s.5.%d", oidDot1qStatic, v.vid), 1)
 		w.gauge(fmt.Sprintf("%s.3.0.%d", oidDot1qCurrent, v.vid), v.fdbID)
-		w.hex(fmt.Sprintf("%s.4.0.%d", oidDot1qCurrent, v.vid), portList(4, v.egress...))
-		w.hex(fmt.Sprintf("%s.5.0.%d", oidDot1qCurrent, v.vid), portList(4, v.untaged...))
+		w.hex(fmt.Sprintf("%s.4.0.%d", oidDot1qCurrent, v.vid), portList(size, v.egress...))
+		w.hex(fmt.Sprintf("%s.5.0.%d", oidDot1qCurrent, v.vid), portList(size, v.untaged...))
 		w.int(fmt.Sprintf("%s.6.0.%d", oidDot1qCurrent, v.vid), 2)
 	}
 }

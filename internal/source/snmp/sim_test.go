@@ -61,11 +61,16 @@ func freeUDPPort(t testing.TB, addrs []string) uint16 {
 	return 0
 }
 
+// v3User is the one USM user of an SNMPv3 simulator (authPriv).
+type v3User struct {
+	user, auth, authKey, priv, privKey string
+}
+
 // startSim serves files on endpoints: files maps an endpoint address to its
 // data files by community (public, public@110…). With v3 set, the agent
 // speaks SNMPv3 only with that user and serves one endpoint, whose data file
 // is selected by its transport ID.
-func startSim(t testing.TB, endpoints []string, files map[string]map[string][]byte, v3 []string) simAgent {
+func startSim(t testing.TB, endpoints []string, files map[string]map[string][]byte, v3 *v3User) simAgent {
 	t.Helper()
 	bin := needSnmpsimd(t)
 	root, err := os.MkdirTemp("", "vnetmap-snmpsim-")
@@ -97,8 +102,8 @@ func startSim(t testing.TB, endpoints []string, files map[string]map[string][]by
 	if v3 == nil {
 		args = append(args, "--v2c-arch")
 	} else {
-		args = append(args, "--v3-only")
-		args = append(args, v3...)
+		args = append(args, "--v3-only", "--v3-user="+v3.user, "--v3-auth-proto="+v3.auth, "--v3-auth-key="+v3.authKey,
+			"--v3-priv-proto="+v3.priv, "--v3-priv-key="+v3.privKey)
 	}
 	for _, ep := range endpoints {
 		args = append(args, fmt.Sprintf("--agent-udpv4-endpoint=%s:%d", ep, port))
@@ -138,7 +143,13 @@ func startSim(t testing.TB, endpoints []string, files map[string]map[string][]by
 	// Ready when the last endpoint answers (snmpsimd indexes every file first).
 	probe := &gosnmp.GoSNMP{Target: endpoints[len(endpoints)-1], Port: port, Version: gosnmp.Version2c, Community: "public", Timeout: 200 * time.Millisecond, Retries: 0}
 	if v3 != nil {
-		return simAgent{port: port}
+		probe.Version = gosnmp.Version3
+		probe.SecurityModel = gosnmp.UserSecurityModel
+		probe.MsgFlags = gosnmp.AuthPriv
+		probe.SecurityParameters = &gosnmp.UsmSecurityParameters{
+			UserName: v3.user, AuthenticationProtocol: authProtocol(v3.auth), AuthenticationPassphrase: v3.authKey,
+			PrivacyProtocol: privProtocol(v3.priv), PrivacyPassphrase: v3.privKey,
+		}
 	}
 	if err := probe.Connect(); err != nil {
 		t.Fatal(err)
