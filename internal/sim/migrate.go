@@ -13,7 +13,9 @@ import (
 // Migrate live-migrates the VM to the host through the vSphere API
 // (VirtualMachine.RelocateVM_Task with the destination host and its
 // cluster's resource pool), as an operator's vMotion: vCenter records the
-// new runtime.host and a VmMigratedEvent by the simulator's user.
+// new runtime.host and a VmMigratedEvent by the simulator's user. The
+// running switches (StartSwitches) learn the VM's MACs on its new host's
+// uplinks.
 func (d *DataCenter) Migrate(ctx context.Context, vmName, hostName string) error {
 	vi, ok := d.vmByName[vmName]
 	if !ok {
@@ -32,6 +34,7 @@ func (d *DataCenter) Migrate(ctx context.Context, vmName, hostName string) error
 	if err != nil {
 		return fmt.Errorf("sim: migrate %s to %s: %w", vmName, hostName, err)
 	}
+	d.switchMoved(vi, hi)
 	return nil
 }
 

@@ -101,6 +101,9 @@ type DataCenter struct {
 	hostByName,
 	vmByName map[string]int
 
+	fabricMu sync.Mutex
+	fabric   *fabricAgents // the switch agents, once StartSwitches ran
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -115,12 +118,19 @@ func (d *DataCenter) Username() string { return d.user }
 // Password returns the password the simulator accepts.
 func (d *DataCenter) Password() string { return d.password }
 
-// Close stops the simulator and removes its files. It returns the first
+// Close stops the simulator and the switches and removes its files. It returns the first
 // error and may be called more than once.
 func (d *DataCenter) Close() error {
 	d.closeOnce.Do(func() {
+		d.fabricMu.Lock()
+		if d.fabric != nil {
+			d.closeErr = d.fabric.close()
+		}
+		d.fabricMu.Unlock()
 		if d.client != nil {
-			d.closeErr = d.client.Logout(context.Background())
+			if err := d.client.Logout(context.Background()); err != nil && d.closeErr == nil {
+				d.closeErr = err
+			}
 		}
 		if d.server != nil {
 			d.server.Close()
