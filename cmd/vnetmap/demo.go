@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	cryptorand "crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +19,8 @@ import (
 	"github.com/vnetmap/vnetmap/internal/config"
 	"github.com/vnetmap/vnetmap/internal/query"
 	"github.com/vnetmap/vnetmap/internal/sim"
+	"github.com/vnetmap/vnetmap/internal/source"
+	"github.com/vnetmap/vnetmap/internal/source/snmp"
 	"github.com/vnetmap/vnetmap/internal/source/vsphere"
 	"github.com/vnetmap/vnetmap/internal/store"
 )
@@ -24,9 +28,16 @@ import (
 // demoSource is the source name of the demo's simulated vCenter.
 const demoSource = "demo-vc"
 
+// demoFabricSource is the source name of the demo's simulated switches.
+const demoFabricSource = "demo-fabric"
+
 // demoPasswordEnv carries the simulator's password to the vSphere source,
 // the way a real deployment would (never on the command line, never logged).
 const demoPasswordEnv = "VNETMAP_DEMO_VC_PASSWORD"
+
+// demoCommunityEnv carries the simulated switches' SNMP community to the
+// SNMP source, like the vCenter password.
+const demoCommunityEnv = "VNETMAP_DEMO_SNMP_COMMUNITY"
 
 type demoOptions struct {
 	seed         int64
@@ -44,9 +55,12 @@ func demoCmd(g *globals) *cobra.Command {
 		Short: "Run a simulated data center (vSphere simulator), collect it into the store and serve it",
 		Long: `demo starts an in-process vSphere simulator holding a generated data center (clusters,
 hosts, a distributed switch with an LACP group, standard vSwitches, VLAN port groups, VMs
-named after applications, CDP/LLDP hints), seeds backdated history by migrating VMs and
-collecting at simulated past moments (only into a store that has no demo data yet), then
-collects live, migrates a VM now and then, and serves the REST API until interrupted.`,
+named after applications, CDP/LLDP hints) and the switches the hosts are cabled to (a vPC
+leaf pair per rack and two spines, each an SNMP agent on a loopback address, read by the
+SNMP source with neighbour discovery from the first leaf), seeds backdated history by
+migrating VMs and collecting at simulated past moments (only into a store that has no
+demo data yet), then collects live, migrates a VM now and then, and serves the REST API
+until interrupted.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runDemo(cmd.Context(), g, o) },
 	}
@@ -90,6 +104,10 @@ func runDemo(ctx context.Context, g *globals, o demoOptions) error {
 	if err != nil {
 		return err
 	}
+	fabric, err := startDemoFabric(ctx, dc, logger)
+	if err != nil {
+		return err
+	}
 
 	st, _, err := g.openStore(ctx)
 	if err != nil {
@@ -103,7 +121,7 @@ func runDemo(ctx context.Context, g *globals, o demoOptions) error {
 		return err
 	}
 	if fresh && o.history > 0 {
-		if err := seedHistory(ctx, st, col, dc, rnd, o.history, progress); err != nil {
+		if err := seedHistory(ctx, st, []source.Source{col, fabric}, dc, rnd, o.history, progress); err != nil {
 			return err
 		}
 	} else if !fresh {
@@ -114,6 +132,7 @@ func runDemo(ctx context.Context, g *globals, o demoOptions) error {
 	q := query.New(st, config.DefaultConfiguration().Applications)
 	comp := collect.New(st, logger.With("component", "collect"), reg, q.Cache.Invalidate)
 	comp.Add(col, time.Minute)
+	comp.Add(fabric, time.Minute)
 	if o.once {
 		for _, r := range comp.RunOnce(ctx) {
 			if r.Err != nil {
@@ -127,15 +146,38 @@ func runDemo(ctx context.Context, g *globals, o demoOptions) error {
 		return printJSON(g.stdout, sum)
 	}
 
-	progress("collecting live; migrating a VM every %s; Ctrl-C to stop", o.migrateEvery)
+	progress("collecting live (vCenter and %d switches); migrating a VM every %s; Ctrl-C to stop", len(dc.Switches())+2, o.migrateEvery)
 	comp.Start(ctx)
 	defer comp.Stop()
 	if o.migrateEvery > 0 {
 		go migrateForever(ctx, dc, rnd, o.migrateEvery, logger)
 	}
 	return serveHTTP(ctx, o.listen, api.Handler(q, reg, logger), logger, func(addr string) {
-		progress("REST API on http://%s/api/v1 — try: vnetmap where web01; vnetmap history web01", addr)
+		progress("REST API on http://%s/api/v1 — try: vnetmap where web01; vnetmap impact switch:leaf1; vnetmap history web01", addr)
 	})
+}
+
+// startDemoFabric starts the data center's simulated switches with a random
+// community and returns the SNMP source that reads them: seeded with the
+// first leaf, discovering the rest through LLDP/CDP management addresses
+// on loopback.
+func startDemoFabric(ctx context.Context, dc *sim.DataCenter, logger *slog.Logger) (*snmp.Collector, error) {
+	var b [12]byte
+	if _, err := cryptorand.Read(b[:]); err != nil {
+		return nil, err
+	}
+	community := hex.EncodeToString(b[:])
+	seeds, port, err := dc.StartSwitches(ctx, community)
+	if err != nil {
+		return nil, fmt.Errorf("demo: start switches: %w", err)
+	}
+	if err := os.Setenv(demoCommunityEnv, community); err != nil {
+		return nil, err
+	}
+	cfg := snmp.DefaultConfiguration()
+	cfg.Name, cfg.Seeds, cfg.Port, cfg.CommunityEnv = demoFabricSource, seeds, port, demoCommunityEnv
+	cfg.Discovery.AllowedSubnets = []string{"127.0.0.0/8"}
+	return snmp.New(cfg, logger.With("source", demoFabricSource))
 }
 
 // clusterSplit spreads n hosts over equal clusters of at most 32 hosts (at
@@ -167,12 +209,12 @@ func noDemoData(ctx context.Context, st store.Store) (bool, error) {
 // seedRounds is how many backdated collections the demo's history has.
 const seedRounds = 28
 
-// seedHistory gives the demo a past: it collects the simulator at moments
+// seedHistory gives the demo a past: it collects the sources at moments
 // spread over the last span (stamping each snapshot with that moment), with
 // real migrations in the simulator between two collections. Migration
 // events seen for the first time are moved to the moment of the collection
 // that observed them, the way they would have been logged then.
-func seedHistory(ctx context.Context, st store.Store, col *vsphere.Collector, dc *sim.DataCenter, rnd *rand.Rand, span time.Duration, progress func(string, ...any)) error {
+func seedHistory(ctx context.Context, st store.Store, srcs []source.Source, dc *sim.DataCenter, rnd *rand.Rand, span time.Duration, progress func(string, ...any)) error {
 	start := time.Now().Add(-span)
 	step := span / seedRounds
 	seen := map[string]bool{}
@@ -187,19 +229,21 @@ func seedHistory(ctx context.Context, st store.Store, col *vsphere.Collector, dc
 			}
 		}
 		at := start.Add(time.Duration(i) * step).Add(time.Duration(rnd.Int64N(int64(step / 2))))
-		snap, err := col.Collect(ctx)
-		if err != nil {
-			return fmt.Errorf("demo: collect: %w", err)
-		}
-		snap.Taken = at
-		for j := range snap.Events {
-			if !seen[snap.Events[j].Key] {
-				seen[snap.Events[j].Key] = true
-				snap.Events[j].Time = at.Add(-time.Duration(5+rnd.IntN(40)) * time.Second)
+		for _, src := range srcs {
+			snap, err := src.Collect(ctx)
+			if err != nil {
+				return fmt.Errorf("demo: collect %s: %w", src.Name(), err)
 			}
-		}
-		if _, err := st.Apply(ctx, snap); err != nil {
-			return err
+			snap.Taken = at
+			for j := range snap.Events {
+				if !seen[snap.Events[j].Key] {
+					seen[snap.Events[j].Key] = true
+					snap.Events[j].Time = at.Add(-time.Duration(5+rnd.IntN(40)) * time.Second)
+				}
+			}
+			if _, err := st.Apply(ctx, snap); err != nil {
+				return err
+			}
 		}
 		progress("seeding history: %s (%d/%d), %d migrations so far", at.Local().Format(time.DateTime), i+1, seedRounds, moves)
 	}

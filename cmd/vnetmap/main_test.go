@@ -38,7 +38,8 @@ func demoDB(t *testing.T) string {
 		t.Fatalf("demo --once output is not the summary JSON: %v\n%s", err, out)
 	}
 	for kind, min := range map[model.Kind]int{model.KindVM: 100, model.KindHost: 8, model.KindCluster: 2, model.KindDVSwitch: 1,
-		model.KindPortgroup: 10, model.KindHostLAG: 1, model.KindVSwitch: 8, model.KindPNIC: 16} {
+		model.KindPortgroup: 10, model.KindHostLAG: 1, model.KindVSwitch: 8, model.KindPNIC: 16,
+		model.KindSwitch: 6, model.KindPort: 200, model.KindPortChannel: 6, model.KindVLAN: 10} {
 		if sum.Counts[kind] < min {
 			t.Errorf("demo summary: %d %s; want at least %d", sum.Counts[kind], kind, min)
 		}
@@ -105,6 +106,27 @@ func TestDemoThenQueries(t *testing.T) {
 	}
 	if !hasNeighbor {
 		t.Errorf("no uplink of web01 reports a CDP/LLDP neighbour: %+v", nic.Uplinks)
+	}
+	for _, u := range nic.Uplinks {
+		if len(u.Ports) != 1 || u.Ports[0].Confidence != "high" || u.Ports[0].Carries != "yes" || u.Ports[0].PortChannel == "" {
+			t.Errorf("web01 uplink %s: switch ports %+v; want one in a port-channel, confidence high, carrying the VLAN", u.Device, u.Ports)
+		}
+	}
+
+	code, out, errOut = vnetmap(t, "--db", db, "impact", "switch:leaf1", "--json")
+	if code != 0 {
+		t.Fatalf("impact switch:leaf1: exit %d: %s", code, errOut)
+	}
+	var imp query.ImpactAnswer
+	if err := json.Unmarshal([]byte(out), &imp); err != nil {
+		t.Fatal(err)
+	}
+	if len(imp.Failed) < 2 || len(imp.Down)+len(imp.Degraded) == 0 {
+		t.Errorf("impact switch:leaf1: %d failed, %d down, %d degraded; want the switch's ports and affected VMs", len(imp.Failed), len(imp.Down), len(imp.Degraded))
+	}
+	code, out, _ = vnetmap(t, "--db", db, "impact", "switch:leaf1")
+	if code != 0 || !strings.Contains(out, "DEGRADED") {
+		t.Errorf("human impact output:\n%s", out)
 	}
 
 	for _, q := range []string{nic.MAC, strings.ToUpper(nic.MAC), nic.IPs[0], string(w.VM.ID)} {
