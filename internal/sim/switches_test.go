@@ -20,8 +20,7 @@ import (
 
 const testCommunity = "sim-fabric-test"
 
-// fabricSnapshot starts the switches of d and collects them with the SNMP
-// source, discovering from the seed.
+// startFabric starts the switches of d.
 func startFabric(t *testing.T, d *DataCenter) (seeds []string, port uint16) {
 	t.Helper()
 	seeds, port, err := d.StartSwitches(context.Background(), testCommunity)
@@ -31,6 +30,8 @@ func startFabric(t *testing.T, d *DataCenter) (seeds []string, port uint16) {
 	return seeds, port
 }
 
+// collectFabric reads the switches with the SNMP source, discovering them
+// from the seeds, and returns the snapshot, the requests sent and the time.
 func collectFabric(t *testing.T, seeds []string, port uint16) (model.Snapshot, snmp.Requests, time.Duration) {
 	t.Helper()
 	t.Setenv("VNETMAP_SIM_TEST_COMMUNITY", testCommunity)
@@ -53,7 +54,7 @@ func collectFabric(t *testing.T, seeds []string, port uint16) (model.Snapshot, s
 	return snap, c.Requests(), time.Since(start)
 }
 
-// facts indexes a snapshot: entities by ID, relations by subject.
+// factIndex indexes a snapshot: entities by ID, relations by subject.
 type factIndex struct {
 	ents map[model.ID]model.Fact
 	rels map[model.ID][]model.Fact
