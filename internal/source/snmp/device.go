@@ -208,6 +208,12 @@ func (d *device) readInterfaces(ctx context.Context, s *session) error {
 	if len(it) == 0 {
 		return fmt.Errorf("%w: walk ifTable on %s: empty", ErrBadValue, s.addr)
 	}
+	if err := checkTypes("ifTable", s.addr, it, map[uint32]valueKind{2: text, 3: number, 4: number, 5: number, 6: text, 7: number, 8: number}); err != nil {
+		return err
+	}
+	if err := checkTypes("ifXTable", s.addr, xt, map[uint32]valueKind{1: text, 15: number, 18: text}); err != nil {
+		return err
+	}
 	for idx, row := range it {
 		i, err := strconv.Atoi(idx)
 		if err != nil {

@@ -257,3 +257,35 @@ func integer(v gosnmp.SnmpPDU) (int64, bool) {
 	}
 	return 0, false
 }
+
+// valueKind is what a column's values must decode as.
+type valueKind int
+
+const (
+	text   valueKind = iota // an OCTET STRING
+	number                  // an INTEGER, Counter, Gauge or TimeTicks
+)
+
+// checkTypes returns an error naming the table, row and column of the first
+// value whose type is not the column's kind (rows in index order, so the
+// error is the same from run to run).
+func checkTypes(name, addr string, t table, want map[uint32]valueKind) error {
+	for _, idx := range sortedIndexes(t) {
+		for col, kind := range want {
+			v, ok := t[idx][col]
+			if !ok {
+				continue
+			}
+			var good bool
+			if kind == text {
+				_, good = octets(v)
+			} else {
+				_, good = integer(v)
+			}
+			if !good {
+				return fmt.Errorf("%w: %s on %s: column %d of row %s is %v", ErrBadValue, name, addr, col, idx, v.Type)
+			}
+		}
+	}
+	return nil
+}
