@@ -199,8 +199,10 @@ func (g *Graph) candidates(f failure) []model.ID {
 		hosts[model.NewID(model.KindHost, host)] = true
 	}
 	for h := range hosts {
-		for _, e := range g.In(h, model.RelRunsOn) {
-			seen[e.From] = true
+		for _, e := range g.in[h] {
+			if e.Rel == model.RelRunsOn {
+				seen[e.From] = true
+			}
 		}
 	}
 	if len(f.vlans) > 0 {
@@ -296,14 +298,21 @@ func (g *Graph) uplinksOf(vnic, host model.ID) (model.ID, *Node, []uplink) {
 	if pg == nil {
 		return pgID, nil, nil
 	}
-	view := &PortgroupView{Active: splitList(pg.Attr("active")), Standby: splitList(pg.Attr("standby"))}
+	active, standby := pg.Attr("active"), pg.Attr("standby")
 	var ups []uplink
 	for _, m := range g.out[pgID] {
 		if m.Rel != model.RelMemberOf {
 			continue
 		}
-		for _, e := range g.switchUplinks(m.To, host) {
-			u := uplink{pnic: e.To, device: e.To.Key(), role: role(view, e.Attrs["uplink"], e.Attrs["lag"])}
+		edges := g.out[m.To] // a standard vSwitch's relations, uplinks among them
+		if m.To.Kind() == model.KindDVSwitch {
+			edges = g.dvsUplinks[m.To][host]
+		}
+		for _, e := range edges {
+			if e.Rel != model.RelUplink {
+				continue
+			}
+			u := uplink{pnic: e.To, device: e.To.Key(), role: roleIn(active, standby, e.Attrs["uplink"], e.Attrs["lag"])}
 			if n := g.Node(e.To); n != nil {
 				u.link = n.Attr("link")
 				if d := n.Attr("device"); d != "" {

@@ -416,26 +416,35 @@ func carries(port *Node, pg *PortgroupView) string {
 // belongs to) in the active list is active, in the standby list standby;
 // with no teaming order at all every uplink is active.
 func role(pg *PortgroupView, uplink, lag string) string {
-	if len(pg.Active) == 0 && len(pg.Standby) == 0 {
+	return roleIn(strings.Join(pg.Active, ","), strings.Join(pg.Standby, ","), uplink, lag)
+}
+
+// roleIn is role on the comma-separated active and standby attributes.
+func roleIn(active, standby, uplink, lag string) string {
+	if active == "" && standby == "" {
 		return RoleActive
 	}
 	for _, name := range []string{uplink, lag} {
 		if name == "" {
 			continue
 		}
-		if contains(pg.Active, name) {
+		if listHas(active, name) {
 			return RoleActive
 		}
-		if contains(pg.Standby, name) {
+		if listHas(standby, name) {
 			return RoleStandby
 		}
 	}
 	return RoleUnused
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
+// listHas reports whether the comma-separated list holds s, without
+// splitting it.
+func listHas(list, s string) bool {
+	for list != "" {
+		var item string
+		item, list, _ = strings.Cut(list, ",")
+		if strings.TrimSpace(item) == s {
 			return true
 		}
 	}
