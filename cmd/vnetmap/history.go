@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -14,36 +15,14 @@ import (
 )
 
 func historyCmd(g *globals) *cobra.Command {
-	var at string
-	var asJSON bool
-	cmd := &cobra.Command{
+	return queryCmd(g, &cobra.Command{
 		Use:   "history VM",
-		Short: "Every placement of a VM over time, with its live migrations",
+		Short: "Every placement of a VM over time, with its live migrations and physical attachment",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			t, err := parseAt(at)
-			if err != nil {
-				return err
-			}
-			st, c, err := g.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			ans, err := query.New(st, c.Applications).History(cmd.Context(), args[0], t)
-			if err != nil {
-				return queryError(err)
-			}
-			if asJSON {
-				return printJSON(g.stdout, ans)
-			}
-			printHistory(g.stdout, ans)
-			return nil
-		},
-	}
-	cmd.Flags().StringVar(&at, "at", "", "moment at which to look the VM up (for a VM deleted since); default now")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (the REST API's format)")
-	return cmd
+	}, "moment at which to look the VM up (for a VM deleted since); default now",
+		func(ctx context.Context, q *query.Service, args []string, at time.Time) (*query.HistoryAnswer, error) {
+			return q.History(ctx, args[0], at)
+		}, printHistory)
 }
 
 func printHistory(w io.Writer, a *query.HistoryAnswer) {

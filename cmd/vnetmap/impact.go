@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -13,42 +14,19 @@ import (
 )
 
 func impactCmd(g *globals) *cobra.Command {
-	var at string
-	var asJSON bool
-	cmd := &cobra.Command{
+	return queryCmd(g, &cobra.Command{
 		Use:   "impact TARGET",
 		Short: "Which VMs go DOWN and which only lose redundancy if TARGET fails",
 		Long: `impact takes down TARGET and says which VMs are left without a path (DOWN) and which only
 lose redundancy (DEGRADED), from each vNIC's active and standby uplinks, the switch ports
-they are cabled to, port-channels, hosts and VLANs.
+they are cabled to, port-channels, hosts and VLANs, and rolls that up to applications.
 
 TARGET is one of: switch:NAME, port:SWITCH/IFNAME, lag:SWITCH/NAME (a port-channel),
 host:NAME, pnic:HOST/NIC, vlan:ID.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			t, err := parseAt(at)
-			if err != nil {
-				return err
-			}
-			st, c, err := g.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			ans, err := query.New(st, c.Applications).Impact(cmd.Context(), args[0], t)
-			if err != nil {
-				return queryError(err)
-			}
-			if asJSON {
-				return printJSON(g.stdout, ans)
-			}
-			printImpact(g.stdout, ans)
-			return nil
-		},
-	}
-	cmd.Flags().StringVar(&at, "at", "", `moment to answer for (RFC 3339, "2026-11-17 14:00", or "2h"/"3d" ago; default now)`)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (the REST API's format)")
-	return cmd
+	}, atHelp, func(ctx context.Context, q *query.Service, args []string, at time.Time) (*query.ImpactAnswer, error) {
+		return q.Impact(ctx, args[0], at)
+	}, printImpact)
 }
 
 func printImpact(w io.Writer, a *query.ImpactAnswer) {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/vnetmap/vnetmap/internal/config"
 	"github.com/vnetmap/vnetmap/internal/graph"
+	"github.com/vnetmap/vnetmap/internal/query"
 	"github.com/vnetmap/vnetmap/internal/store"
 	"github.com/vnetmap/vnetmap/internal/timeparse"
 )
@@ -130,6 +131,42 @@ func parseAt(s string) (time.Time, error) {
 		return t, usageError{fmt.Errorf("--at: %w", err)}
 	}
 	return t, nil
+}
+
+// atHelp is the help of the --at flag of the query commands.
+const atHelp = `moment to answer for (RFC 3339, "2026-11-17 14:00", or "2h"/"3d" ago; default now)`
+
+// queryCmd completes a query command: it parses --at, opens the store, asks
+// the query service and prints the answer as JSON (--json, the REST API's
+// format) or for a person.
+func queryCmd[T any](g *globals, cmd *cobra.Command, at string,
+	ask func(ctx context.Context, q *query.Service, args []string, at time.Time) (T, error),
+	show func(io.Writer, T)) *cobra.Command {
+	var atFlag string
+	var asJSON bool
+	cmd.RunE = func(c *cobra.Command, args []string) error {
+		t, err := parseAt(atFlag)
+		if err != nil {
+			return err
+		}
+		st, conf, err := g.openStore(c.Context())
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		ans, err := ask(c.Context(), query.New(st, conf.Applications), args, t)
+		if err != nil {
+			return queryError(err)
+		}
+		if asJSON {
+			return printJSON(g.stdout, ans)
+		}
+		show(g.stdout, ans)
+		return nil
+	}
+	cmd.Flags().StringVar(&atFlag, "at", "", at)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (the REST API's format)")
+	return cmd
 }
 
 // printJSON writes v as indented JSON, the same as the REST API.

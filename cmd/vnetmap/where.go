@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"sort"
@@ -15,36 +16,13 @@ import (
 )
 
 func whereCmd(g *globals) *cobra.Command {
-	var at string
-	var asJSON bool
-	cmd := &cobra.Command{
+	return queryCmd(g, &cobra.Command{
 		Use:   "where VM|MAC|IP",
-		Short: "Where a VM is: host, vNICs, port group, VLAN, virtual switch, uplinks and their neighbour switch ports",
+		Short: "Where a VM is: host, vNICs, port group, VLAN, virtual switch, uplinks and the switch ports behind them",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			t, err := parseAt(at)
-			if err != nil {
-				return err
-			}
-			st, c, err := g.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			ans, err := query.New(st, c.Applications).Where(cmd.Context(), args[0], t)
-			if err != nil {
-				return queryError(err)
-			}
-			if asJSON {
-				return printJSON(g.stdout, ans)
-			}
-			printWhere(g.stdout, ans)
-			return nil
-		},
-	}
-	cmd.Flags().StringVar(&at, "at", "", `moment to answer for (RFC 3339, "2026-11-17 14:00", or "2h"/"3d" ago; default now)`)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (the REST API's format)")
-	return cmd
+	}, atHelp, func(ctx context.Context, q *query.Service, args []string, at time.Time) (*query.WhereAnswer, error) {
+		return q.Where(ctx, args[0], at)
+	}, printWhere)
 }
 
 // printWhere renders a where answer as an indented tree.

@@ -109,7 +109,7 @@ func (r AppRule) apps(vm model.Version) []string {
 			out = append(out, prefix(val))
 		}
 	}
-	tags := splitTags(vm.Attrs["tags"])
+	tags := model.SplitList(vm.Attrs["tags"])
 	if r.FromTagCategory != "" {
 		for _, t := range tags {
 			if cat, name, ok := strings.Cut(t, "/"); ok && cat == r.FromTagCategory && name != "" {
@@ -159,15 +159,4 @@ func (r AppRule) matches(vm model.Version, tags []string) bool {
 		}
 	}
 	return false
-}
-
-func splitTags(s string) []string {
-	if s == "" {
-		return nil
-	}
-	parts := strings.Split(s, ",")
-	for i := range parts {
-		parts[i] = strings.TrimSpace(parts[i])
-	}
-	return parts
 }

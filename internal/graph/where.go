@@ -209,7 +209,7 @@ func (g *Graph) locate(vm model.ID, how string) *Location {
 	loc := &Location{MatchedBy: how, VM: VMView{ID: vm}}
 	if n != nil {
 		loc.VM.Name, loc.VM.Power, loc.VM.Folder = n.Name, n.Attr("power"), n.Attr("folder")
-		loc.VM.Tags = splitList(n.Attr("tags"))
+		loc.VM.Tags = model.SplitList(n.Attr("tags"))
 		loc.VM.Sources = n.Sources
 		for k, v := range n.Attrs {
 			if name, ok := strings.CutPrefix(k, "attr."); ok {
@@ -294,7 +294,7 @@ func (g *Graph) vnicView(id model.ID, host model.ID) VNICView {
 	pg := &PortgroupView{ID: pgID, Name: pgID.Key()}
 	if n := g.Node(pgID); n != nil {
 		pg.Name, pg.Type, pg.VLAN, pg.Trunk, pg.PVLAN, pg.Policy = n.Name, n.Attr("type"), n.Attr("vlan"), n.Attr("trunk"), n.Attr("pvlan"), n.Attr("policy")
-		pg.Active, pg.Standby = splitList(n.Attr("active")), splitList(n.Attr("standby"))
+		pg.Active, pg.Standby = model.SplitList(n.Attr("active")), model.SplitList(n.Attr("standby"))
 	}
 	v.Portgroup = pg
 	sws := g.Out(pgID, model.RelMemberOf)
@@ -356,7 +356,7 @@ func (g *Graph) uplinkView(e Edge, sw model.ID, pg *PortgroupView) UplinkView {
 
 func (g *Graph) portView(c Edge, pg *PortgroupView) PortView {
 	sw, name, _ := strings.Cut(c.To.Key(), "/")
-	p := PortView{ID: c.To, Switch: sw, Port: name, Evidence: splitList(c.Attrs["evidence"]), Confidence: c.Attrs["confidence"]}
+	p := PortView{ID: c.To, Switch: sw, Port: name, Evidence: model.SplitList(c.Attrs["evidence"]), Confidence: c.Attrs["confidence"]}
 	for _, h := range g.In(c.To, model.RelHasPort) {
 		if n := g.Node(h.From); n != nil && n.Name != "" {
 			p.Switch = n.Name
@@ -462,17 +462,6 @@ func neighbors(n *Node) []Neighbor {
 			Chassis: n.Attr("lldp_chassis")})
 	}
 	return r
-}
-
-func splitList(s string) []string {
-	if s == "" {
-		return nil
-	}
-	parts := strings.Split(s, ",")
-	for i := range parts {
-		parts[i] = strings.TrimSpace(parts[i])
-	}
-	return parts
 }
 
 // applicationsOf returns the names of the applications vm belongs to, sorted.

@@ -88,6 +88,19 @@ func (id ID) Key() string {
 // lists are comma-separated in a stable order.
 type Attrs map[string]string
 
+// SplitList splits a list attribute ("a, b,c") into its trimmed items; an
+// empty attribute is an empty list.
+func SplitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	parts := strings.Split(s, ",")
+	for i := range parts {
+		parts[i] = strings.TrimSpace(parts[i])
+	}
+	return parts
+}
+
 // Fact is one statement of a source: an entity with its attributes, or a
 // relation between two entities with its attributes. Exactly one of the two
 // shapes is used: a relation when Rel is set, else an entity.

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 
 	"github.com/gosnmp/gosnmp"
+
+	"github.com/vnetmap/vnetmap/internal/source/snmp"
 )
 
 // A small SNMPv2c agent: it answers Get, GetNext and GetBulk from one
@@ -116,7 +118,7 @@ func answer(m *mib, community string, req []byte) (resp []byte) {
 	out := &gosnmp.SnmpPacket{Version: gosnmp.Version2c, Community: pkt.Community, PDUType: gosnmp.GetResponse, RequestID: pkt.RequestID}
 	oids := make([][]uint32, len(pkt.Variables))
 	for i, v := range pkt.Variables {
-		o, err := parseOID(v.Name)
+		o, err := snmp.ParseOID(v.Name)
 		if err != nil || len(o) == 0 {
 			return fail(out, gosnmp.GenErr, i, pkt.Variables)
 		}
@@ -266,24 +268,6 @@ func (a *agent) close() error {
 	err := a.conn.Close()
 	a.done.Wait()
 	return err
-}
-
-// parseOID parses a dotted OID, a leading dot allowed.
-func parseOID(s string) ([]uint32, error) {
-	s = strings.TrimPrefix(s, ".")
-	if s == "" {
-		return nil, nil
-	}
-	parts := strings.Split(s, ".")
-	out := make([]uint32, len(parts))
-	for i, p := range parts {
-		n, err := strconv.ParseUint(p, 10, 32)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = uint32(n)
-	}
-	return out, nil
 }
 
 func joinOID(o []uint32) string {

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/gosnmp/gosnmp"
+
+	"github.com/vnetmap/vnetmap/internal/source/snmp"
 )
 
 // The simulated switch fabric: each rack's vPC leaf pair (plan.switches)
@@ -398,7 +400,7 @@ func expand(rs []vlanRange) []int {
 type mibBuilder struct{ vars []variable }
 
 func (b *mibBuilder) add(oid string, typ gosnmp.Asn1BER, val any) {
-	o, err := parseOID(oid)
+	o, err := snmp.ParseOID(oid)
 	if err != nil {
 		panic("sim: bad OID in a switch table: " + oid) // a bug in this file, not input
 	}
