@@ -260,20 +260,22 @@ func TestDemoServesAPI(t *testing.T) {
 	}
 	get := func(path string) (int, []byte) {
 		t.Helper()
-		var body []byte
-		for time.Now().Before(deadline) {
-			resp, err := http.Get(base + path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ = io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusNotFound || !strings.Contains(path, "web01") {
-				return resp.StatusCode, body
-			}
-			time.Sleep(100 * time.Millisecond) // the first collection is still running
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
 		}
-		return http.StatusNotFound, body
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, body
+	}
+	for { // the first collection runs after the API is up
+		if status, _ := get("/api/v1/where/web01"); status == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("web01 not collected in time")
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	tests := []struct {
 		path       string
@@ -294,6 +296,8 @@ func TestDemoServesAPI(t *testing.T) {
 		{"/api/v1/diff", 400, `diff needs ?from=TIME`},
 		{"/api/v1/diff?from=1h&to=someday", 400, `to: timeparse: bad time`},
 		{"/api/v1/openapi.json", 200, `"openapi": "3.0.3"`},
+		{"/api/v1/path/web01/web02", 200, `"vlan": "110"`},
+		{"/api/v1/path/web01/nosuchvm", 404, `no VM named`},
 		{"/healthz", 200, `"ok"`},
 		{"/metrics", 200, `vnetmap_collect_runs_total{result="success",source="demo-vc"}`},
 	}

@@ -32,6 +32,7 @@ var Routes = []string{
 	"GET /api/v1/where/{x}",
 	"GET /api/v1/history/{vm}",
 	"GET /api/v1/impact/{target...}",
+	"GET /api/v1/path/{a}/{b}",
 	"GET /api/v1/diff",
 	"GET /api/v1/summary",
 	"GET /api/v1/openapi.json",
@@ -46,6 +47,7 @@ func Handler(q *query.Service, gatherer prometheus.Gatherer, logger *slog.Logger
 		"GET /api/v1/where/{x}":          http.HandlerFunc(s.where),
 		"GET /api/v1/history/{vm}":       http.HandlerFunc(s.history),
 		"GET /api/v1/impact/{target...}": http.HandlerFunc(s.impact),
+		"GET /api/v1/path/{a}/{b}":       http.HandlerFunc(s.path),
 		"GET /api/v1/diff":               http.HandlerFunc(s.diff),
 		"GET /api/v1/summary":            http.HandlerFunc(s.summary),
 		"GET /api/v1/openapi.json": http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -96,6 +98,15 @@ func (s *server) impact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ans, err := s.q.Impact(r.Context(), r.PathValue("target"), at)
+	s.reply(w, ans, err)
+}
+
+func (s *server) path(w http.ResponseWriter, r *http.Request) {
+	at, ok := s.at(w, r)
+	if !ok {
+		return
+	}
+	ans, err := s.q.Path(r.Context(), r.PathValue("a"), r.PathValue("b"), at)
 	s.reply(w, ans, err)
 }
 

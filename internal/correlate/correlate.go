@@ -61,6 +61,8 @@ const (
 // Result is what correlation derives at one moment.
 type Result struct {
 	// Links are `cabled` relations pnic → port with attributes `evidence`
+	// (and `link` relations port → port between switches, see
+	// interSwitchLinks)
 	// (kinds, comma-separated, sorted) and `confidence`; a pNIC in a
 	// ConflictPNICPorts conflict has one link per disputed port, each with
 	// confidence Conflicting.
@@ -123,7 +125,46 @@ func Run(at time.Time, versions []model.Version) Result {
 		}
 		claim(p, l.port, FDB)
 	}
-	return decide(at, claims)
+	r := decide(at, claims)
+	r.Links = append(r.Links, interSwitchLinks(at, ix)...)
+	return r
+}
+
+// interSwitchLinks derives `link` relations port → port between known
+// switches from the switches' LLDP and CDP neighbour tables (attributes
+// `evidence`: lldp, cdp). Each direction a switch reports is one relation.
+func interSwitchLinks(at time.Time, ix *facts) []model.Version {
+	var out []model.Version
+	for _, port := range ix.ports {
+		var peer model.ID
+		var ev []string
+		if sw := ix.switchNamed(port.attrs["lldp_system"]); sw != "" {
+			peer = ix.portOf(sw, port.attrs["lldp_port"], port.attrs["lldp_port_desc"])
+			ev = append(ev, "lldp")
+		} else if sw := ix.switchByChassis[model.NormalizeMAC(port.attrs["lldp_chassis"])]; sw != "" {
+			peer = ix.portOf(sw, port.attrs["lldp_port"], port.attrs["lldp_port_desc"])
+			ev = append(ev, "lldp")
+		}
+		if sw := ix.switchNamed(port.attrs["cdp_device"]); sw != "" {
+			p := ix.portOf(sw, port.attrs["cdp_port"])
+			if peer == "" {
+				peer = p
+			}
+			if p == peer {
+				ev = append(ev, "cdp")
+			}
+		}
+		if peer == "" || peer == port.id {
+			continue
+		}
+		out = append(out, model.Version{
+			Fact:   model.Relation(port.id, port.id, model.RelLink, peer, model.Attrs{"evidence": strings.Join(ev, ",")}),
+			Source: Source,
+			From:   at,
+		})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Subject < out[j].Subject })
+	return out
 }
 
 // decide turns claims into links and conflicts. Evidence from neighbour

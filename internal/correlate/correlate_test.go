@@ -138,6 +138,9 @@ func TestRun(t *testing.T) {
 			r := Run(t0, append(base(), tt.facts...))
 			var got []wantLink
 			for _, l := range r.Links {
+				if l.Rel == model.RelLink {
+					continue
+				}
 				if l.Rel != model.RelCabled || l.Source != Source || !l.From.Equal(t0) {
 					t.Errorf("derived version %+v is not a cabled relation of %s from %s", l, Source, t0)
 				}
@@ -171,5 +174,27 @@ func TestRunIgnoresOtherMoments(t *testing.T) {
 	}
 	if r := Run(t0.Add(time.Minute), facts); len(r.Links) != 1 {
 		t.Errorf("links while it was valid: %+v; want 1", r.Links)
+	}
+}
+
+func TestInterSwitchLinks(t *testing.T) {
+	facts := append(base(),
+		portFact("leaf1", "Ethernet1/49", model.Attrs{"lldp_system": "LEAF2.dc.example", "lldp_port": "Eth1/49", "cdp_device": "leaf2(SSI1234)", "cdp_port": "Ethernet1/49"}),
+		portFact("leaf2", "Ethernet1/49", model.Attrs{"lldp_chassis": "aa:00:00:00:00:01", "lldp_port": "Ethernet1/49"}),
+		portFact("leaf2", "Ethernet1/50", model.Attrs{"lldp_system": "spine9", "lldp_port": "Ethernet1/1"}),
+	)
+	type isl struct{ from, to, evidence string }
+	var got []isl
+	for _, l := range Run(t0, facts).Links {
+		if l.Rel == model.RelLink {
+			got = append(got, isl{l.Subject.Key(), l.Object.Key(), l.Attrs["evidence"]})
+		}
+	}
+	want := []isl{
+		{"leaf1/Ethernet1/49", "leaf2/Ethernet1/49", "lldp,cdp"},
+		{"leaf2/Ethernet1/49", "leaf1/Ethernet1/49", "lldp"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("inter-switch links = %v; want %v (an unknown neighbour links nothing)", got, want)
 	}
 }

@@ -130,6 +130,25 @@ func (s *Service) Impact(ctx context.Context, target string, at time.Time) (*Imp
 	return &ImpactAnswer{At: moment(at), ImpactResult: r}, nil
 }
 
+// PathAnswer is the answer to `path`.
+type PathAnswer struct {
+	At time.Time `json:"at"`
+	*graph.PathResult
+}
+
+// Path says how traffic between VMs a and b travels at moment at (zero: now).
+func (s *Service) Path(ctx context.Context, a, b string, at time.Time) (*PathAnswer, error) {
+	g, err := s.Cache.At(ctx, at)
+	if err != nil {
+		return nil, err
+	}
+	r, err := g.Path(a, b)
+	if err != nil {
+		return nil, err
+	}
+	return &PathAnswer{At: moment(at), PathResult: r}, nil
+}
+
 // Diff returns what changed between moments from and to (zero: now).
 func (s *Service) Diff(ctx context.Context, from, to time.Time) (*graph.DiffResult, error) {
 	a, err := s.Cache.At(ctx, from)

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vnetmap/vnetmap/internal/graph"
+	"github.com/vnetmap/vnetmap/internal/query"
+)
+
+func pathCmd(g *globals) *cobra.Command {
+	return queryCmd(g, &cobra.Command{
+		Use:   "path A B",
+		Short: "How traffic between two VMs travels: VLAN or routed, uplinks, switch ports, switches and inter-switch links",
+		Args:  cobra.ExactArgs(2),
+	}, atHelp, func(ctx context.Context, q *query.Service, args []string, at time.Time) (*query.PathAnswer, error) {
+		return q.Path(ctx, args[0], args[1], at)
+	}, printPath)
+}
+
+func printPath(w io.Writer, p *query.PathAnswer) {
+	fmt.Fprintf(w, "%s → %s: %s", p.A.Name, p.B.Name, p.Kind)
+	if p.VLAN != "" {
+		fmt.Fprintf(w, " on VLAN %s", p.VLAN)
+	}
+	fmt.Fprintf(w, " (as of %s)\n", p.At.Local().Format(time.DateTime+" MST"))
+	for _, e := range []graph.Endpoint{p.A, p.B} {
+		fmt.Fprintf(w, "  %-20s on %-10s %s %s VLAN %s", e.Name, e.Host, e.VNIC, e.Portgroup, e.VLAN)
+		var ups []string
+		for _, u := range e.Uplinks {
+			s := u.PNIC
+			if u.Switch != "" {
+				s += "→" + u.Switch + " " + u.Port
+			}
+			ups = append(ups, s)
+		}
+		if len(ups) > 0 {
+			fmt.Fprintf(w, "  via %s", strings.Join(ups, ", "))
+		}
+		fmt.Fprintln(w)
+	}
+	if len(p.Switches) > 0 {
+		fmt.Fprintf(w, "  switches: %s\n", strings.Join(p.Switches, " → "))
+	}
+	for _, h := range p.Hops {
+		fmt.Fprintf(w, "    %s %s → %s %s\n", h.FromSwitch, h.FromPort, h.ToSwitch, h.ToPort)
+	}
+	if p.Note != "" {
+		fmt.Fprintf(w, "  note: %s\n", p.Note)
+	}
+}
