@@ -56,6 +56,10 @@ type Conflict struct {
 const (
 	ConflictPNICPorts = "pnic-on-several-ports" // evidence puts one pNIC on different ports
 	ConflictPortPNICs = "port-with-several-pnics"
+	// ConflictMACPorts: a pNIC's MAC learned on edge ports of different
+	// logical ports (not one port-channel, nor the two halves of an
+	// MLAG/vPC bundle): a loop, a duplicate MAC or a moved cable.
+	ConflictMACPorts = "mac-on-unrelated-ports"
 )
 
 // Result is what correlation derives at one moment.
@@ -118,14 +122,21 @@ func Run(at time.Time, versions []model.Version) Result {
 		}
 	}
 	// Forwarding tables: a pNIC's MAC learned on an edge port.
+	edges := map[model.ID]map[string][]model.ID{} // pnic → logical port → ports
 	for _, l := range ix.learned {
 		p := ix.pnicByMAC[l.mac]
 		if p == "" || ix.isl[l.port] {
 			continue
 		}
 		claim(p, l.port, FDB)
+		if edges[p] == nil {
+			edges[p] = map[string][]model.ID{}
+		}
+		lp := ix.logicalPort(l.port)
+		edges[p][lp] = append(edges[p][lp], l.port)
 	}
 	r := decide(at, claims)
+	r.Conflicts = append(r.Conflicts, macConflicts(edges)...)
 	r.Links = append(r.Links, interSwitchLinks(at, ix)...)
 	return r
 }
@@ -214,6 +225,25 @@ func decide(at time.Time, claims map[model.ID]map[model.ID]map[string]bool) Resu
 		}
 	}
 	return r
+}
+
+// macConflicts reports pNICs whose MAC is learned behind more than one
+// logical port.
+func macConflicts(edges map[model.ID]map[string][]model.ID) []Conflict {
+	var out []Conflict
+	for _, pnic := range sortedKeys(edges) {
+		if len(edges[pnic]) < 2 {
+			continue
+		}
+		var ports []model.ID
+		for _, ps := range edges[pnic] {
+			ports = append(ports, ps...)
+		}
+		sort.Slice(ports, func(i, j int) bool { return ports[i] < ports[j] })
+		out = append(out, Conflict{Kind: ConflictMACPorts, Subject: pnic, Ports: ports, Evidence: []string{"fdb: " + joinIDs(ports)},
+			Message: fmt.Sprintf("the MAC of %s is learned on unrelated ports: %s", pnic.Key(), joinIDs(ports))})
+	}
+	return out
 }
 
 // link is the derived `cabled` relation pnic → port.

@@ -198,3 +198,37 @@ func TestInterSwitchLinks(t *testing.T) {
 		t.Errorf("inter-switch links = %v; want %v (an unknown neighbour links nothing)", got, want)
 	}
 }
+
+func TestMACOnUnrelatedPorts(t *testing.T) {
+	mac := model.NewID(model.KindMAC, "00:25:b5:00:00:04")
+	learned := func(s, p string) model.Version {
+		return v(model.Relation(sw(s), port(s, p), model.RelLearned, mac, nil))
+	}
+	inLAG := func(s, p, pc string) model.Version {
+		return v(model.Relation(sw(s), port(s, p), model.RelInLAG, model.NewID(model.KindPortChannel, s+"/"+pc), nil))
+	}
+	tests := []struct {
+		name     string
+		facts    []model.Version
+		conflict bool
+	}{
+		{"two members of one port-channel", []model.Version{inLAG("leaf1", "Ethernet1/1", "Port-channel10"), inLAG("leaf1", "Ethernet1/2", "Port-channel10"),
+			learned("leaf1", "Ethernet1/1"), learned("leaf1", "Ethernet1/2")}, false},
+		{"the two halves of a vPC bundle", []model.Version{inLAG("leaf1", "Ethernet1/1", "Port-channel101"), inLAG("leaf2", "Ethernet1/1", "Po101"),
+			learned("leaf1", "Ethernet1/1"), learned("leaf2", "Ethernet1/1")}, false},
+		{"two unrelated edge ports", []model.Version{learned("leaf1", "Ethernet1/1"), learned("leaf2", "Ethernet1/9")}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			facts := append(base(), pnicFact("esx02", "vmnic0", "00:25:b5:00:00:04", nil))
+			r := Run(t0, append(facts, tt.facts...))
+			got := false
+			for _, c := range r.Conflicts {
+				got = got || c.Kind == ConflictMACPorts && c.Subject == pnic("esx02", "vmnic0")
+			}
+			if got != tt.conflict {
+				t.Errorf("mac conflict = %v; want %v (conflicts %+v)", got, tt.conflict, r.Conflicts)
+			}
+		})
+	}
+}

@@ -32,6 +32,7 @@ type facts struct {
 	switchByChassis map[string]model.ID
 	portsOfSwitch   map[model.ID]map[string]model.ID // switch → folded normalized port name → port
 	isl             map[model.ID]bool                // ports whose neighbour is a known switch
+	bundle          map[model.ID]model.ID            // port → its port-channel
 }
 
 func index(at time.Time, versions []model.Version) *facts {
@@ -43,6 +44,7 @@ func index(at time.Time, versions []model.Version) *facts {
 		switchByChassis: map[string]model.ID{},
 		portsOfSwitch:   map[model.ID]map[string]model.ID{},
 		isl:             map[model.ID]bool{},
+		bundle:          map[model.ID]model.ID{},
 	}
 	portOwner := map[model.ID]model.ID{} // port → switch, from has_port
 	var hasPNIC []model.Version
@@ -55,6 +57,8 @@ func index(at time.Time, versions []model.Version) *facts {
 			hasPNIC = append(hasPNIC, v)
 		case v.Rel == model.RelHasPort:
 			portOwner[v.Object] = v.Subject
+		case v.Rel == model.RelInLAG:
+			ix.bundle[v.Subject] = v.Object
 		case v.Rel == model.RelLearned:
 			ix.learned = append(ix.learned, learnedMAC{port: v.Subject, mac: model.NormalizeMAC(v.Object.Key())})
 		case v.IsRelation():
@@ -215,4 +219,18 @@ func isAddress(s string) bool {
 		}
 	}
 	return true
+}
+
+// logicalPort names the logical port a MAC is learned on: a port-channel
+// (a member port counts as its bundle), by its name alone, so that the two
+// halves of an MLAG/vPC bundle (Port-channel101 on both peers) are one.
+func (ix *facts) logicalPort(port model.ID) string {
+	if pc, ok := ix.bundle[port]; ok {
+		port = pc
+	}
+	if port.Kind() == model.KindPortChannel {
+		_, name, _ := strings.Cut(port.Key(), "/")
+		return "bundle:" + strings.ToLower(ifname.Normalize(name))
+	}
+	return string(port)
 }
