@@ -9,6 +9,7 @@ import (
 	"github.com/vnetmap/vnetmap/internal/collect"
 	"github.com/vnetmap/vnetmap/internal/config"
 	"github.com/vnetmap/vnetmap/internal/source"
+	"github.com/vnetmap/vnetmap/internal/source/inventory"
 	"github.com/vnetmap/vnetmap/internal/source/snmp"
 	"github.com/vnetmap/vnetmap/internal/source/vsphere"
 	"github.com/vnetmap/vnetmap/internal/store"
@@ -21,6 +22,9 @@ var factories = map[string]func(config.Source, *slog.Logger) (source.Source, err
 	},
 	config.TypeSNMP: func(s config.Source, l *slog.Logger) (source.Source, error) {
 		return snmp.New(*s.SNMP, l)
+	},
+	config.TypeInventory: func(s config.Source, _ *slog.Logger) (source.Source, error) {
+		return inventory.New(*s.Inventory)
 	},
 }
 

@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/vnetmap/vnetmap/internal/correlate"
+	"github.com/vnetmap/vnetmap/internal/source/inventory"
 	"github.com/vnetmap/vnetmap/internal/source/snmp"
 	"github.com/vnetmap/vnetmap/internal/source/vsphere"
 )
@@ -41,12 +42,15 @@ type Source struct {
 	VSphere *vsphere.Configuration `yaml:"vsphere"`
 	// SNMP configures a source of type "snmp"; its name is Name.
 	SNMP *snmp.Configuration `yaml:"snmp"`
+	// Inventory configures a source of type "inventory" (declared cabling).
+	Inventory *inventory.Configuration `yaml:"inventory"`
 }
 
 // Source types.
 const (
-	TypeVSphere = "vsphere"
-	TypeSNMP    = "snmp"
+	TypeVSphere   = "vsphere"
+	TypeSNMP      = "snmp"
+	TypeInventory = "inventory"
 )
 
 // MinInterval is the shortest collection interval accepted.
@@ -132,6 +136,9 @@ func applySourceDefaults(data []byte, c *Configuration) error {
 			sc.Name = s.Name
 			s.SNMP = &sc
 		}
+		if s.Inventory != nil {
+			s.Inventory.Name = s.Name
+		}
 	}
 	return nil
 }
@@ -175,10 +182,17 @@ func (c Configuration) Validate() error {
 			if err := s.SNMP.Validate(); err != nil {
 				return fmt.Errorf("%w: %s.snmp: %w", ErrInvalid, where, err)
 			}
+		case TypeInventory:
+			if s.Inventory == nil {
+				return fmt.Errorf("%w: %s.inventory: missing for a source of type inventory", ErrInvalid, where)
+			}
+			if err := s.Inventory.Validate(); err != nil {
+				return fmt.Errorf("%w: %s.inventory: %w", ErrInvalid, where, err)
+			}
 		case "":
-			return fmt.Errorf("%w: %s.type: empty (known: vsphere, snmp)", ErrInvalid, where)
+			return fmt.Errorf("%w: %s.type: empty (known: vsphere, snmp, inventory)", ErrInvalid, where)
 		default:
-			return fmt.Errorf("%w: %s.type: unknown type %q (known: vsphere, snmp)", ErrInvalid, where, s.Type)
+			return fmt.Errorf("%w: %s.type: unknown type %q (known: vsphere, snmp, inventory)", ErrInvalid, where, s.Type)
 		}
 	}
 	return nil

@@ -20,8 +20,11 @@ func TestExampleDecodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Sources) != 2 {
-		t.Fatalf("got %d sources; want 2", len(c.Sources))
+	if len(c.Sources) != 3 {
+		t.Fatalf("got %d sources; want 3", len(c.Sources))
+	}
+	if n := c.Sources[2]; n.Type != TypeInventory || n.Inventory.Name != "dcim" || n.Inventory.File != "/etc/vnetmap/cabling.csv" {
+		t.Errorf("inventory = %s %+v", n.Type, n.Inventory)
 	}
 	if n := c.Sources[1]; n.Type != TypeSNMP || n.SNMP.Name != "fabric" || n.SNMP.Port != 161 || n.SNMP.Discovery.MaxDepth != 4 || n.SNMP.MaxRepetitions != 25 {
 		t.Errorf("snmp = %s %+v", n.Type, n.SNMP)
@@ -54,6 +57,7 @@ func TestDecode(t *testing.T) {
 		{"short interval", strings.Replace(good, "type: vsphere", "type: vsphere\n    interval: 1s", 1), "interval: 1s is shorter"},
 		{"duplicate names", good + strings.TrimPrefix(good, "sources:\n"), "duplicate source name"},
 		{"application without criteria", "applications:\n  - name: shop\n", "applications[0]: application \"shop\": no criteria"},
+		{"inventory without a file", "sources:\n  - name: dcim\n    type: inventory\n    inventory: {}\n", "sources[0] (dcim).inventory: file: empty"},
 		{"vsphere validation", strings.Replace(good, "username: u", "username: \"\"", 1), "username"},
 		{"snmp validation names the field", "sources:\n  - name: f\n    type: snmp\n    snmp:\n      seeds: [10.0.0.1]\n      community_env: C\n", "discovery.allowed_subnets"},
 		{"snmp section missing", "sources:\n  - name: f\n    type: snmp\n", "sources[0] (f).snmp: missing"},

@@ -28,6 +28,7 @@ const (
 	HostCDP    = "host-cdp"    // the host's CDP hint names the switch and port
 	HostLLDP   = "host-lldp"   // the host's LLDP hint names the switch and port
 	FDB        = "fdb"         // the pNIC's MAC is learned on the (edge) port
+	Declared   = "declared"    // a cabling inventory says so
 )
 
 // Confidence of a link: high when both sides agree, medium when one
@@ -109,6 +110,11 @@ func Run(at time.Time, versions []model.Version) Result {
 		if sw := ix.switchNamed(p.attrs["cdp_device"]); sw != "" {
 			if port := ix.portOf(sw, p.attrs["cdp_port"]); port != "" {
 				claim(p.id, port, HostCDP)
+			}
+		}
+		if sw := ix.switchNamed(p.attrs["declared_switch"]); sw != "" {
+			if port := ix.portOf(sw, p.attrs["declared_port"]); port != "" {
+				claim(p.id, port, Declared)
 			}
 		}
 		sw := ix.switchNamed(p.attrs["lldp_system"])
@@ -261,13 +267,14 @@ func onlyFDB(ev map[string]bool) bool { return len(ev) == 1 && ev[FDB] }
 func confidence(ev map[string]bool) string {
 	switchSide := ev[SwitchLLDP] || ev[SwitchCDP]
 	hostSide := ev[HostCDP] || ev[HostLLDP]
+	observed := switchSide || hostSide
 	switch {
-	case switchSide && hostSide, (switchSide || hostSide) && ev[FDB]:
+	case switchSide && hostSide, observed && (ev[FDB] || ev[Declared]):
 		return High
-	case switchSide || hostSide:
+	case observed:
 		return Medium
 	}
-	return Low
+	return Low // a forwarding table, or a declaration, alone
 }
 
 func kinds(ev map[string]bool) []string {

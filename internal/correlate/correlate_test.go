@@ -127,6 +127,25 @@ func TestRun(t *testing.T) {
 		},
 		conflicts: []string{ConflictPortPNICs + " port:leaf1/Ethernet1/5"},
 	}, {
+		name: "declared cabling confirmed by LLDP",
+		facts: []model.Version{
+			portFact("leaf1", "Ethernet1/7", model.Attrs{"lldp_system": "esx01", "lldp_port": "vmnic0"}),
+			pnicFact("esx01", "vmnic0", "00:25:b5:00:00:01", model.Attrs{"declared_switch": "leaf1", "declared_port": "Ethernet1/7"}),
+		},
+		links: []wantLink{{"esx01/vmnic0", "leaf1/Ethernet1/7", "declared,switch-lldp", High}},
+	}, {
+		name: "declared cabling the devices contradict",
+		facts: []model.Version{
+			portFact("leaf1", "Ethernet1/7", model.Attrs{"lldp_system": "esx01", "lldp_port": "vmnic0"}),
+			portFact("leaf1", "Ethernet1/8", nil),
+			pnicFact("esx01", "vmnic0", "00:25:b5:00:00:01", model.Attrs{"declared_switch": "leaf1", "declared_port": "Eth1/8"}),
+		},
+		links: []wantLink{
+			{"esx01/vmnic0", "leaf1/Ethernet1/7", "switch-lldp", Conflicting},
+			{"esx01/vmnic0", "leaf1/Ethernet1/8", "declared", Conflicting},
+		},
+		conflicts: []string{ConflictPNICPorts + " pnic:esx01/vmnic0"},
+	}, {
 		name: "a neighbour that is no known host or switch links nothing",
 		facts: []model.Version{
 			portFact("leaf1", "Ethernet1/5", model.Attrs{"lldp_system": "printer7", "lldp_port": "eth0"}),

@@ -157,6 +157,9 @@ func scenario(t *testing.T) *Service {
 		{Source: "fabric", Taken: t0, Facts: fabric()},
 		{Source: "vc1", Taken: t0, Facts: vcenter(esx01)},
 		{Source: "vc1", Taken: t1, Facts: vcenter(esx02)}, // app1 migrated to esx02
+		{Source: "dcim", Taken: t0, Facts: facts{ // the cabling inventory sides with the switch
+			model.Entity("inventory:dcim", model.NewID(model.KindPNIC, "esx03/vmnic0"), "vmnic0",
+				model.Attrs{"declared_switch": "leaf1", "declared_port": "Ethernet1/4"})}},
 	} {
 		if _, err := st.Apply(ctx, s); err != nil {
 			t.Fatal(err)
@@ -225,7 +228,7 @@ func TestScenarioMisCabledHost(t *testing.T) {
 	for _, e := range g.Out(model.NewID(model.KindPNIC, "esx03/vmnic0"), model.RelCabled) {
 		got = append(got, e.To.Key()+" "+e.Attrs["confidence"]+" "+e.Attrs["evidence"])
 	}
-	want := []string{"leaf1/Ethernet1/3 conflict host-cdp", "leaf1/Ethernet1/4 conflict switch-lldp"}
+	want := []string{"leaf1/Ethernet1/3 conflict host-cdp", "leaf1/Ethernet1/4 conflict declared,switch-lldp"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("esx03/vmnic0 links = %v; want %v", got, want)
 	}
