@@ -27,6 +27,10 @@ func whereCmd(g *globals) *cobra.Command {
 
 // printWhere renders a where answer as an indented tree.
 func printWhere(w io.Writer, a *query.WhereAnswer) {
+	if a.MAC != nil {
+		printMAC(w, a)
+		return
+	}
 	vm := a.VM
 	fmt.Fprintf(w, "%s  (%s", vm.Name, vm.ID)
 	if vm.Power != "" {
@@ -183,4 +187,27 @@ func joinAttrs(m map[string]string) string {
 		parts[i] = k + "=" + m[k]
 	}
 	return strings.Join(parts, ", ")
+}
+
+// printMAC renders where the switches learned a MAC that is no VM's.
+func printMAC(w io.Writer, a *query.WhereAnswer) {
+	m := a.MAC
+	fmt.Fprintf(w, "%s  no VM has this MAC, as of %s\n", m.MAC, a.At.Local().Format(time.DateTime+" MST"))
+	if m.PNIC != "" {
+		fmt.Fprintf(w, "  host NIC   %s\n", m.PNIC.Key())
+	}
+	if len(m.Learned) == 0 {
+		fmt.Fprintln(w, "  not in any switch forwarding table")
+	}
+	for _, l := range m.Learned {
+		kind := "edge port"
+		if !l.Edge {
+			kind = "inter-switch link"
+		}
+		pc := ""
+		if l.PortChannel != "" {
+			pc = " (" + l.PortChannel + ")"
+		}
+		fmt.Fprintf(w, "  learned    %s %s%s VLAN %s  %s\n", l.Switch, l.Port, pc, l.VLAN, kind)
+	}
 }

@@ -141,3 +141,29 @@ func TestAttachment(t *testing.T) {
 		t.Errorf("attachment:\n got %+v\nwant %+v", got, want)
 	}
 }
+
+func TestWhereMAC(t *testing.T) {
+	mac := model.NewID(model.KindMAC, "00:25:b5:00:00:01")
+	p1, p2 := model.NewID(model.KindPort, "leaf1/Ethernet1/7"), model.NewID(model.KindPort, "leaf2/Ethernet1/7")
+	isl := model.NewID(model.KindPort, "leaf2/Ethernet1/49")
+	g := Build(t0, cabledFixture(
+		model.Relation("switch:leaf1", p1, model.RelLearned, mac, model.Attrs{"vlan": "10"}),
+		model.Relation("switch:leaf2", isl, model.RelLearned, mac, model.Attrs{"vlan": "10"}),
+		model.Relation("switch:leaf2", isl, model.RelLink, model.NewID(model.KindPort, "leaf1/Ethernet1/49"), nil),
+		model.Relation("switch:leaf2", p2, model.RelLearned, model.NewID(model.KindMAC, "02:00:00:00:00:99"), model.Attrs{"vlan": "20"}),
+	))
+	got := g.WhereMAC("0025.b500.0001")
+	want := &MACLocation{MAC: "00:25:b5:00:00:01", PNIC: "pnic:esx01/vmnic0", Learned: []LearnedOn{
+		{Switch: "leaf1", Port: "Ethernet1/7", VLAN: "10", Edge: true},
+		{Switch: "leaf2", Port: "Ethernet1/49", VLAN: "10", Edge: false},
+	}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("WhereMAC = %+v; want %+v", got, want)
+	}
+	if got := g.WhereMAC("02:00:00:00:00:99"); got == nil || got.PNIC != "" || got.Learned[0].PortChannel != "Port-channel7" {
+		t.Errorf("unknown MAC behind a port-channel member = %+v", got)
+	}
+	if g.WhereMAC("02:00:00:00:00:98") != nil || g.WhereMAC("web01") != nil {
+		t.Error("a MAC nobody has, or no MAC at all, was found")
+	}
+}

@@ -475,3 +475,63 @@ func (g *Graph) applicationsOf(vm model.ID) []string {
 	sort.Strings(apps)
 	return apps
 }
+
+// MACLocation is where the switches learned a MAC that is no VM's.
+type MACLocation struct {
+	MAC string `json:"mac"`
+	// PNIC is the host NIC the MAC belongs to, when it is one.
+	PNIC    model.ID    `json:"pnic,omitempty"`
+	Learned []LearnedOn `json:"learned"`
+}
+
+// LearnedOn is one forwarding-table entry for a MAC.
+type LearnedOn struct {
+	Switch      string `json:"switch"`
+	Port        string `json:"port"`
+	PortChannel string `json:"port_channel,omitempty"`
+	VLAN        string `json:"vlan,omitempty"`
+	// Edge is false for an inter-switch link: the MAC is only seen through it.
+	Edge bool `json:"edge"`
+}
+
+// WhereMAC returns where the switches learned mac, or nil when no
+// forwarding table has it and no pNIC has it.
+func (g *Graph) WhereMAC(mac string) *MACLocation {
+	m := model.NormalizeMAC(mac)
+	if m == "" {
+		return nil
+	}
+	loc := &MACLocation{MAC: m, Learned: []LearnedOn{}}
+	for _, id := range g.byMAC[m] {
+		if id.Kind() == model.KindPNIC {
+			loc.PNIC = id
+		}
+	}
+	for _, e := range g.in[model.NewID(model.KindMAC, m)] {
+		if e.Rel != model.RelLearned {
+			continue
+		}
+		sw, port, _ := strings.Cut(e.From.Key(), "/")
+		l := LearnedOn{Switch: sw, Port: port, VLAN: e.Attrs["vlan"], Edge: true}
+		for _, x := range g.out[e.From] {
+			switch x.Rel {
+			case model.RelInLAG:
+				_, l.PortChannel, _ = strings.Cut(x.To.Key(), "/")
+			case model.RelLink:
+				l.Edge = false
+			}
+		}
+		loc.Learned = append(loc.Learned, l)
+	}
+	if loc.PNIC == "" && len(loc.Learned) == 0 {
+		return nil
+	}
+	sort.Slice(loc.Learned, func(i, j int) bool {
+		a, b := loc.Learned[i], loc.Learned[j]
+		if a.Edge != b.Edge {
+			return a.Edge
+		}
+		return a.Switch+"/"+a.Port < b.Switch+"/"+b.Port
+	})
+	return loc
+}

@@ -6,6 +6,7 @@ package query
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -42,6 +43,9 @@ type WhereAnswer struct {
 	Query string    `json:"query"`
 	At    time.Time `json:"at"`
 	*graph.Location
+	// MAC is set instead of Location when the query is a MAC that belongs
+	// to no VM: where the switches learned it.
+	MAC *graph.MACLocation `json:"mac_location,omitempty"`
 	// Stale lists the sources behind the answer whose last run failed: what
 	// they said is kept but may be out of date.
 	Stale []store.SourceState `json:"stale_sources,omitempty"`
@@ -55,6 +59,11 @@ func (s *Service) Where(ctx context.Context, q string, at time.Time) (*WhereAnsw
 		return nil, err
 	}
 	loc, err := g.Where(q)
+	if errors.Is(err, graph.ErrNotFound) {
+		if m := g.WhereMAC(q); m != nil {
+			return &WhereAnswer{Query: q, At: moment(at), MAC: m}, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
