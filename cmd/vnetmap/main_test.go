@@ -296,6 +296,7 @@ func TestDemoServesAPI(t *testing.T) {
 		{"/api/v1/diff", 400, `diff needs ?from=TIME`},
 		{"/api/v1/diff?from=1h&to=someday", 400, `to: timeparse: bad time`},
 		{"/api/v1/openapi.json", 200, `"openapi": "3.0.3"`},
+		{"/api/v1/findings", 200, `"findings": []`},
 		{"/api/v1/where/02:00:00:00:00:99", 404, `no VM has MAC`},
 		{"/api/v1/path/web01/web02", 200, `"vlan": "110"`},
 		{"/api/v1/path/web01/nosuchvm", 404, `no VM named`},

@@ -34,6 +34,7 @@ var Routes = []string{
 	"GET /api/v1/impact/{target...}",
 	"GET /api/v1/path/{a}/{b}",
 	"GET /api/v1/diff",
+	"GET /api/v1/findings",
 	"GET /api/v1/summary",
 	"GET /api/v1/openapi.json",
 	"GET /healthz",
@@ -49,6 +50,7 @@ func Handler(q *query.Service, gatherer prometheus.Gatherer, logger *slog.Logger
 		"GET /api/v1/impact/{target...}": http.HandlerFunc(s.impact),
 		"GET /api/v1/path/{a}/{b}":       http.HandlerFunc(s.path),
 		"GET /api/v1/diff":               http.HandlerFunc(s.diff),
+		"GET /api/v1/findings":           http.HandlerFunc(s.findings),
 		"GET /api/v1/summary":            http.HandlerFunc(s.summary),
 		"GET /api/v1/openapi.json": http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
@@ -131,6 +133,15 @@ func (s *server) diff(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	ans, err := s.q.Diff(r.Context(), from, to)
+	s.reply(w, ans, err)
+}
+
+func (s *server) findings(w http.ResponseWriter, r *http.Request) {
+	at, ok := s.at(w, r)
+	if !ok {
+		return
+	}
+	ans, err := s.q.Findings(r.Context(), at)
 	s.reply(w, ans, err)
 }
 

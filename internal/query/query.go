@@ -158,6 +158,38 @@ func (s *Service) Path(ctx context.Context, a, b string, at time.Time) (*PathAns
 	return &PathAnswer{At: moment(at), PathResult: r}, nil
 }
 
+// Finding is one problem the map shows, with its evidence.
+type Finding struct {
+	Severity string   `json:"severity"` // "warning" or "error"
+	Kind     string   `json:"kind"`
+	Subject  model.ID `json:"subject"`
+	Message  string   `json:"message"`
+	Evidence []string `json:"evidence,omitempty"`
+}
+
+// FindingsAnswer is the answer to `check`.
+type FindingsAnswer struct {
+	At       time.Time `json:"at"`
+	Findings []Finding `json:"findings"`
+}
+
+// Findings lists the problems at moment at (zero: now): so far the
+// disagreements correlation found between sources (a pNIC reported on
+// several ports, a port with several pNICs, a MAC learned on unrelated
+// ports).
+func (s *Service) Findings(ctx context.Context, at time.Time) (*FindingsAnswer, error) {
+	t := moment(at)
+	vs, err := s.Store.FactsAt(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	ans := &FindingsAnswer{At: t, Findings: []Finding{}}
+	for _, c := range correlate.Run(t, vs).Conflicts {
+		ans.Findings = append(ans.Findings, Finding{Severity: "warning", Kind: c.Kind, Subject: c.Subject, Message: c.Message, Evidence: c.Evidence})
+	}
+	return ans, nil
+}
+
 // Diff returns what changed between moments from and to (zero: now).
 func (s *Service) Diff(ctx context.Context, from, to time.Time) (*graph.DiffResult, error) {
 	a, err := s.Cache.At(ctx, from)

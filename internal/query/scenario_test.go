@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -310,5 +311,19 @@ func TestScenarioHistoryPathDiff(t *testing.T) {
 	}
 	if len(d.Migrations) != 1 || d.Migrations[0].Name != "app1" || d.Migrations[0].FromHost != "esx01" || d.Migrations[0].ToHost != "esx02" {
 		t.Errorf("migrations = %+v; want app1 esx01 → esx02", d.Migrations)
+	}
+}
+
+func TestScenarioFindings(t *testing.T) {
+	q := scenario(t)
+	f, err := q.Findings(context.Background(), t1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Findings) != 1 || f.Findings[0].Kind != correlate.ConflictPNICPorts || f.Findings[0].Subject != "pnic:esx03/vmnic0" {
+		t.Fatalf("findings = %+v; want the mis-cabled esx03/vmnic0", f.Findings)
+	}
+	if !strings.Contains(f.Findings[0].Message, "leaf1/Ethernet1/3: host-cdp") || !strings.Contains(f.Findings[0].Message, "leaf1/Ethernet1/4: declared, switch-lldp") {
+		t.Errorf("message %q does not give each side's evidence", f.Findings[0].Message)
 	}
 }

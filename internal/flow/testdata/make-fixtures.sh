@@ -45,9 +45,11 @@ sleep 1
 # reads this capture (-r) rather than the live interface: on a quiet interface
 # softflowd 1.1.0 never processes libpcap's buffered packets (no immediate
 # mode, irino/softflowd#71), so the live mode exports nothing here.
-# softflowd -D exports every flow when it stops: at the end of the file, or
-# (1.1.0 sometimes sits in accept on its control socket instead) when the
-# timeout's SIGTERM stops it.
+# softflowd -D exports every flow and exits at the end of the file. In -r
+# mode 1.1.0 may test its control socket without polling it first, so
+# whether it reads the file or blocks in accept depends on how it is started
+# (timeout inside ip netns exec works here); the timeout's SIGTERM still
+# exports whatever it holds.
 ip netns exec "$B" nc -kl 10.214.0.2 5001 >/dev/null &
 pids+=($!)
 ip netns exec "$B" nc -klu 10.214.0.2 5002 >/dev/null &
@@ -78,7 +80,7 @@ for spec in 5:2055:full 9:9995:ether 10:4739:ether; do
   sink=$!
   sleep 1
   pids+=("$cap" "$sink")
-  (cd "$work" && timeout 5 ip netns exec "$A" softflowd -D -r traffic.pcap -v "$ver" -T "$track" -n "10.214.0.2:$port" \
+  (cd "$work" && ip netns exec "$A" timeout 5 softflowd -D -r traffic.pcap -v "$ver" -T "$track" -n "10.214.0.2:$port" \
     -c "/run/vfx$ver.ctl" -p "/run/vfx$ver.pid" >"sf$ver.log" 2>&1 || true)
   sleep 1
   kill "$cap" "$sink"
