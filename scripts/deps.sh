@@ -20,6 +20,10 @@ command -v snmpd >/dev/null 2>&1 || need+=(snmpd)
 command -v snmpbulkwalk >/dev/null 2>&1 || need+=(snmp)
 command -v jq >/dev/null 2>&1 || need+=(jq)
 command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
+# Flow fixtures (internal/flow/testdata/make-fixtures.sh; tcpdump and lldpd above).
+command -v softflowd >/dev/null 2>&1 || need+=(softflowd)
+command -v nc >/dev/null 2>&1 || need+=(netcat-openbsd)
+command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     # A policy-rc.d that denies every start keeps the packages from starting
