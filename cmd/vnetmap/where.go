@@ -199,6 +199,9 @@ func printMAC(w io.Writer, a *query.WhereAnswer) {
 	if len(m.Learned) == 0 {
 		fmt.Fprintln(w, "  not in any switch forwarding table")
 	}
+	if !m.Until.IsZero() {
+		fmt.Fprintf(w, "  no switch has it now; last learned until %s:\n", m.Until.Local().Format(time.DateTime))
+	}
 	for _, l := range m.Learned {
 		kind := "edge port"
 		if !l.Edge {

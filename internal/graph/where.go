@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/vnetmap/vnetmap/internal/model"
 )
@@ -482,6 +483,9 @@ type MACLocation struct {
 	// PNIC is the host NIC the MAC belongs to, when it is one.
 	PNIC    model.ID    `json:"pnic,omitempty"`
 	Learned []LearnedOn `json:"learned"`
+	// Until is set when no switch has the MAC at the moment asked: Learned
+	// is then where it was last learned, up to this moment.
+	Until time.Time `json:"until,omitzero"`
 }
 
 // LearnedOn is one forwarding-table entry for a MAC.

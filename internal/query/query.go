@@ -59,8 +59,16 @@ func (s *Service) Where(ctx context.Context, q string, at time.Time) (*WhereAnsw
 		return nil, err
 	}
 	loc, err := g.Where(q)
-	if errors.Is(err, graph.ErrNotFound) {
-		if m := g.WhereMAC(q); m != nil {
+	if errors.Is(err, graph.ErrNotFound) && model.NormalizeMAC(q) != "" {
+		m := g.WhereMAC(q)
+		if m == nil || len(m.Learned) == 0 {
+			if last, lerr := s.lastLearned(ctx, q, at); lerr != nil {
+				return nil, lerr
+			} else if last != nil {
+				m = last
+			}
+		}
+		if m != nil {
 			return &WhereAnswer{Query: q, At: moment(at), MAC: m}, nil
 		}
 	}
@@ -72,6 +80,35 @@ func (s *Service) Where(ctx context.Context, q string, at time.Time) (*WhereAnsw
 		return nil, err
 	}
 	return &WhereAnswer{Query: q, At: moment(at), Location: loc, Stale: stale}, nil
+}
+
+// lastLearned finds where the switches last learned mac before at (zero:
+// now), when no forwarding table has it any more: the map of the moment
+// just before its last entry ended.
+func (s *Service) lastLearned(ctx context.Context, mac string, at time.Time) (*graph.MACLocation, error) {
+	id := model.NewID(model.KindMAC, model.NormalizeMAC(mac))
+	versions, err := s.Store.History(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	var last time.Time
+	for _, v := range versions {
+		if v.Rel == model.RelLearned && v.Object == id && !v.To.IsZero() && v.To.After(last) && (at.IsZero() || !v.To.After(at)) {
+			last = v.To
+		}
+	}
+	if last.IsZero() {
+		return nil, nil
+	}
+	then, err := s.Cache.At(ctx, last.Add(-time.Microsecond))
+	if err != nil {
+		return nil, err
+	}
+	m := then.WhereMAC(mac)
+	if m != nil {
+		m.Until = last
+	}
+	return m, nil
 }
 
 // HistoryAnswer is the answer to `history`.

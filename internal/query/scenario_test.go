@@ -2,6 +2,7 @@ package query
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -154,8 +155,12 @@ func scenario(t *testing.T) *Service {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	withMAC := fabric() // a printer's MAC, learned on leaf1 Ethernet1/5 until t1
+	withMAC.rel("switch:leaf1#fdb", model.NewID(model.KindPort, "leaf1/Ethernet1/5"), model.RelLearned,
+		model.NewID(model.KindMAC, "02:00:00:00:00:77"), model.Attrs{"vlan": "110"})
 	for _, s := range []model.Snapshot{
-		{Source: "fabric", Taken: t0, Facts: fabric()},
+		{Source: "fabric", Taken: t0, Facts: withMAC},
+		{Source: "fabric", Taken: t1, Facts: fabric()},
 		{Source: "vc1", Taken: t0, Facts: vcenter(esx01)},
 		{Source: "vc1", Taken: t1, Facts: vcenter(esx02)}, // app1 migrated to esx02
 		{Source: "dcim", Taken: t0, Facts: facts{ // the cabling inventory sides with the switch
@@ -325,5 +330,28 @@ func TestScenarioFindings(t *testing.T) {
 	}
 	if !strings.Contains(f.Findings[0].Message, "leaf1/Ethernet1/3: host-cdp") || !strings.Contains(f.Findings[0].Message, "leaf1/Ethernet1/4: declared, switch-lldp") {
 		t.Errorf("message %q does not give each side's evidence", f.Findings[0].Message)
+	}
+}
+
+func TestScenarioMACOfNoVM(t *testing.T) {
+	q := scenario(t)
+	ctx := context.Background()
+	then, err := q.Where(ctx, "02:00:00:00:00:77", t0.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []graph.LearnedOn{{Switch: "leaf1", Port: "Ethernet1/5", VLAN: "110", Edge: true}}
+	if then.MAC == nil || !reflect.DeepEqual(then.MAC.Learned, want) || !then.MAC.Until.IsZero() {
+		t.Errorf("while learned: %+v; want %+v", then.MAC, want)
+	}
+	now, err := q.Where(ctx, "0200.0000.0077", time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if now.MAC == nil || !reflect.DeepEqual(now.MAC.Learned, want) || !now.MAC.Until.Equal(t1) {
+		t.Errorf("after it aged out: %+v; want last learned %+v until %s", now.MAC, want, t1)
+	}
+	if _, err := q.Where(ctx, "02:00:00:00:00:78", time.Time{}); !errors.Is(err, graph.ErrNotFound) {
+		t.Errorf("a MAC never seen: %v; want not found", err)
 	}
 }
