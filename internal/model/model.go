@@ -58,6 +58,7 @@ const (
 	RelHasPort   RelKind = "has_port"   // switch → port
 	RelLink      RelKind = "link"       // port → port (inter-switch link)
 	RelLearned   RelKind = "learned"    // port → mac (forwarding-table entry; attrs: vlan)
+	RelARP       RelKind = "arp"        // switch → ip (ARP/ND entry; attrs: mac, interface, vlan)
 )
 
 // ID is a stable entity identifier: the kind, a colon, and a key that is
