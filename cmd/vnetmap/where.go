@@ -28,7 +28,17 @@ func whereCmd(g *globals) *cobra.Command {
 // printWhere renders a where answer as an indented tree.
 func printWhere(w io.Writer, a *query.WhereAnswer) {
 	if a.MAC != nil {
-		printMAC(w, a)
+		printMAC(w, a.MAC, a.At)
+		return
+	}
+	if a.IP != nil {
+		fmt.Fprintf(w, "%s  no VM has this IP, as of %s\n", a.IP.IP, a.At.Local().Format(time.DateTime+" MST"))
+		for _, e := range a.IP.ARP {
+			fmt.Fprintf(w, "  arp        %s %s VLAN %s → %s\n", e.Switch, e.Interface, e.VLAN, e.MAC)
+		}
+		for _, m := range a.IP.MACs {
+			printMAC(w, m, a.At)
+		}
 		return
 	}
 	vm := a.VM
@@ -190,9 +200,8 @@ func joinAttrs(m map[string]string) string {
 }
 
 // printMAC renders where the switches learned a MAC that is no VM's.
-func printMAC(w io.Writer, a *query.WhereAnswer) {
-	m := a.MAC
-	fmt.Fprintf(w, "%s  no VM has this MAC, as of %s\n", m.MAC, a.At.Local().Format(time.DateTime+" MST"))
+func printMAC(w io.Writer, m *graph.MACLocation, at time.Time) {
+	fmt.Fprintf(w, "%s  no VM has this MAC, as of %s\n", m.MAC, at.Local().Format(time.DateTime+" MST"))
 	if m.PNIC != "" {
 		fmt.Fprintf(w, "  host NIC   %s\n", m.PNIC.Key())
 	}

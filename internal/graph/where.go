@@ -539,3 +539,49 @@ func (g *Graph) WhereMAC(mac string) *MACLocation {
 	})
 	return loc
 }
+
+// IPLocation is what the switches know of an IP address that is no VM's:
+// the ARP/ND entries that resolve it, and where its MAC is learned.
+type IPLocation struct {
+	IP  string     `json:"ip"`
+	ARP []ARPEntry `json:"arp"`
+	// MACs are where the switches learned each MAC the IP resolves to.
+	MACs []*MACLocation `json:"macs,omitempty"`
+}
+
+// ARPEntry is one switch's ARP/ND entry for an IP.
+type ARPEntry struct {
+	Switch    string `json:"switch"`
+	Interface string `json:"interface,omitempty"`
+	VLAN      string `json:"vlan,omitempty"`
+	MAC       string `json:"mac"`
+}
+
+// WhereIP returns what the switches' ARP/ND tables say of addr, or nil
+// when no switch resolves it.
+func (g *Graph) WhereIP(addr string) *IPLocation {
+	a, err := netip.ParseAddr(strings.TrimSpace(addr))
+	if err != nil {
+		return nil
+	}
+	loc := &IPLocation{IP: a.String()}
+	seen := map[string]bool{}
+	for _, e := range g.in[model.NewID(model.KindIP, a.String())] {
+		if e.Rel != model.RelARP {
+			continue
+		}
+		mac := model.NormalizeMAC(e.Attrs["mac"])
+		loc.ARP = append(loc.ARP, ARPEntry{Switch: nameOf(g.Node(e.From), e.From), Interface: e.Attrs["interface"], VLAN: e.Attrs["vlan"], MAC: mac})
+		if mac != "" && !seen[mac] {
+			seen[mac] = true
+			if m := g.WhereMAC(mac); m != nil {
+				loc.MACs = append(loc.MACs, m)
+			}
+		}
+	}
+	if len(loc.ARP) == 0 {
+		return nil
+	}
+	sort.Slice(loc.ARP, func(i, j int) bool { return loc.ARP[i].Switch < loc.ARP[j].Switch })
+	return loc
+}

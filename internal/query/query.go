@@ -46,6 +46,9 @@ type WhereAnswer struct {
 	// MAC is set instead of Location when the query is a MAC that belongs
 	// to no VM: where the switches learned it.
 	MAC *graph.MACLocation `json:"mac_location,omitempty"`
+	// IP is set instead of Location when the query is an IP address that
+	// belongs to no VM: the switches' ARP entries and where its MAC is.
+	IP *graph.IPLocation `json:"ip_location,omitempty"`
 	// Stale lists the sources behind the answer whose last run failed: what
 	// they said is kept but may be out of date.
 	Stale []store.SourceState `json:"stale_sources,omitempty"`
@@ -70,6 +73,11 @@ func (s *Service) Where(ctx context.Context, q string, at time.Time) (*WhereAnsw
 		}
 		if m != nil {
 			return &WhereAnswer{Query: q, At: moment(at), MAC: m}, nil
+		}
+	}
+	if errors.Is(err, graph.ErrNotFound) {
+		if ip := g.WhereIP(q); ip != nil {
+			return &WhereAnswer{Query: q, At: moment(at), IP: ip}, nil
 		}
 	}
 	if err != nil {

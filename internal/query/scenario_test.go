@@ -158,6 +158,8 @@ func scenario(t *testing.T) *Service {
 	withMAC := fabric() // a printer's MAC, learned on leaf1 Ethernet1/5 until t1
 	withMAC.rel("switch:leaf1#fdb", model.NewID(model.KindPort, "leaf1/Ethernet1/5"), model.RelLearned,
 		model.NewID(model.KindMAC, "02:00:00:00:00:77"), model.Attrs{"vlan": "110"})
+	withMAC.rel("switch:leaf1#arp", model.NewID(model.KindSwitch, "leaf1"), model.RelARP,
+		model.NewID(model.KindIP, "10.0.110.250"), model.Attrs{"mac": "02:00:00:00:00:77", "interface": "Vlan110", "vlan": "110"})
 	for _, s := range []model.Snapshot{
 		{Source: "fabric", Taken: t0, Facts: withMAC},
 		{Source: "fabric", Taken: t1, Facts: fabric()},
@@ -350,6 +352,17 @@ func TestScenarioMACOfNoVM(t *testing.T) {
 	}
 	if now.MAC == nil || !reflect.DeepEqual(now.MAC.Learned, want) || !now.MAC.Until.Equal(t1) {
 		t.Errorf("after it aged out: %+v; want last learned %+v until %s", now.MAC, want, t1)
+	}
+	ip, err := q.Where(ctx, "10.0.110.250", t0.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantARP := []graph.ARPEntry{{Switch: "leaf1", Interface: "Vlan110", VLAN: "110", MAC: "02:00:00:00:00:77"}}
+	if ip.IP == nil || !reflect.DeepEqual(ip.IP.ARP, wantARP) || len(ip.IP.MACs) != 1 || !reflect.DeepEqual(ip.IP.MACs[0].Learned, want) {
+		t.Errorf("where the printer's IP = %+v; want ARP %+v and its MAC on %+v", ip.IP, wantARP, want)
+	}
+	if _, err := q.Where(ctx, "10.0.110.250", t1.Add(time.Minute)); !errors.Is(err, graph.ErrNotFound) {
+		t.Errorf("the IP after its ARP entry went: %v; want not found", err)
 	}
 	if _, err := q.Where(ctx, "02:00:00:00:00:78", time.Time{}); !errors.Is(err, graph.ErrNotFound) {
 		t.Errorf("a MAC never seen: %v; want not found", err)
