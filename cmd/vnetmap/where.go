@@ -114,6 +114,17 @@ func printVNIC(w io.Writer, n graph.VNICView) {
 		}
 		fmt.Fprintln(w)
 	}
+	if len(n.Learned) > 0 {
+		var at []string
+		for _, l := range n.Learned {
+			at = append(at, l.Switch+" "+l.Port+" VLAN "+l.VLAN)
+		}
+		verdict := "location confirmed"
+		if !n.Confirmed {
+			verdict = "NOT behind its uplinks"
+		}
+		fmt.Fprintf(w, "    fdb         learned on %s: %s\n", strings.Join(at, ", "), verdict)
+	}
 	if len(n.Uplinks) == 0 {
 		return
 	}
@@ -147,7 +158,11 @@ func printVNIC(w io.Writer, n graph.VNICView) {
 func portText(p graph.PortView) string {
 	s := p.Switch + " " + p.Port
 	if p.PortChannel != "" {
-		s += " (" + p.PortChannel + ")"
+		s += " (" + p.PortChannel
+		if p.MLAGPeer != "" {
+			s += ", MLAG with " + p.MLAGPeer
+		}
+		s += ")"
 	}
 	if p.Mode != "" {
 		s += " " + p.Mode

@@ -60,6 +60,11 @@ type VNICView struct {
 	Portgroup *PortgroupView `json:"portgroup,omitempty"`
 	Switch    *SwitchView    `json:"switch,omitempty"`
 	Uplinks   []UplinkView   `json:"uplinks,omitempty"`
+	// Learned is where the switches' forwarding tables have the vNIC's MAC
+	// on edge ports; Confirmed says whether one of them is a port behind
+	// the vNIC's uplinks (the VM's location confirmed by the network).
+	Learned   []LearnedOn `json:"learned,omitempty"`
+	Confirmed bool        `json:"confirmed_by_fdb"`
 }
 
 // PortgroupView is a port group with its VLAN and effective teaming.
@@ -108,9 +113,13 @@ type PortView struct {
 	Switch      string   `json:"switch"`
 	Port        string   `json:"port"`
 	PortChannel string   `json:"port_channel,omitempty"`
-	Mode        string   `json:"mode,omitempty"`
-	Evidence    []string `json:"evidence"`
-	Confidence  string   `json:"confidence"`
+	// MLAGPeer is the switch that holds the other half of the port-channel
+	// (a port-channel of the same name on a switch this one has an
+	// inter-switch link to: an MLAG/vPC pair).
+	MLAGPeer   string   `json:"mlag_peer,omitempty"`
+	Mode       string   `json:"mode,omitempty"`
+	Evidence   []string `json:"evidence"`
+	Confidence string   `json:"confidence"`
 	// Carries says whether the port lets the port group's VLAN through:
 	// "yes", "no", or "unknown" when the switch did not report its VLANs.
 	Carries string `json:"carries_vlan"`
@@ -311,6 +320,26 @@ func (g *Graph) vnicView(id model.ID, host model.ID) VNICView {
 	for _, e := range g.switchUplinks(swID, host) {
 		v.Uplinks = append(v.Uplinks, g.uplinkView(e, swID, pg))
 	}
+	if v.MAC != "" {
+		if m := g.WhereMAC(v.MAC); m != nil {
+			uplinkPorts := map[string]bool{}
+			for _, u := range v.Uplinks {
+				for _, p := range u.Ports {
+					uplinkPorts[p.Switch+"/"+p.Port] = true
+					if p.PortChannel != "" {
+						uplinkPorts[p.Switch+"/"+p.PortChannel] = true
+					}
+				}
+			}
+			for _, l := range m.Learned {
+				if !l.Edge {
+					continue
+				}
+				v.Learned = append(v.Learned, l)
+				v.Confirmed = v.Confirmed || uplinkPorts[l.Switch+"/"+l.Port] || (l.PortChannel != "" && uplinkPorts[l.Switch+"/"+l.PortChannel])
+			}
+		}
+	}
 	sort.SliceStable(v.Uplinks, func(i, j int) bool {
 		ri, rj := roleRank(v.Uplinks[i].Role), roleRank(v.Uplinks[j].Role)
 		if ri != rj {
@@ -365,10 +394,12 @@ func (g *Graph) portView(c Edge, pg *PortgroupView) PortView {
 	}
 	vlans := g.Node(c.To)
 	for _, l := range g.Out(c.To, model.RelInLAG) {
-		_, p.PortChannel, _ = strings.Cut(l.To.Key(), "/")
+		var sw string
+		sw, p.PortChannel, _ = strings.Cut(l.To.Key(), "/")
 		if pc := g.Node(l.To); pc != nil && pc.Attr("mode") != "" {
 			vlans = pc // a bundle member's VLANs are the bundle's
 		}
+		p.MLAGPeer = g.mlagPeer(sw, p.PortChannel)
 	}
 	if vlans != nil {
 		p.Mode = vlans.Attr("mode")
@@ -584,4 +615,24 @@ func (g *Graph) WhereIP(addr string) *IPLocation {
 	}
 	sort.Slice(loc.ARP, func(i, j int) bool { return loc.ARP[i].Switch < loc.ARP[j].Switch })
 	return loc
+}
+
+// mlagPeer returns the switch linked to sw that has a port-channel named
+// pc too, or "".
+func (g *Graph) mlagPeer(sw, pc string) string {
+	for _, hp := range g.out[model.NewID(model.KindSwitch, sw)] {
+		if hp.Rel != model.RelHasPort {
+			continue
+		}
+		for _, l := range g.out[hp.To] {
+			if l.Rel != model.RelLink {
+				continue
+			}
+			peer, _, _ := strings.Cut(l.To.Key(), "/")
+			if peer != sw && g.Node(model.NewID(model.KindPortChannel, peer+"/"+pc)) != nil {
+				return peer
+			}
+		}
+	}
+	return ""
 }

@@ -158,6 +158,8 @@ func scenario(t *testing.T) *Service {
 	withMAC := fabric() // a printer's MAC, learned on leaf1 Ethernet1/5 until t1
 	withMAC.rel("switch:leaf1#fdb", model.NewID(model.KindPort, "leaf1/Ethernet1/5"), model.RelLearned,
 		model.NewID(model.KindMAC, "02:00:00:00:00:77"), model.Attrs{"vlan": "110"})
+	withMAC.rel("switch:leaf1#fdb", model.NewID(model.KindPort, "leaf1/Ethernet1/2"), model.RelLearned, // db1, behind its bundle
+		model.NewID(model.KindMAC, "00:50:56:00:00:02"), model.Attrs{"vlan": "120"})
 	withMAC.rel("switch:leaf1#arp", model.NewID(model.KindSwitch, "leaf1"), model.RelARP,
 		model.NewID(model.KindIP, "10.0.110.250"), model.Attrs{"mac": "02:00:00:00:00:77", "interface": "Vlan110", "vlan": "110"})
 	for _, s := range []model.Snapshot{
@@ -366,5 +368,31 @@ func TestScenarioMACOfNoVM(t *testing.T) {
 	}
 	if _, err := q.Where(ctx, "02:00:00:00:00:78", time.Time{}); !errors.Is(err, graph.ErrNotFound) {
 		t.Errorf("a MAC never seen: %v; want not found", err)
+	}
+}
+
+func TestScenarioMLAGPeerAndFDBConfirmation(t *testing.T) {
+	q := scenario(t)
+	a, err := q.Where(context.Background(), "db1", t0.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := a.VNICs[0]
+	for _, u := range n.Uplinks {
+		want := map[string]string{"vmnic2": "leaf2", "vmnic3": "leaf1"}[u.Device]
+		if len(u.Ports) != 1 || u.Ports[0].MLAGPeer != want {
+			t.Errorf("%s: ports %+v; want the MLAG peer %s", u.Device, u.Ports, want)
+		}
+	}
+	wantLearned := []graph.LearnedOn{{Switch: "leaf1", Port: "Ethernet1/2", PortChannel: "Port-channel20", VLAN: "120", Edge: true}}
+	if !n.Confirmed || !reflect.DeepEqual(n.Learned, wantLearned) {
+		t.Errorf("db1 learned %+v confirmed %v; want %+v confirmed", n.Learned, n.Confirmed, wantLearned)
+	}
+	later, err := q.Where(context.Background(), "db1", t1.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if later.VNICs[0].Confirmed || len(later.VNICs[0].Learned) != 0 {
+		t.Errorf("after the entry aged out: %+v; want nothing learned, not confirmed", later.VNICs[0])
 	}
 }
