@@ -16,19 +16,33 @@ import (
 func pathCmd(g *globals) *cobra.Command {
 	return queryCmd(g, &cobra.Command{
 		Use:   "path A B",
-		Short: "How traffic between two VMs travels: VLAN or routed, uplinks, switch ports, switches and inter-switch links",
+		Short: "How traffic between two VMs (or between the VMs of two applications) travels: VLAN or routed, uplinks, switch ports, switches and inter-switch links",
 		Args:  cobra.ExactArgs(2),
 	}, atHelp, func(ctx context.Context, q *query.Service, args []string, at time.Time) (*query.PathAnswer, error) {
 		return q.Path(ctx, args[0], args[1], at)
 	}, printPath)
 }
 
-func printPath(w io.Writer, p *query.PathAnswer) {
+func printPath(w io.Writer, a *query.PathAnswer) {
+	if a.PathResult != nil {
+		printOnePath(w, a.PathResult, a.At)
+		return
+	}
+	fmt.Fprintf(w, "%d VM pair(s)\n", len(a.Paths))
+	for _, p := range a.Paths {
+		printOnePath(w, p, a.At)
+	}
+	if a.Truncated {
+		fmt.Fprintln(w, "(more pairs left out)")
+	}
+}
+
+func printOnePath(w io.Writer, p *graph.PathResult, at time.Time) {
 	fmt.Fprintf(w, "%s → %s: %s", p.A.Name, p.B.Name, p.Kind)
 	if p.VLAN != "" {
 		fmt.Fprintf(w, " on VLAN %s", p.VLAN)
 	}
-	fmt.Fprintf(w, " (as of %s)\n", p.At.Local().Format(time.DateTime+" MST"))
+	fmt.Fprintf(w, " (as of %s)\n", at.Local().Format(time.DateTime+" MST"))
 	for _, e := range []graph.Endpoint{p.A, p.B} {
 		fmt.Fprintf(w, "  %-20s on %-10s %s %s VLAN %s", e.Name, e.Host, e.VNIC, e.Portgroup, e.VLAN)
 		var ups []string

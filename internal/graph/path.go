@@ -202,3 +202,60 @@ func (g *Graph) switchPath(from, to []string) ([]string, []Hop) {
 	}
 	return nil, nil
 }
+
+// maxAppPairs bounds the VM pairs an application-to-application path lists.
+const maxAppPairs = 100
+
+// AppPaths is Path between every VM of application a and every VM of
+// application b (a VM name or UUID stands for itself), at most maxAppPairs
+// pairs in name order. truncated says that pairs were left out.
+func (g *Graph) AppPaths(a, b string) (paths []*PathResult, truncated bool, err error) {
+	va, err := g.membersOf(a)
+	if err != nil {
+		return nil, false, err
+	}
+	vb, err := g.membersOf(b)
+	if err != nil {
+		return nil, false, err
+	}
+	for _, x := range va {
+		for _, y := range vb {
+			if x == y {
+				continue
+			}
+			if len(paths) == maxAppPairs {
+				return paths, true, nil
+			}
+			p, err := g.Path(string(x), string(y))
+			if err != nil {
+				return nil, false, err
+			}
+			paths = append(paths, p)
+		}
+	}
+	return paths, false, nil
+}
+
+// IsApplication reports whether name is an application of the graph.
+func (g *Graph) IsApplication(name string) bool {
+	return g.Node(model.NewID(model.KindApplication, name)) != nil
+}
+
+// membersOf returns the VMs of application name, or the one VM it names.
+func (g *Graph) membersOf(name string) ([]model.ID, error) {
+	if app := model.NewID(model.KindApplication, name); g.Node(app) != nil {
+		var vms []model.ID
+		for _, e := range g.out[app] {
+			if e.Rel == model.RelContains {
+				vms = append(vms, e.To)
+			}
+		}
+		sort.Slice(vms, func(i, j int) bool { return nameOf(g.Node(vms[i]), vms[i]) < nameOf(g.Node(vms[j]), vms[j]) })
+		return vms, nil
+	}
+	vm, _, err := g.FindVM(name)
+	if err != nil {
+		return nil, err
+	}
+	return []model.ID{vm}, nil
+}

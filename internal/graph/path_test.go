@@ -92,3 +92,37 @@ func TestPath(t *testing.T) {
 		t.Error("a path to an unknown VM succeeded")
 	}
 }
+
+func TestAppPaths(t *testing.T) {
+	vs := pathFixture()
+	front, back := model.NewID(model.KindApplication, "front"), model.NewID(model.KindApplication, "back")
+	for _, f := range []model.Fact{
+		model.Entity(front, front, "front", nil),
+		model.Relation(front, front, model.RelContains, model.NewID(model.KindVM, "uuid-a"), nil),
+		model.Relation(front, front, model.RelContains, model.NewID(model.KindVM, "uuid-c"), nil),
+		model.Entity(back, back, "back", nil),
+		model.Relation(back, back, model.RelContains, model.NewID(model.KindVM, "uuid-b"), nil),
+		model.Relation(back, back, model.RelContains, model.NewID(model.KindVM, "uuid-d"), nil),
+	} {
+		vs = append(vs, open(f))
+	}
+	g := Build(t0, vs)
+	paths, truncated, err := g.AppPaths("front", "back")
+	if err != nil || truncated {
+		t.Fatalf("AppPaths: %v (truncated %v)", err, truncated)
+	}
+	var got []string
+	for _, p := range paths {
+		got = append(got, p.A.Name+"→"+p.B.Name+" "+p.Kind)
+	}
+	want := []string{"a→b l2", "a→d routed", "c→b l2", "c→d routed"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("paths = %v; want %v", got, want)
+	}
+	if ps, _, err := g.AppPaths("front", "b"); err != nil || len(ps) != 2 {
+		t.Errorf("application to VM: %d paths, %v; want 2", len(ps), err)
+	}
+	if _, _, err := g.AppPaths("front", "nosuch"); err == nil {
+		t.Error("a path to nothing succeeded")
+	}
+}

@@ -184,17 +184,29 @@ func (s *Service) Impact(ctx context.Context, target string, at time.Time) (*Imp
 	return &ImpactAnswer{At: moment(at), ImpactResult: r}, nil
 }
 
-// PathAnswer is the answer to `path`.
+// PathAnswer is the answer to `path`: one path between two VMs, or, when
+// A or B is an application, Paths between their VMs.
 type PathAnswer struct {
 	At time.Time `json:"at"`
 	*graph.PathResult
+	Paths []*graph.PathResult `json:"paths,omitempty"`
+	// Truncated says that application pairs were left out (see Paths).
+	Truncated bool `json:"truncated,omitempty"`
 }
 
-// Path says how traffic between VMs a and b travels at moment at (zero: now).
+// Path says how traffic between a and b (VMs, or applications) travels at
+// moment at (zero: now).
 func (s *Service) Path(ctx context.Context, a, b string, at time.Time) (*PathAnswer, error) {
 	g, err := s.Cache.At(ctx, at)
 	if err != nil {
 		return nil, err
+	}
+	if g.IsApplication(a) || g.IsApplication(b) {
+		paths, truncated, err := g.AppPaths(a, b)
+		if err != nil {
+			return nil, err
+		}
+		return &PathAnswer{At: moment(at), Paths: paths, Truncated: truncated}, nil
 	}
 	r, err := g.Path(a, b)
 	if err != nil {
