@@ -260,3 +260,94 @@ func TestCollectV3(t *testing.T) {
 		t.Errorf("wrong auth key: got %v; want ErrAllFailed without the key", err)
 	}
 }
+
+// TestCollectARP reads the ARP/ND caches over SNMP: leaf1 from
+// ipNetToPhysicalTable (its stale ipNetToMediaTable row unread), core1 from
+// ipNetToMediaTable, which it alone serves.
+func TestCollectARP(t *testing.T) {
+	endpoints, files := fabricFiles(t, "public")
+	sim := startSim(t, endpoints, files, nil)
+	snap, _, err := collect(t, testConfig(t, sim.port, core1Addr))
+	if err != nil {
+		t.Fatalf("Collect: %v", err)
+	}
+	var got []model.Fact
+	for _, f := range snap.Facts {
+		if f.Rel == model.RelARP {
+			got = append(got, f)
+		}
+	}
+	arp := func(sw, ip string, a model.Attrs) model.Fact {
+		id := model.NewID(model.KindSwitch, sw)
+		return model.Relation(groupOwner(id, groupARP), id, model.RelARP, model.NewID(model.KindIP, ip), a)
+	}
+	want := []model.Fact{
+		arp("core1", "10.110.0.10", model.Attrs{"mac": "00:50:56:aa:01:10", "interface": "Vlan110", "vlan": "110", "type": "dynamic"}),
+		// The printer behind Gi1/0/3: an address of no host of the fixtures.
+		arp("core1", "10.110.0.99", model.Attrs{"mac": "00:11:85:3c:00:03", "interface": "Vlan110", "vlan": "110", "type": "dynamic"}),
+		arp("leaf1", "192.0.2.1", model.Attrs{"mac": core1Chassis, "interface": "Ethernet49/1", "type": "static"}),
+		arp("leaf1", "10.120.0.20", model.Attrs{"mac": "00:50:56:aa:02:20", "interface": "Vlan120", "vlan": "120", "type": "dynamic"}),
+		arp("leaf1", "2001:db8:120::20", model.Attrs{"mac": "00:50:56:aa:02:20", "interface": "Vlan120", "vlan": "120", "type": "dynamic"}),
+	}
+	key := func(f model.Fact) string { return f.Key() }
+	byK := map[string]model.Fact{}
+	for _, f := range got {
+		if _, dup := byK[key(f)]; dup {
+			t.Errorf("%s stated twice", f.Key())
+		}
+		byK[key(f)] = f
+	}
+	for _, w := range want {
+		g, ok := byK[key(w)]
+		if !ok {
+			t.Errorf("%s: missing", w.Key())
+			continue
+		}
+		if g.Owner != w.Owner {
+			t.Errorf("%s owner: got %s; want %s", w.Key(), g.Owner, w.Owner)
+		}
+		for _, k := range []string{"mac", "interface", "vlan", "type"} {
+			gv, gok := g.Attrs[k]
+			wv, wok := w.Attrs[k]
+			if gv != wv || gok != wok {
+				t.Errorf("%s %s: got %q (present %v); want %q (present %v)", w.Key(), k, gv, gok, wv, wok)
+			}
+		}
+		if len(g.Attrs) != len(w.Attrs) {
+			t.Errorf("%s attrs: got %v; want %v", w.Key(), g.Attrs, w.Attrs)
+		}
+		delete(byK, key(w))
+	}
+	// Skipped: all-zero MAC (10.10.0.5), invalid (10.110.0.20), empty MAC
+	// (10.120.0.30), link-local, and leaf1's ipNetToMediaTable (10.120.0.77).
+	for k := range byK {
+		t.Errorf("%s: unexpected arp fact", k)
+	}
+}
+
+func TestCollectARPFailure(t *testing.T) {
+	endpoints, files := fabricFiles(t, "public")
+	files[leaf1Addr]["public"] = []byte(strings.ReplaceAll(string(files[leaf1Addr]["public"]),
+		"1.3.6.1.2.1.4.35.1.6.5000120.1.4.10.120.0.20|2|3", "1.3.6.1.2.1.4.35.1.6.5000120.1.4.10.120.0.20|4|dynamic"))
+	sim := startSim(t, endpoints, files, nil)
+	cfg := testConfig(t, sim.port, leaf1Addr)
+	cfg.Discovery.Enabled = false
+	snap, _, err := collect(t, cfg)
+	if err != nil {
+		t.Fatalf("Collect: %v", err)
+	}
+	if want := []model.ID{"switch:leaf1#arp"}; !slices.Equal(snap.Keep, want) {
+		t.Errorf("got keep %v; want %v", snap.Keep, want)
+	}
+	if len(snap.Failures) != 1 || !strings.Contains(snap.Failures[0], "ipNetToPhysicalTable") || !strings.Contains(snap.Failures[0], " arp: ") {
+		t.Errorf("got failures %q; want one naming the arp group and ipNetToPhysicalTable", snap.Failures)
+	}
+	for _, f := range snap.Facts {
+		if f.Rel == model.RelARP || f.Owner == "switch:leaf1#arp" {
+			t.Errorf("fact %s of a kept owner", f.Key())
+		}
+	}
+	if _, ok := byKey(snap)["port:leaf1/Vlan120"]; !ok {
+		t.Error("ports missing after an ARP failure")
+	}
+}

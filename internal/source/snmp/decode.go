@@ -257,3 +257,51 @@ func MACIndex(idx []uint32) (string, bool) {
 	}
 	return MAC(b[:])
 }
+
+// NetToPhysicalIndex decodes the index of an IP-MIB ipNetToPhysicalTable
+// row: ifIndex.addressType.addressLength.address… (an InetAddressType and a
+// length-prefixed InetAddress). It returns the interface and the address.
+func NetToPhysicalIndex(idx []uint32) (ifIndex int, addr netip.Addr, err error) {
+	if len(idx) < 3 {
+		return 0, addr, fmt.Errorf("ipNetToPhysicalTable index %v: %d components, want at least 3", idx, len(idx))
+	}
+	n := idx[2]
+	if uint64(len(idx)-3) != uint64(n) {
+		return 0, addr, fmt.Errorf("ipNetToPhysicalTable index %v: address length %d, have %d octets", idx, n, len(idx)-3)
+	}
+	b, err := indexOctets("ipNetToPhysicalTable", idx, 3)
+	if err != nil {
+		return 0, addr, err
+	}
+	a, ok := InetAddress(int(idx[1]), b)
+	if !ok {
+		return 0, addr, fmt.Errorf("ipNetToPhysicalTable index %v: address type %d with %d octets", idx, idx[1], n)
+	}
+	return int(idx[0]), a, nil
+}
+
+// NetToMediaIndex decodes the index of an IP-MIB ipNetToMediaTable row:
+// ifIndex.a.b.c.d (an IPv4 address). It returns the interface and the
+// address.
+func NetToMediaIndex(idx []uint32) (ifIndex int, addr netip.Addr, err error) {
+	if len(idx) != 5 {
+		return 0, addr, fmt.Errorf("ipNetToMediaTable index %v: %d components, want 5", idx, len(idx))
+	}
+	b, err := indexOctets("ipNetToMediaTable", idx, 1)
+	if err != nil {
+		return 0, addr, err
+	}
+	return int(idx[0]), netip.AddrFrom4([4]byte(b)), nil
+}
+
+// indexOctets returns the components of idx from first on as octets.
+func indexOctets(table string, idx []uint32, first int) ([]byte, error) {
+	b := make([]byte, len(idx)-first)
+	for i, v := range idx[first:] {
+		if v > 255 {
+			return nil, fmt.Errorf("%s index %v: octet %d is %d", table, idx, i, v)
+		}
+		b[i] = byte(v)
+	}
+	return b, nil
+}

@@ -1,6 +1,7 @@
 package snmp
 
 import (
+	"net/netip"
 	"slices"
 	"testing"
 )
@@ -81,5 +82,70 @@ func FuzzCompareOID(f *testing.F) {
 			t.Errorf("CompareOID(%q, %q) not antisymmetric", a, b)
 		}
 		_, _ = ParseOID(a)
+	})
+}
+
+func TestARPIndex(t *testing.T) {
+	tests := []struct {
+		name    string
+		idx     []uint32
+		media   bool
+		ifIndex int
+		want    string // address, or "" for an error
+	}{
+		{"ipv4", []uint32{5000120, 1, 4, 10, 120, 0, 20}, false, 5000120, "10.120.0.20"},
+		{"ipv6", []uint32{7, 2, 16, 32, 1, 13, 184, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, false, 7, "2001:db8::1"},
+		{"ipv4z zone dropped", []uint32{7, 3, 8, 10, 0, 0, 1, 0, 0, 0, 2}, false, 7, "10.0.0.1"},
+		{"length past the end", []uint32{7, 1, 5, 10, 0, 0, 1}, false, 0, ""},
+		{"length overflow", []uint32{7, 1, 4294967295, 10, 0, 0, 1}, false, 0, ""},
+		{"octet above 255", []uint32{7, 1, 4, 10, 0, 0, 256}, false, 0, ""},
+		{"unknown type", []uint32{7, 9, 4, 10, 0, 0, 1}, false, 0, ""},
+		{"truncated", []uint32{7, 1}, false, 0, ""},
+		{"media ipv4", []uint32{201, 10, 110, 0, 99}, true, 201, "10.110.0.99"},
+		{"media short", []uint32{201, 10, 110, 0}, true, 0, ""},
+		{"media octet above 255", []uint32{201, 10, 110, 0, 300}, true, 0, ""},
+	}
+	for _, tt := range tests {
+		dec := NetToPhysicalIndex
+		if tt.media {
+			dec = NetToMediaIndex
+		}
+		i, a, err := dec(tt.idx)
+		switch {
+		case tt.want == "" && err == nil:
+			t.Errorf("%s: got %d %v; want an error", tt.name, i, a)
+		case tt.want != "" && (err != nil || i != tt.ifIndex || a.String() != tt.want):
+			t.Errorf("%s: got %d %v %v; want %d %s", tt.name, i, a, err, tt.ifIndex, tt.want)
+		}
+	}
+	for _, tt := range []struct {
+		name string
+		vid  int
+		ok   bool
+	}{{"Vlan110", 110, true}, {"Vlan0110", 0, false}, {"Vlan4095", 0, false}, {"Ethernet1/1", 0, false}, {"Vlan", 0, false}} {
+		if vid, ok := sviVLAN(tt.name); vid != tt.vid || ok != tt.ok {
+			t.Errorf("sviVLAN(%q): got %d %v; want %d %v", tt.name, vid, ok, tt.vid, tt.ok)
+		}
+	}
+}
+
+func FuzzARPIndex(f *testing.F) {
+	f.Add([]byte{7, 1, 4, 10, 120, 0, 20})
+	f.Add([]byte{7, 2, 16, 32, 1, 13, 184, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1})
+	f.Add([]byte{201, 10, 110, 0, 99})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		idx := make([]uint32, len(b))
+		for i, v := range b {
+			idx[i] = uint32(v)
+			if v == 0xff { // reach the out-of-range and overflow checks
+				idx[i] = 1<<32 - 1
+			}
+		}
+		for _, dec := range []func([]uint32) (int, netip.Addr, error){NetToPhysicalIndex, NetToMediaIndex} {
+			_, a, err := dec(idx)
+			if err == nil && !a.IsValid() {
+				t.Errorf("index %v: no error and no address", idx)
+			}
+		}
 	})
 }

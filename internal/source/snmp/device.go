@@ -23,10 +23,11 @@ const (
 	groupVLAN   = "vlan"
 	groupLAG    = "lag"
 	groupEntity = "entity"
+	groupARP    = "arp"
 )
 
 // groups lists every group, in collection order.
-var groups = []string{groupIf, groupEntity, groupLLDP, groupCDP, groupVLAN, groupFDB, groupLAG}
+var groups = []string{groupIf, groupEntity, groupLLDP, groupCDP, groupVLAN, groupFDB, groupLAG, groupARP}
 
 // OIDs, without the leading dot.
 const (
@@ -53,6 +54,8 @@ const (
 	oidVTPTrunk      = "1.3.6.1.4.1.9.9.46.1.6.1.1"
 	oidVMVlan        = "1.3.6.1.4.1.9.9.68.1.2.2.1.2"
 	oidLAGAttached   = "1.2.840.10006.300.43.1.2.1.1.13"
+	oidNetToPhys     = "1.3.6.1.2.1.4.35.1"
+	oidNetToMedia    = "1.3.6.1.2.1.4.22.1"
 	ciscoEnterprise  = "1.3.6.1.4.1.9."
 	ifTypeLAG        = 161
 	maxCiscoVLANWalk = 1001 // VLANs 1002-1005 are FDDI/Token Ring defaults
@@ -98,6 +101,14 @@ type fdbEntry struct {
 	status  string
 }
 
+// arpEntry is one ARP or neighbour cache entry.
+type arpEntry struct {
+	ifIndex int
+	addr    netip.Addr
+	mac     string
+	typ     string
+}
+
 type vlanInfo struct {
 	vid          int
 	name, status string
@@ -130,6 +141,7 @@ type device struct {
 	members                          []membership
 	fdb                              []fdbEntry
 	lag                              map[int]lagMember
+	arp                              []arpEntry
 	failed                           map[string]string // group → first failure
 	neighbours                       []neighbourAddr
 }
@@ -173,6 +185,7 @@ func poll(ctx context.Context, cfg Configuration, cr credentials, addr string, c
 		d.readCDP(ctx, s)
 		d.readBridge(ctx, cfg, cr, s, cnt)
 		d.readLAG(ctx, s)
+		d.readARP(ctx, s)
 	}
 	d.readEntity(ctx, s)
 	return d, nil
@@ -739,6 +752,75 @@ func (d *device) readLAG(ctx context.Context, s *session) {
 	if err != nil {
 		d.fail(groupLAG, err)
 	}
+}
+
+// Column numbers and type names of the two ARP tables.
+const (
+	colNetToPhysMAC   = 4
+	colNetToPhysType  = 6
+	colNetToMediaMAC  = 2
+	colNetToMediaType = 4
+)
+
+var arpTypes = map[int64]string{1: "other", 2: "invalid", 3: "dynamic", 4: "static", 5: "local"}
+
+// readARP reads the ARP and neighbour cache: IP-MIB ipNetToPhysicalTable,
+// else (on agents that leave it empty or do not serve it) the older
+// ipNetToMediaTable, IPv4 only.
+func (d *device) readARP(ctx context.Context, s *session) {
+	const phys, media = "ipNetToPhysicalTable", "ipNetToMediaTable"
+	t, err := s.table(ctx, phys, oidNetToPhys, colNetToPhysMAC, colNetToPhysType)
+	if err == nil {
+		err = checkTypes(phys, s.addr, t, map[uint32]valueKind{colNetToPhysMAC: text, colNetToPhysType: number})
+	}
+	if err != nil {
+		d.fail(groupARP, err)
+		return
+	}
+	if len(t) > 0 {
+		if err := d.addARP(s.addr, phys, t, NetToPhysicalIndex, colNetToPhysMAC, colNetToPhysType); err != nil {
+			d.fail(groupARP, err)
+		}
+		return
+	}
+	t, err = s.table(ctx, media, oidNetToMedia, colNetToMediaMAC, colNetToMediaType)
+	if err == nil {
+		err = checkTypes(media, s.addr, t, map[uint32]valueKind{colNetToMediaMAC: text, colNetToMediaType: number})
+	}
+	if err == nil {
+		err = d.addARP(s.addr, media, t, NetToMediaIndex, colNetToMediaMAC, colNetToMediaType)
+	}
+	if err != nil {
+		d.fail(groupARP, err)
+	}
+}
+
+// addARP turns the rows of an ARP table into entries. Entries without a
+// usable MAC (incomplete: empty, all zeros, not 6 octets), marked invalid,
+// or for a link-local address (ambiguous across interfaces) are skipped.
+func (d *device) addARP(addr, name string, t table, index func([]uint32) (int, netip.Addr, error), macCol, typeCol uint32) error {
+	for _, idx := range sortedIndexes(t) {
+		row := t[idx]
+		c, err := ParseOID(idx)
+		if err != nil {
+			return fmt.Errorf("%w: %s on %s: index %q", ErrBadValue, name, addr, idx)
+		}
+		i, a, err := index(c)
+		if err != nil {
+			return fmt.Errorf("%w: %s on %s: %w", ErrBadValue, name, addr, err)
+		}
+		b, _ := octets(row[macCol])
+		mac, ok := MAC(b)
+		if !ok || mac == "00:00:00:00:00:00" {
+			continue
+		}
+		typ, _ := integer(row[typeCol])
+		if typ == 2 || a.IsLinkLocalUnicast() || a.IsUnspecified() {
+			continue
+		}
+		d.arp = append(d.arp, arpEntry{ifIndex: i, addr: a, mac: mac, typ: arpTypes[typ]})
+	}
+	return nil
 }
 
 // sortedIndexes returns a table's row indexes in OID order.

@@ -3,6 +3,7 @@ package snmp
 import (
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/vnetmap/vnetmap/internal/model"
 )
@@ -20,6 +21,7 @@ var dependsOn = map[string][]string{
 	groupLLDP:   {groupLLDP},
 	groupCDP:    {groupCDP},
 	groupEntity: {groupEntity},
+	groupARP:    {groupARP},
 }
 
 // facts turns a device into facts per docs/facts.md. macs holds the MAC
@@ -151,7 +153,38 @@ func (d *device) facts(macs map[string]bool) (facts []model.Fact, keep []model.I
 			emit(groupLAG, model.Relation(lagOwner, from, model.RelInLAG, to, model.Attrs{"source": m.source}))
 		}
 	}
+
+	arpOwner := ownerID(groupARP)
+	for _, e := range d.arp {
+		a := model.Attrs{"mac": e.mac}
+		set(a, "type", e.typ)
+		if p, ok := d.ports[e.ifIndex]; ok {
+			a["interface"] = p.name
+			if vid, ok := sviVLAN(p.name); ok {
+				a["vlan"] = strconv.Itoa(vid)
+			}
+		}
+		f := model.Relation(arpOwner, sw, model.RelARP, model.NewID(model.KindIP, e.addr.String()), a)
+		if seen[f.Key()] { // one address on two interfaces (VRFs): the first wins
+			continue
+		}
+		seen[f.Key()] = true
+		emit(groupARP, f)
+	}
 	return facts, keep, failures
+}
+
+// sviVLAN returns the VLAN of a normalized SVI name, Vlan110 → 110.
+func sviVLAN(name string) (int, bool) {
+	rest, ok := strings.CutPrefix(name, "Vlan")
+	if !ok {
+		return 0, false
+	}
+	vid, err := strconv.Atoi(rest)
+	if err != nil || vid < 1 || vid > 4094 || strconv.Itoa(vid) != rest {
+		return 0, false
+	}
+	return vid, true
 }
 
 func vlanID(sw string, vid int) model.ID {

@@ -200,6 +200,35 @@ func (w *walkFile) dfdb(basePorts map[int]int, entries []fdb) {
 	}
 }
 
+// netToPhys adds an ipNetToPhysicalTable row; an empty MAC is an
+// incomplete entry.
+func (w *walkFile) netToPhys(ifIndex int, addr, m string, typ int) {
+	a := netip.MustParseAddr(addr)
+	typeNum := 1
+	if a.Is6() {
+		typeNum = 2
+	}
+	idx := fmt.Sprintf("%d.%d.%d", ifIndex, typeNum, a.BitLen()/8)
+	for _, b := range a.AsSlice() {
+		idx += fmt.Sprintf(".%d", b)
+	}
+	w.arpRow(oidNetToPhys, colNetToPhysMAC, colNetToPhysType, idx, m, typ)
+}
+
+// netToMedia adds an ipNetToMediaTable row.
+func (w *walkFile) netToMedia(ifIndex int, addr, m string, typ int) {
+	w.arpRow(oidNetToMedia, colNetToMediaMAC, colNetToMediaType, fmt.Sprintf("%d.%s", ifIndex, addr), m, typ)
+}
+
+func (w *walkFile) arpRow(entry string, macCol, typeCol int, idx, m string, typ int) {
+	if m == "" {
+		w.str(fmt.Sprintf("%s.%d.%s", entry, macCol, idx), "")
+	} else {
+		w.hex(fmt.Sprintf("%s.%d.%s", entry, macCol, idx), mac(m))
+	}
+	w.int(fmt.Sprintf("%s.%d.%s", entry, typeCol, idx), typ)
+}
+
 // Management addresses of the fixture switches. core1 is also reachable as
 // core1Alt, which leaf2 advertises: discovery must read core1 once.
 const (
@@ -229,6 +258,7 @@ func fixtureFiles() map[string][]byte {
 		{9, "Te1/1/1", "TenGigabitEthernet1/1/1", 6, 10000, "leaf1 Et49/1"},
 		{10, "Te1/1/2", "TenGigabitEthernet1/1/2", 6, 10000, "leaf2 xe-0/0/0"},
 		{200, "Vl10", "Vlan10", 53, 1000, "mgmt"},
+		{201, "Vl110", "Vlan110", 53, 1000, "app"},
 	})
 	c.chassis("Cisco Catalyst 9300 48-port", "Cisco Systems, Inc.", "C9300-48P", "FOC2233X0AB", "17.9.4a")
 	cdp := func(ifIndex int, dev, port, platform, addr string, native int) {
@@ -272,6 +302,13 @@ func fixtureFiles() map[string][]byte {
 	c.int(oidVMVlan+".2", 1)
 	c.int(oidVMVlan+".3", 110)
 	c.int(oidVMVlan+".4", 120)
+	// ARP from ipNetToMediaTable only (IOS-XE without ipNetToPhysicalTable):
+	// a VM, the printer of Gi1/0/3 (an IP of no host), an incomplete entry
+	// (all-zero MAC) and an invalidated one.
+	c.netToMedia(201, "10.110.0.10", "00:50:56:aa:01:10", 3)
+	c.netToMedia(201, "10.110.0.99", "00:11:85:3c:00:03", 3)
+	c.netToMedia(200, "10.10.0.5", "00:00:00:00:00:00", 3)
+	c.netToMedia(201, "10.110.0.20", "00:50:56:aa:04:20", 2)
 	files["core1.snmprec"] = c.bytes()
 	bridge := map[int]int{1: 1, 2: 2, 3: 3, 4: 4, 9: 9, 10: 10}
 	perVLAN := map[int][]fdb{
@@ -298,6 +335,7 @@ func fixtureFiles() map[string][]byte {
 		{49001, "Ethernet49/1", "Ethernet49/1", 6, 100000, "core1"},
 		{999001, "Management1", "Management1", 6, 1000, ""},
 		{1000010, "Port-Channel10", "Port-Channel10", 161, 50000, "esx02"},
+		{5000120, "Vlan120", "Vlan120", 136, 0, "db"},
 	})
 	a.chassis("DCS-7050SX3-48YC8 Chassis", "Arista Networks", "DCS-7050SX3-48YC8", "JPE21345678", "4.31.2F")
 	a.lldp(leaf1Chassis, map[int][2]string{1: {"Ethernet1", ""}, 2: {"Ethernet2", ""}, 3: {"Ethernet3", ""}, 4: {"Ethernet4", ""}, 49: {"Et49/1", ""}}, 5, []lldpRem{
@@ -327,6 +365,15 @@ func fixtureFiles() map[string][]byte {
 	for _, i := range []int{2, 3} {
 		a.int(fmt.Sprintf("%s.%d", oidLAGAttached, i), 1000010)
 	}
+	// ARP and ND from ipNetToPhysicalTable: IPv4 and IPv6 on an SVI, a
+	// static entry on a routed port, a link-local and an incomplete entry
+	// (skipped), and a stale ipNetToMediaTable row that must not be read.
+	a.netToPhys(5000120, "10.120.0.20", "00:50:56:aa:02:20", 3)
+	a.netToPhys(5000120, "2001:db8:120::20", "00:50:56:aa:02:20", 3)
+	a.netToPhys(5000120, "fe80::250:56ff:feaa:220", "00:50:56:aa:02:20", 3)
+	a.netToPhys(5000120, "10.120.0.30", "", 3)
+	a.netToPhys(49001, "192.0.2.1", core1Chassis, 4)
+	a.netToMedia(5000120, "10.120.0.77", "00:50:56:aa:99:99", 3)
 	files["leaf1.snmprec"] = a.bytes()
 
 	// leaf2: Juniper QFX (LLDP with local port numbers, Q-BRIDGE with FDB
