@@ -39,6 +39,7 @@ const (
 	oidDot1qStatic   = "1.3.6.1.2.1.17.7.1.4.3.1"
 	oidDot1qPvid     = "1.3.6.1.2.1.17.7.1.4.5.1.1"
 	oidLAGAttached   = "1.2.840.10006.300.43.1.2.1.1.13"
+	oidNetToPhys     = "1.3.6.1.2.1.4.35.1"
 )
 
 // Fixed parts of the fabric.
@@ -56,6 +57,23 @@ const (
 	// misconfigured.
 	misconfiguredVLAN = 230
 )
+
+// station is a device of the fabric that is not a VM or a host: it sits on
+// an access port of one leaf, in the forwarding table of that port and in
+// the ARP table of the leaf's SVI for its VLAN.
+type station struct {
+	name string
+	ip   netip.Addr
+	mac  string
+	vlan int
+	leaf int // index in plan.switches
+}
+
+// printer is on the first free edge port of the first leaf, in the
+// management VLAN: an IP and a MAC of no VM, which `where` places through
+// ARP and the FDB. Its address is beyond the hosts' management addresses
+// (10.10.0.11 up).
+var printer = station{name: "printer", ip: netip.MustParseAddr("10.10.255.250"), mac: "02:00:00:00:02:50", vlan: 10, leaf: 0}
 
 // nxosDescr is an NX-OS sysDescr, on one line as the agents send it.
 const nxosDescr = "Cisco NX-OS(tm) nxos.10.2.5.M.bin, Software (nxos), Version 10.2(5), RELEASE SOFTWARE Copyright (c) 2002-2023 by Cisco Systems, Inc."
@@ -111,6 +129,8 @@ func (p *plan) misconfigured() (host, pnic int) {
 func ethIfIndex(n int) int { return 0x1a000000 + (n-1)<<12 }
 func poIfIndex(n int) int  { return 0x16000000 + n - 1 }
 
+func sviIfIndex(vid int) int { return 0x09000000 + vid }
+
 const mgmtIfIndex = 0x05000000
 
 // neighbour is what a switch port sees of the device at the other end.
@@ -136,6 +156,8 @@ type swPort struct {
 	up, adminUp bool
 	pc          int  // port-channel number the port is a member of
 	bridged     bool // a bridge port (access or trunk)
+	svi         int  // VLAN of an SVI (interface VlanN), 0 for a port
+	station     *station
 	native      int  // PVID: untagged VLAN
 	allowed     []int
 	nb          *neighbour
@@ -154,6 +176,7 @@ func (p *plan) switchMIB(fs []fabricSwitch, i int, placement []int, uptime uint3
 	b.lag(ports)
 	if sw.leaf >= 0 {
 		b.bridge(ports, p.vlanNames(), p.fdb(sw.leaf, ports, placement))
+		b.arp(p.arp(ports))
 	}
 	return b.mib()
 }
@@ -236,6 +259,20 @@ func (p *plan) switchPorts(fs []fabricSwitch, i int) []*swPort {
 		}
 	}
 
+	if printer.leaf == sw.leaf {
+		pt := freeEdgePort(ports)
+		pt.up, pt.speed, pt.alias, pt.station = true, 1000, printer.name, &printer
+		pt.native, pt.allowed = printer.vlan, []int{printer.vlan}
+		leafVLANs[printer.vlan] = true
+	}
+	names := p.vlanNames()
+	for _, vid := range p.sviVLANs() {
+		if leafVLANs[vid] {
+			name := "Vlan" + strconv.Itoa(vid)
+			ports = append(ports, &swPort{ifIndex: sviIfIndex(vid), name: name, short: name, alias: names[vid], mtu: leafMTU, speed: 1000, up: true, adminUp: true, svi: vid})
+		}
+	}
+
 	peer := fs[slices.IndexFunc(fs, func(f fabricSwitch) bool { return f.name == p.switches[sw.leaf].Peer })]
 	var all []int
 	for v := range leafVLANs {
@@ -261,6 +298,71 @@ func (p *plan) switchPorts(fs []fabricSwitch, i int) []*swPort {
 	ports = append(ports, &swPort{ifIndex: mgmtIfIndex, name: "mgmt0", short: "mgmt0", mtu: 1500, speed: 1000, up: true, adminUp: true})
 	slices.SortFunc(ports, func(a, b *swPort) int { return a.ifIndex - b.ifIndex })
 	return ports
+}
+
+// freeEdgePort is the last 25G edge port cabled to no host, else the last
+// edge port among the 100G ones; ports are in ifIndex order.
+func freeEdgePort(ports []*swPort) *swPort {
+	var last *swPort
+	for _, pt := range ports {
+		if n := portNumber(pt.name); pt.bridged && strings.HasPrefix(pt.name, "Ethernet") && pt.nb == nil && pt.pc == 0 && (n <= 48 || last == nil) {
+			last = pt
+		}
+	}
+	return last
+}
+
+// sviVLANs are the VLANs a leaf routes (has an SVI for, where it carries
+// them): the management VLAN and those of the port groups with one VLAN.
+func (p *plan) sviVLANs() []int {
+	vids := []int{printer.vlan}
+	for _, pg := range p.portgroups {
+		if pg.vlan != 0 && pg.pvlan == 0 && len(pg.trunk) == 0 {
+			vids = append(vids, pg.vlan)
+		}
+	}
+	slices.Sort(vids)
+	return slices.Compact(vids)
+}
+
+// arpEntry is one entry of a leaf's ARP table.
+type arpEntry struct {
+	ifIndex int
+	ip      netip.Addr
+	mac     string
+}
+
+// arp is the ARP table of a leaf: on each of its SVIs, the IPv4 addresses
+// of the VMs whose vNIC is in that VLAN, wherever they run, and the
+// stations on its ports.
+func (p *plan) arp(ports []*swPort) []arpEntry {
+	svis := map[int]int{} // vid → ifIndex
+	for _, pt := range ports {
+		if pt.svi != 0 {
+			svis[pt.svi] = pt.ifIndex
+		}
+	}
+	var out []arpEntry
+	for _, pt := range ports {
+		if st := pt.station; st != nil && svis[st.vlan] != 0 {
+			out = append(out, arpEntry{ifIndex: svis[st.vlan], ip: st.ip, mac: st.mac})
+		}
+	}
+	for _, v := range p.vms {
+		for _, nic := range v.nics {
+			pg := &p.portgroups[nic.portgroup]
+			idx := svis[pg.vlan]
+			if idx == 0 || pg.pvlan != 0 || len(pg.trunk) > 0 {
+				continue
+			}
+			for _, a := range nic.ips {
+				if a.Is4() {
+					out = append(out, arpEntry{ifIndex: idx, ip: a, mac: nic.mac})
+				}
+			}
+		}
+	}
+	return out
 }
 
 // hostNeighbour is what the leaf sees of a host pNIC: LLDP where the host
@@ -312,6 +414,11 @@ func (p *plan) fdb(li int, ports []*swPort, placement []int) []fdbEntry {
 		}
 		if pt := byIf[idx]; pt != nil && slices.Contains(pt.allowed, vid) {
 			out = append(out, fdbEntry{vid: vid, bridgePort: bridgePort[idx], mac: mac})
+		}
+	}
+	for _, pt := range ports {
+		if st := pt.station; st != nil && pt.bridged {
+			out = append(out, fdbEntry{vid: st.vlan, bridgePort: bridgePort[pt.ifIndex], mac: st.mac})
 		}
 	}
 	for hi := range p.hosts {
@@ -448,8 +555,11 @@ func (b *mibBuilder) interfaces(sw fabricSwitch, ports []*swPort) {
 	for n, pt := range ports {
 		i := "." + strconv.Itoa(pt.ifIndex)
 		typ := 6
-		if pt.lag {
+		switch {
+		case pt.lag:
 			typ = 161
+		case pt.svi != 0:
+			typ = 53 // propVirtual, as NX-OS types its SVIs
 		}
 		m := slices.Clone(base)
 		m[4], m[5] = byte((n+1)>>8), byte(n+1)
@@ -473,7 +583,7 @@ func (b *mibBuilder) lldp(sw fabricSwitch, ports []*swPort) {
 	b.str(oidLLDPLocSys, sw.name)
 	rem := 0
 	for _, pt := range ports {
-		if pt.lag {
+		if pt.lag || pt.svi != 0 {
 			continue
 		}
 		i := "." + strconv.Itoa(pt.ifIndex)
@@ -528,7 +638,7 @@ func (b *mibBuilder) cdp(ports []*swPort) {
 // physical port and ifStackTable for the port-channels.
 func (b *mibBuilder) lag(ports []*swPort) {
 	for _, pt := range ports {
-		if pt.lag || pt.ifIndex == mgmtIfIndex {
+		if pt.lag || pt.svi != 0 || pt.ifIndex == mgmtIfIndex {
 			continue
 		}
 		agg := 0
@@ -587,6 +697,22 @@ func (b *mibBuilder) bridge(ports []*swPort, names map[int]string, fdb []fdbEntr
 		seen[idx] = true
 		b.int(oidDot1qTpFdb+".2"+idx, e.bridgePort)
 		b.int(oidDot1qTpFdb+".3"+idx, 3) // learned
+	}
+}
+
+// arp serves IP-MIB ipNetToPhysicalTable: ifIndex.1.4.a.b.c.d, the MAC
+// and the type dynamic(3).
+func (b *mibBuilder) arp(entries []arpEntry) {
+	seen := map[string]bool{}
+	for _, e := range entries {
+		a := e.ip.As4()
+		idx := fmt.Sprintf(".%d.1.4.%d.%d.%d.%d", e.ifIndex, a[0], a[1], a[2], a[3])
+		if seen[idx] {
+			continue
+		}
+		seen[idx] = true
+		b.octets(oidNetToPhys+".4"+idx, mac(e.mac))
+		b.int(oidNetToPhys+".6"+idx, 3)
 	}
 }
 

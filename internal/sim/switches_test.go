@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -248,6 +249,54 @@ func TestSwitchesThroughSNMPSource(t *testing.T) {
 					t.Errorf("%s vmnic0 (vmk0) %s learned on %v; want %v", c.Host, c.MAC, got, want)
 				}
 			}
+		}
+	})
+
+	t.Run("arp", func(t *testing.T) {
+		arp := map[string]model.Fact{} // "switch ip" → fact
+		for _, f := range snap.Facts {
+			if f.Rel == model.RelARP {
+				arp[f.Subject.Key()+" "+f.Object.Key()] = f
+			}
+		}
+		leaf := d.Switches()[printer.leaf].Name
+		f, ok := arp[leaf+" "+printer.ip.String()]
+		if !ok {
+			t.Fatalf("%s: no arp entry for the printer %s", leaf, printer.ip)
+		}
+		want := model.Attrs{"mac": printer.mac, "interface": "Vlan10", "vlan": "10", "type": "dynamic"}
+		if !maps.Equal(f.Attrs, want) || f.Owner != model.ID("switch:"+leaf+"#arp") || f.Subject != model.NewID(model.KindSwitch, leaf) {
+			t.Errorf("printer arp: got %s %v owned by %s; want %v owned by switch:%s#arp", f.Key(), f.Attrs, f.Owner, want, leaf)
+		}
+		var at []string
+		for _, f := range snap.Facts {
+			if f.Rel == model.RelLearned && f.Object == model.NewID(model.KindMAC, printer.mac) {
+				at = append(at, f.Subject.Key()+" vlan "+f.Attrs["vlan"])
+			}
+		}
+		if len(at) != 1 || !strings.HasPrefix(at[0], leaf+"/Ethernet1/") || !strings.HasSuffix(at[0], " vlan 10") {
+			t.Errorf("printer %s learned on %v; want one edge port of %s in VLAN 10", printer.mac, at, leaf)
+		}
+		for _, v := range d.VMs() {
+			if v.Name != "web01" {
+				continue
+			}
+			ip := v.NICs[0].IPs[0]
+			var on []string
+			for _, f := range arp {
+				if f.Object == model.NewID(model.KindIP, ip) {
+					on = append(on, f.Subject.Key())
+					if w := (model.Attrs{"mac": v.NICs[0].MAC, "interface": "Vlan110", "vlan": "110", "type": "dynamic"}); !maps.Equal(f.Attrs, w) {
+						t.Errorf("web01 %s on %s: got %v; want %v", ip, f.Subject.Key(), f.Attrs, w)
+					}
+				}
+			}
+			if len(on) == 0 {
+				t.Errorf("web01 %s: in no leaf's ARP table", ip)
+			}
+		}
+		if _, ok := ix.ents[model.NewID(model.KindPort, leaf, "Vlan10")]; !ok {
+			t.Errorf("%s: no port Vlan10 (the SVI)", leaf)
 		}
 	})
 
