@@ -298,6 +298,8 @@ func TestDemoServesAPI(t *testing.T) {
 		{"/api/v1/openapi.json", 200, `"openapi": "3.0.3"`},
 		{"/api/v1/findings", 200, `"findings": []`},
 		{"/api/v1/where/02:00:00:00:00:99", 404, `no VM has MAC`},
+		{"/api/v1/where/10.10.255.250", 200, `"interface": "Vlan10"`}, // the demo's printer: ARP on leaf1
+		{"/api/v1/where/02:00:00:00:02:50", 200, `"port": "Ethernet1/48"`},
 		{"/api/v1/path/web01/web02", 200, `"vlan": "110"`},
 		{"/api/v1/path/web01/nosuchvm", 404, `no VM named`},
 		{"/healthz", 200, `"ok"`},
