@@ -45,13 +45,25 @@ var Routes = []string{
 func Handler(q *query.Service, gatherer prometheus.Gatherer, logger *slog.Logger) http.Handler {
 	s := &server{q: q, logger: logger}
 	handlers := map[string]http.Handler{
-		"GET /api/v1/where/{x}":          http.HandlerFunc(s.where),
-		"GET /api/v1/history/{vm}":       http.HandlerFunc(s.history),
-		"GET /api/v1/impact/{target...}": http.HandlerFunc(s.impact),
-		"GET /api/v1/path/{a}/{b}":       http.HandlerFunc(s.path),
-		"GET /api/v1/diff":               http.HandlerFunc(s.diff),
-		"GET /api/v1/findings":           http.HandlerFunc(s.findings),
-		"GET /api/v1/summary":            http.HandlerFunc(s.summary),
+		"GET /api/v1/where/{x}": answer(s, func(r *http.Request, at time.Time) (*query.WhereAnswer, error) {
+			return q.Where(r.Context(), r.PathValue("x"), at)
+		}),
+		"GET /api/v1/history/{vm}": answer(s, func(r *http.Request, at time.Time) (*query.HistoryAnswer, error) {
+			return q.History(r.Context(), r.PathValue("vm"), at)
+		}),
+		"GET /api/v1/impact/{target...}": answer(s, func(r *http.Request, at time.Time) (*query.ImpactAnswer, error) {
+			return q.Impact(r.Context(), r.PathValue("target"), at)
+		}),
+		"GET /api/v1/path/{a}/{b}": answer(s, func(r *http.Request, at time.Time) (*query.PathAnswer, error) {
+			return q.Path(r.Context(), r.PathValue("a"), r.PathValue("b"), at)
+		}),
+		"GET /api/v1/diff": http.HandlerFunc(s.diff),
+		"GET /api/v1/findings": answer(s, func(r *http.Request, at time.Time) (*query.FindingsAnswer, error) {
+			return q.Findings(r.Context(), at)
+		}),
+		"GET /api/v1/summary": answer(s, func(r *http.Request, at time.Time) (*query.Summary, error) {
+			return q.Summary(r.Context(), at)
+		}),
 		"GET /api/v1/openapi.json": http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write(OpenAPI)
@@ -76,40 +88,17 @@ type server struct {
 	logger *slog.Logger
 }
 
-func (s *server) where(w http.ResponseWriter, r *http.Request) {
-	at, ok := s.at(w, r)
-	if !ok {
-		return
+// answer is the handler of a query that takes ?at=: it parses the moment,
+// asks, and replies with the answer or the error as JSON.
+func answer[T any](s *server, ask func(r *http.Request, at time.Time) (T, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		at, ok := s.at(w, r)
+		if !ok {
+			return
+		}
+		ans, err := ask(r, at)
+		s.reply(w, ans, err)
 	}
-	ans, err := s.q.Where(r.Context(), r.PathValue("x"), at)
-	s.reply(w, ans, err)
-}
-
-func (s *server) history(w http.ResponseWriter, r *http.Request) {
-	at, ok := s.at(w, r)
-	if !ok {
-		return
-	}
-	ans, err := s.q.History(r.Context(), r.PathValue("vm"), at)
-	s.reply(w, ans, err)
-}
-
-func (s *server) impact(w http.ResponseWriter, r *http.Request) {
-	at, ok := s.at(w, r)
-	if !ok {
-		return
-	}
-	ans, err := s.q.Impact(r.Context(), r.PathValue("target"), at)
-	s.reply(w, ans, err)
-}
-
-func (s *server) path(w http.ResponseWriter, r *http.Request) {
-	at, ok := s.at(w, r)
-	if !ok {
-		return
-	}
-	ans, err := s.q.Path(r.Context(), r.PathValue("a"), r.PathValue("b"), at)
-	s.reply(w, ans, err)
 }
 
 // diff compares ?from= with ?to= (default now); from is required.
@@ -133,24 +122,6 @@ func (s *server) diff(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	ans, err := s.q.Diff(r.Context(), from, to)
-	s.reply(w, ans, err)
-}
-
-func (s *server) findings(w http.ResponseWriter, r *http.Request) {
-	at, ok := s.at(w, r)
-	if !ok {
-		return
-	}
-	ans, err := s.q.Findings(r.Context(), at)
-	s.reply(w, ans, err)
-}
-
-func (s *server) summary(w http.ResponseWriter, r *http.Request) {
-	at, ok := s.at(w, r)
-	if !ok {
-		return
-	}
-	ans, err := s.q.Summary(r.Context(), at)
 	s.reply(w, ans, err)
 }
 
