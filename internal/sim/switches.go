@@ -158,7 +158,7 @@ type swPort struct {
 	bridged     bool // a bridge port (access or trunk)
 	svi         int  // VLAN of an SVI (interface VlanN), 0 for a port
 	station     *station
-	native      int  // PVID: untagged VLAN
+	native      int // PVID: untagged VLAN
 	allowed     []int
 	nb          *neighbour
 }
