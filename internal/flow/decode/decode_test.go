@@ -209,3 +209,23 @@ func TestConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestTemplateMissCountedPerSet: a datagram with three data sets of unknown
+// templates counts three misses, once each.
+func TestTemplateMissCountedPerSet(t *testing.T) {
+	b := nfv9(testFlows(1), false)
+	var data []byte
+	for _, f := range testFlows(1) {
+		data = appendFlow(data, f)
+	}
+	b = appendSet(appendSet(b, 300, data), 301, data)
+	d := NewDecoder(64)
+	var out Batch
+	err := d.Decode(netip.MustParseAddr("10.214.0.9"), time.Unix(1700000000, 0), b, &out)
+	if !errors.Is(err, ErrTemplateMissing) {
+		t.Fatalf("Decode error = %v; want a template miss", err)
+	}
+	if got := d.Stats().Errors()[ErrTemplateMissing]; got != 3 {
+		t.Errorf("template misses counted = %d; want 3 (one per data set)", got)
+	}
+}

@@ -92,15 +92,16 @@ func (d *Decoder) decodeTemplated(proto Protocol, exporter netip.Addr, b []byte,
 			if err.Kind != ErrTemplateMissing {
 				return err
 			}
-			d.stats.count(ErrTemplateMissing)
+			// One miss per set: the first is returned (and counted by
+			// Decode), the others are counted here.
 			if miss == nil {
 				miss = err
+			} else {
+				d.stats.count(ErrTemplateMissing)
 			}
 		}
 	}
 	if miss != nil {
-		// Counted per set above; Decode counts the returned one again.
-		d.stats.errors[3].Add(^uint64(0))
 		return miss
 	}
 	return nil
