@@ -58,7 +58,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetArgs(args)
-	root.AddCommand(whereCmd(g), historyCmd(g), impactCmd(g), pathCmd(g), diffCmd(g), checkCmd(g), collectCmd(g), serveCmd(g), demoCmd(g), simCmd(g))
+	root.AddCommand(whereCmd(g), historyCmd(g), impactCmd(g), pathCmd(g), diffCmd(g), checkCmd(g), decodeCmd(g), collectCmd(g), serveCmd(g), demoCmd(g), simCmd(g))
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return 0

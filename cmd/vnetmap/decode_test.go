@@ -1,0 +1,229 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+	"github.com/google/gopacket/pcapgo"
+
+	"github.com/vnetmap/vnetmap/internal/flow/decode"
+)
+
+var (
+	macA = net.HardwareAddr{0x02, 0, 0, 0xd6, 0, 1}
+	macB = net.HardwareAddr{0x02, 0, 0, 0xd6, 0, 2}
+)
+
+// udpFrame is an Ethernet/IPv4/UDP frame from 10.214.0.1 to 10.214.0.2:dport.
+func udpFrame(t *testing.T, dport uint16, payload []byte) []byte {
+	eth := &layers.Ethernet{SrcMAC: macA, DstMAC: macB, EthernetType: layers.EthernetTypeIPv4}
+	ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: net.IP{10, 214, 0, 1}, DstIP: net.IP{10, 214, 0, 2}}
+	udp := &layers.UDP{SrcPort: 40000, DstPort: layers.UDPPort(dport)}
+	if err := udp.SetNetworkLayerForChecksum(ip); err != nil {
+		t.Fatal(err)
+	}
+	return serialize(t, eth, ip, udp, gopacket.Payload(payload))
+}
+
+func serialize(t *testing.T, ls ...gopacket.SerializableLayer) []byte {
+	t.Helper()
+	buf := gopacket.NewSerializeBuffer()
+	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, ls...); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// netflow5 is a NetFlow v5 datagram with one record per (src, dst, bytes).
+func netflow5(flows ...[3]uint32) []byte {
+	be := binary.BigEndian
+	b := be.AppendUint16(nil, 5)
+	b = be.AppendUint16(b, uint16(len(flows)))
+	b = be.AppendUint32(b, 60000)      // uptime
+	b = be.AppendUint32(b, 1700000000) // secs
+	b = be.AppendUint32(b, 0)          // nsecs
+	b = be.AppendUint32(b, 1)          // sequence
+	b = append(b, 0, 0, 0, 0)          // engine type, id, sampling
+	for _, f := range flows {
+		b = be.AppendUint32(b, f[0])
+		b = be.AppendUint32(b, f[1])
+		b = be.AppendUint32(b, 0)     // next hop
+		b = be.AppendUint16(b, 3)     // input
+		b = be.AppendUint16(b, 4)     // output
+		b = be.AppendUint32(b, 10)    // packets
+		b = be.AppendUint32(b, f[2])  // bytes
+		b = be.AppendUint32(b, 50000) // first
+		b = be.AppendUint32(b, 59000) // last
+		b = be.AppendUint16(b, 40000) // src port
+		b = be.AppendUint16(b, 5001)  // dst port
+		b = append(b, 0, 0x18, 6, 0)  // pad, tcp flags, proto, tos
+		b = append(b, make([]byte, 8)...)
+	}
+	return b
+}
+
+func lldpFrame(t *testing.T) []byte {
+	eth := &layers.Ethernet{SrcMAC: macA, DstMAC: net.HardwareAddr{0x01, 0x80, 0xc2, 0, 0, 0x0e}, EthernetType: layers.EthernetTypeLinkLayerDiscovery}
+	lldp := &layers.LinkLayerDiscovery{
+		ChassisID: layers.LLDPChassisID{Subtype: layers.LLDPChassisIDSubTypeMACAddr, ID: macA},
+		PortID:    layers.LLDPPortID{Subtype: layers.LLDPPortIDSubtypeIfaceName, ID: []byte("Ethernet1/7")},
+		TTL:       120,
+		Values: []layers.LinkLayerDiscoveryValue{
+			{Type: layers.LLDPTLVSysName, Value: []byte("leaf1"), Length: 5},
+			{Type: layers.LLDPTLVPortDescription, Value: []byte("esx01 vmnic0"), Length: 12},
+		},
+	}
+	return serialize(t, eth, lldp)
+}
+
+// cdpFrame is an 802.3/LLC/SNAP CDPv2 frame with device ID, port ID and platform.
+func cdpFrame() []byte {
+	be := binary.BigEndian
+	tlv := func(b []byte, typ uint16, v string) []byte {
+		b = be.AppendUint16(b, typ)
+		b = be.AppendUint16(b, uint16(4+len(v)))
+		return append(b, v...)
+	}
+	cdp := []byte{2, 180, 0, 0} // version, ttl, checksum
+	cdp = tlv(cdp, 0x0001, "leaf2")
+	cdp = tlv(cdp, 0x0003, "Ethernet1/9")
+	cdp = tlv(cdp, 0x0006, "N9K-C93180YC-FX")
+	var sum uint32
+	for i := 0; i+1 < len(cdp); i += 2 {
+		sum += uint32(be.Uint16(cdp[i:]))
+	}
+	if len(cdp)%2 == 1 {
+		sum += uint32(cdp[len(cdp)-1]) << 8
+	}
+	for sum > 0xffff {
+		sum = sum>>16 + sum&0xffff
+	}
+	be.PutUint16(cdp[2:], ^uint16(sum))
+	llc := append([]byte{0xaa, 0xaa, 0x03, 0x00, 0x00, 0x0c, 0x20, 0x00}, cdp...)
+	b := append([]byte{0x01, 0x00, 0x0c, 0xcc, 0xcc, 0xcc}, macB...)
+	b = be.AppendUint16(b, uint16(len(llc)))
+	return append(b, llc...)
+}
+
+func lacpFrame() []byte {
+	b := append([]byte{0x01, 0x80, 0xc2, 0, 0, 0x02}, macA...)
+	b = append(b, 0x88, 0x09, 1, 1) // slow protocols, LACP, version 1
+	info := func(typ byte, sys net.HardwareAddr, key, port uint16, state byte) []byte {
+		t := []byte{typ, 20, 0x80, 0}
+		t = append(t, sys...)
+		t = binary.BigEndian.AppendUint16(t, key)
+		t = append(t, 0x80, 0)
+		t = binary.BigEndian.AppendUint16(t, port)
+		return append(t, state, 0, 0, 0)
+	}
+	b = append(b, info(1, macA, 17, 5, 0x3d)...)
+	b = append(b, info(2, macB, 101, 7, 0x3c)...)
+	return append(b, make([]byte, 60)...)
+}
+
+func TestDecodePcap(t *testing.T) {
+	var buf bytes.Buffer
+	w := pcapgo.NewWriter(&buf)
+	if err := w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	frames := [][]byte{
+		udpFrame(t, 2055, netflow5([3]uint32{0x0ad60001, 0x0ad60002, 100000}, [3]uint32{0x0ad60002, 0x0ad60001, 4200})),
+		lldpFrame(t),
+		cdpFrame(),
+		lacpFrame(),
+		udpFrame(t, 2055, []byte{0, 9, 0, 1, 0, 0}), // truncated NetFlow v9
+		udpFrame(t, 53, []byte("not a flow datagram")),
+	}
+	for i, f := range frames {
+		if err := w.WritePacket(gopacket.CaptureInfo{Timestamp: at.Add(time.Duration(i) * time.Second), CaptureLength: len(f), Length: len(f)}, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := filepath.Join(t.TempDir(), "mixed.pcap")
+	if err := os.WriteFile(p, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := vnetmap(t, "decode", p)
+	if code != 0 {
+		t.Fatalf("decode: exit %d: %s", code, errOut)
+	}
+	var lines []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("line %q is not JSON: %v", l, err)
+		}
+		lines = append(lines, m)
+	}
+	type want struct {
+		packet float64
+		kind   string
+		fields map[string]any
+	}
+	wants := []want{
+		{1, "netflow5", map[string]any{"src": "10.214.0.1", "dst": "10.214.0.2", "bytes": 100000.0, "packets": 10.0, "proto": 6.0, "dst_port": 5001.0, "exporter": "10.214.0.1"}},
+		{1, "netflow5", map[string]any{"src": "10.214.0.2", "bytes": 4200.0}},
+		{2, "lldp", map[string]any{"chassis_id": "02:00:00:d6:00:01", "port_id": "Ethernet1/7", "system_name": "leaf1", "port_description": "esx01 vmnic0"}},
+		{3, "cdp", map[string]any{"device_id": "leaf2", "port_id": "Ethernet1/9", "platform": "N9K-C93180YC-FX"}},
+		{4, "lacp", map[string]any{"version": 1.0}},
+		{5, "flow", nil},
+	}
+	if len(lines) != len(wants) {
+		t.Fatalf("got %d lines; want %d:\n%s", len(lines), len(wants), out)
+	}
+	for i, w := range wants {
+		l := lines[i]
+		if l["packet"] != w.packet || l["kind"] != w.kind {
+			t.Errorf("line %d: packet %v kind %v; want %v %s", i, l["packet"], l["kind"], w.packet, w.kind)
+		}
+		for k, v := range w.fields {
+			if l[k] != v {
+				t.Errorf("line %d (%s): %s = %v; want %v", i, w.kind, k, l[k], v)
+			}
+		}
+	}
+	if actor, _ := lines[4]["actor"].(map[string]any); actor["system"] != "02:00:00:d6:00:01" || actor["key"] != 17.0 || actor["port"] != 5.0 {
+		t.Errorf("lacp actor = %v", lines[4]["actor"])
+	}
+	if e, _ := lines[5]["error"].(string); !strings.Contains(e, "offset") {
+		t.Errorf("truncated datagram: error %q; want one naming the offset", e)
+	}
+}
+
+func TestDecodeBadFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "garbage.pcap")
+	if err := os.WriteFile(p, []byte("this is not a capture"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := vnetmap(t, "decode", p); code != 1 || !strings.Contains(errOut, "not a pcap file") {
+		t.Errorf("exit %d, stderr %q; want 1 and 'not a pcap file'", code, errOut)
+	}
+}
+
+// FuzzDecodePacket: any frame yields lines or nothing, never a panic.
+func FuzzDecodePacket(f *testing.F) {
+	f.Add(cdpFrame())
+	f.Add(lacpFrame())
+	f.Add(lacpFrame()[:30])
+	dec := decode.NewDecoder(64)
+	var batch decode.Batch
+	f.Fuzz(func(t *testing.T, frame []byte) {
+		pkt := gopacket.NewPacket(frame, layers.LinkTypeEthernet, gopacket.DecodeOptions{Lazy: true, NoCopy: true})
+		for _, l := range decodePacket(pkt, 1, time.Time{}, dec, &batch) {
+			if l["kind"] == nil {
+				t.Fatalf("line without a kind: %v", l)
+			}
+		}
+	})
+}
