@@ -4,12 +4,11 @@ import (
 	"context"
 	"sync"
 	"time"
-
-	"github.com/vnetmap/vnetmap/internal/model"
 )
 
-// Loader returns the fact versions valid at a moment (the store's FactsAt).
-type Loader func(ctx context.Context, at time.Time) ([]model.Version, error)
+// Loader builds the graph of a moment: the facts valid then (the store's
+// FactsAt), with what correlation derives from them.
+type Loader func(ctx context.Context, at time.Time) (*Graph, error)
 
 // Cache keeps the graph of "now" in memory and builds the graph of any
 // other moment on demand. Invalidate marks "now" as out of date after the
@@ -22,7 +21,7 @@ type Cache struct {
 	dirty bool
 }
 
-// NewCache returns a cache that reads facts through load.
+// NewCache returns a cache that builds graphs through load.
 func NewCache(load Loader) *Cache { return &Cache{load: load, dirty: true} }
 
 // Invalidate says the facts changed.
@@ -53,9 +52,5 @@ func (c *Cache) At(ctx context.Context, at time.Time) (*Graph, error) {
 	if at.IsZero() {
 		return c.Now(ctx)
 	}
-	vs, err := c.load(ctx, at)
-	if err != nil {
-		return nil, err
-	}
-	return Build(at, vs), nil
+	return c.load(ctx, at)
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vnetmap/vnetmap/internal/correlate"
 	"github.com/vnetmap/vnetmap/internal/model"
 )
 
@@ -47,6 +48,10 @@ type Graph struct {
 	byMAC  map[string][]model.ID // normalized MAC → vNICs and pNICs
 
 	dvsUplinks map[model.ID]map[model.ID][]Edge // distributed switch → host → its uplinks there
+
+	// Conflicts are the disagreements correlation found in the facts the
+	// graph was built from (set by whoever correlated them).
+	Conflicts []correlate.Conflict
 }
 
 // Build indexes the versions valid at at. Versions not valid at at are

@@ -27,14 +27,16 @@ type Service struct {
 // facts valid at a moment plus what correlation derives from them (cabling,
 // and application membership per apps).
 func New(st store.Store, apps []correlate.AppRule) *Service {
-	return &Service{Store: st, Cache: graph.NewCache(func(ctx context.Context, at time.Time) ([]model.Version, error) {
+	return &Service{Store: st, Cache: graph.NewCache(func(ctx context.Context, at time.Time) (*graph.Graph, error) {
 		vs, err := st.FactsAt(ctx, at)
 		if err != nil {
 			return nil, err
 		}
-		derived := correlate.Run(at, vs).Links
-		derived = append(derived, correlate.Applications(at, vs, apps)...)
-		return append(vs, derived...), nil
+		r := correlate.Run(at, vs)
+		derived := append(r.Links, correlate.Applications(at, vs, apps)...)
+		g := graph.Build(at, append(vs, derived...))
+		g.Conflicts = r.Conflicts
+		return g, nil
 	})}
 }
 
@@ -235,13 +237,12 @@ type FindingsAnswer struct {
 // several ports, a port with several pNICs, a MAC learned on unrelated
 // ports).
 func (s *Service) Findings(ctx context.Context, at time.Time) (*FindingsAnswer, error) {
-	t := moment(at)
-	vs, err := s.Store.FactsAt(ctx, t)
+	g, err := s.Cache.At(ctx, at)
 	if err != nil {
 		return nil, err
 	}
-	ans := &FindingsAnswer{At: t, Findings: []Finding{}}
-	for _, c := range correlate.Run(t, vs).Conflicts {
+	ans := &FindingsAnswer{At: moment(at), Findings: []Finding{}}
+	for _, c := range g.Conflicts {
 		ans.Findings = append(ans.Findings, Finding{Severity: "warning", Kind: c.Kind, Subject: c.Subject, Message: c.Message, Evidence: c.Evidence})
 	}
 	return ans, nil
