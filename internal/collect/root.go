@@ -40,13 +40,12 @@ type entry struct {
 
 // Result is the outcome of one full run of one source.
 type Result struct {
-	Source   string           `json:"source"`
-	Duration time.Duration    `json:"-"`
-	Seconds  float64          `json:"seconds"`
-	Facts    int              `json:"facts"`
-	Stats    store.ApplyStats `json:"stats"`
-	Err      error            `json:"-"`
-	Error    string           `json:"error,omitempty"`
+	Source  string           `json:"source"`
+	Seconds float64          `json:"seconds"`
+	Facts   int              `json:"facts"`
+	Stats   store.ApplyStats `json:"stats"`
+	Err     error            `json:"-"`
+	Error   string           `json:"error,omitempty"`
 }
 
 // New returns a component that writes to st. onChange, when not nil, is
@@ -85,9 +84,8 @@ func (c *Component) run(ctx context.Context, src source.Source) Result {
 	name := src.Name()
 	start := time.Now()
 	snap, err := src.Collect(ctx)
-	res := Result{Source: name, Duration: time.Since(start)}
-	res.Seconds = res.Duration.Seconds()
-	c.metrics.duration.WithLabelValues(name).Observe(res.Duration.Seconds())
+	res := Result{Source: name, Seconds: time.Since(start).Seconds()}
+	c.metrics.duration.WithLabelValues(name).Observe(res.Seconds)
 	if err == nil {
 		if snap.Source == "" {
 			snap.Source = name
@@ -110,7 +108,7 @@ func (c *Component) run(ctx context.Context, src source.Source) Result {
 	c.metrics.facts.WithLabelValues(name).Set(float64(res.Facts))
 	c.metrics.lastSuccess.WithLabelValues(name).SetToCurrentTime()
 	c.logger.Info("collected", "source", name, "facts", res.Facts, "opened", res.Stats.Opened,
-		"closed", res.Stats.Closed, "seconds", res.Duration.Seconds())
+		"closed", res.Stats.Closed, "seconds", res.Seconds)
 	c.onChange()
 	return res
 }
