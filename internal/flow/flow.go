@@ -24,10 +24,15 @@ const (
 	// ClassUnknown is an address inside a known network, or a MAC, that no
 	// VM or device was seen with at the flow's time.
 	ClassUnknown = "unknown"
+	// ClassOverflow marks both sides of the one aggregate per minute that
+	// takes the records beyond the aggregation's key limit: counted, not
+	// dropped.
+	ClassOverflow = "overflow"
 )
 
 // Endpoint is one side of a flow as attributed. For a VM, VM is its model ID
-// and App its application ("" without one); Addr is the IP address the
+// and App its applications (comma-separated and sorted when several, "" without
+// one); Addr is the IP address the
 // record carried (empty when it carried none, as for non-IP sFlow samples).
 type Endpoint struct {
 	Class string `json:"class"`
