@@ -40,10 +40,10 @@ var (
 // Conversation is one simulated client/server exchange; every export
 // interval it produces a record in each direction.
 type Conversation struct {
-	Client, Server       string // VM names; "" for a non-VM endpoint
+	Client, Server         string // VM names; "" for a non-VM endpoint
 	ClientAddr, ServerAddr netip.Addr
-	Proto                uint8
-	Port                 uint16 // the server's port
+	Proto                  uint8
+	Port                   uint16 // the server's port
 	// Bytes and Packets per interval, client to server; the answer carries
 	// ReplyFactor times as many bytes.
 	Bytes, Packets uint64
@@ -75,7 +75,7 @@ type FlowExporter struct {
 	mu    sync.Mutex
 	conns map[netip.Addr]*net.UDPConn // by source address
 	seq   map[netip.Addr]uint32       // export sequence by source address
-	boot  time.Time // the exporters' clock origin (sysUpTime zero)
+	boot  time.Time                   // the exporters' clock origin (sysUpTime zero)
 }
 
 // Flows returns an exporter of the data center's traffic to the collector
