@@ -148,7 +148,9 @@ func TestEndpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vm := func(id, app string) flow.Endpoint { return flow.Endpoint{Class: flow.ClassVM, VM: "vm:" + id, App: app} }
+	vm := func(id, app string) flow.Endpoint {
+		return flow.Endpoint{Class: flow.ClassVM, VM: "vm:" + id, App: app}
+	}
 	class := func(c string) flow.Endpoint { return flow.Endpoint{Class: c} }
 	tests := []struct {
 		name      string
