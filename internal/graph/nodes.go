@@ -18,3 +18,11 @@ func (g *Graph) Nodes(k model.Kind) []*Node {
 	sort.Slice(r, func(i, j int) bool { return r[i].ID < r[j].ID })
 	return r
 }
+
+// UplinkRole says how a port group whose effective teaming lists active and
+// standby (comma-separated) uses the uplink named uplink, a port of LAG lag
+// when lag is not "": RoleActive, RoleStandby or RoleUnused. With no teaming
+// order at all every uplink is active. It is the rule where and impact use.
+func UplinkRole(active, standby, uplink, lag string) string {
+	return roleIn(active, standby, uplink, lag)
+}

@@ -26,3 +26,18 @@ func TestNodes(t *testing.T) {
 		t.Errorf("Nodes(\"\") has %d nodes; want 3", n)
 	}
 }
+
+func TestUplinkRole(t *testing.T) {
+	tests := []struct{ active, standby, uplink, lag, want string }{
+		{"vmnic0", "vmnic1", "vmnic0", "", RoleActive},
+		{"vmnic0", "vmnic1", "vmnic1", "", RoleStandby},
+		{"vmnic0", "vmnic1", "vmnic2", "", RoleUnused},
+		{"lag1", "", "lag1-0", "lag1", RoleActive},
+		{"", "", "uplink3", "", RoleActive},
+	}
+	for _, tt := range tests {
+		if got := UplinkRole(tt.active, tt.standby, tt.uplink, tt.lag); got != tt.want {
+			t.Errorf("UplinkRole(%q, %q, %q, %q) = %q; want %q", tt.active, tt.standby, tt.uplink, tt.lag, got, tt.want)
+		}
+	}
+}
