@@ -140,9 +140,13 @@ func uintN(b []byte) uint64 {
 }
 
 // sysUptime converts a time in milliseconds of exporter uptime into wall
-// time, given the export time and the uptime at export.
+// time, given the export time and the uptime at export. Both counters wrap
+// every 2^32 ms (49.7 days), and an exporter may stamp a packet it saw
+// before its own start with a "negative" uptime (softflowd reading a
+// capture): the difference is taken modulo 2^32, as a signed age within
+// ±24.8 days of the export.
 func sysUptime(export time.Time, uptimeMs, atMs uint32) time.Time {
-	return export.Add(-time.Duration(int64(uptimeMs)-int64(atMs)) * time.Millisecond)
+	return export.Add(-time.Duration(int32(uptimeMs-atMs)) * time.Millisecond)
 }
 
 // decodeV5 decodes a NetFlow v5 datagram: a 24-byte header and count

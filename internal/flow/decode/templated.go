@@ -26,9 +26,11 @@ const (
 	ieSamplerMode    = 49
 	ieSamplerRandom  = 50
 	ieSrcMAC         = 56
+	ieOutDstMAC      = 57 // NetFlow v9 OUT_DST_MAC, IPFIX postDestinationMacAddress
 	ieVLAN           = 58
 	ieDirection      = 61
 	ieDstMAC         = 80
+	ieOutSrcMAC      = 81 // NetFlow v9 OUT_SRC_MAC, IPFIX postSourceMacAddress
 	ieOctetsTotal    = 85
 	iePacketsTotal   = 86
 	ieStartSeconds   = 150
@@ -260,6 +262,16 @@ func (d *Decoder) dataSet(r *reader, h header, id uint16, out *Batch) *Error {
 				if len(v) == 6 {
 					rec.DstMAC = [6]byte(v)
 				}
+			case ieOutSrcMAC:
+				// The MACs as the frame left; softflowd exports its
+				// destination MAC only so. The ingress fields win.
+				if len(v) == 6 && rec.SrcMAC == [6]byte{} {
+					rec.SrcMAC = [6]byte(v)
+				}
+			case ieOutDstMAC:
+				if len(v) == 6 && rec.DstMAC == [6]byte{} {
+					rec.DstMAC = [6]byte(v)
+				}
 			case ieVLAN, ieDot1qVLAN:
 				rec.VLAN = uint16(uintN(v)) & 0x0fff
 			case ieDirection:
@@ -289,11 +301,14 @@ func (d *Decoder) dataSet(r *reader, h header, id uint16, out *Batch) *Error {
 				rec.End = sysUptime(h.export, h.uptime, last)
 			}
 		case st.sysInitMs != 0:
+			// The uptime stamps are 32-bit: the exporter's uptime at
+			// export, modulo 2^32 like them, places them (sysUptime).
+			uptime := uint32(uint64(h.export.UnixMilli()) - st.sysInitMs)
 			if haveFirst {
-				rec.Start = time.UnixMilli(int64(st.sysInitMs) + int64(first))
+				rec.Start = sysUptime(h.export, uptime, first)
 			}
 			if haveLast {
-				rec.End = time.UnixMilli(int64(st.sysInitMs) + int64(last))
+				rec.End = sysUptime(h.export, uptime, last)
 			}
 		}
 		if rec.Direction > DirEgress {
