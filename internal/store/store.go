@@ -1,5 +1,6 @@
 // Package store keeps every fact vnetmap collected with its source and its
-// validity interval, so the map can be rebuilt as of any moment. SQLite and
+// validity interval, so the map can be rebuilt as of any moment, and the
+// per-minute traffic aggregates of the flow pipeline. SQLite and
 // PostgreSQL sit behind one interface and share one code path (database/sql
 // with a small dialect); schema changes are numbered migrations.
 //
@@ -12,6 +13,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/vnetmap/vnetmap/internal/flow"
 	"github.com/vnetmap/vnetmap/internal/model"
 )
 
@@ -65,8 +67,54 @@ type Store interface {
 	// Events returns the events about subject, ordered by time.
 	Events(ctx context.Context, subject model.ID) ([]model.Event, error)
 
+	// WriteFlows records per-minute traffic aggregates in one transaction:
+	// a minute, link or key already stored gets the counters added (sums
+	// saturate at 2^63-1), so the store is a flow.Sink that late records
+	// can be written to again. Start is truncated to the minute. A zero
+	// Start, a link without a port or with a direction other than in or
+	// out is rejected with an error wrapping ErrInvalidFlows, and nothing
+	// is recorded.
+	WriteFlows(ctx context.Context, minutes []flow.Minute, links []flow.LinkMinute) error
+
+	// FlowMinutes returns the stored flow minutes that f selects, ordered
+	// by minute.
+	FlowMinutes(ctx context.Context, f FlowFilter) ([]flow.Minute, error)
+
+	// FlowTotals returns the flow minutes that f selects summed over the
+	// window, one per key (endpoints, protocol, destination port); Start is
+	// the first minute the key has in the window. Ordered by bytes, largest
+	// first.
+	FlowTotals(ctx context.Context, f FlowFilter) ([]flow.Minute, error)
+
+	// LinkMinutes returns the link minutes starting in [from, to), ordered
+	// by minute.
+	LinkMinutes(ctx context.Context, from, to time.Time) ([]flow.LinkMinute, error)
+
+	// LinkTotals returns the link minutes starting in [from, to) summed per
+	// port, port-channel and direction; Start is the first minute of each
+	// in the window. Ordered by port, then direction.
+	LinkTotals(ctx context.Context, from, to time.Time) ([]flow.LinkMinute, error)
+
+	// PruneFlows deletes the flow and link minutes that start before
+	// before, and returns how many rows it deleted.
+	PruneFlows(ctx context.Context, before time.Time) (int64, error)
+
 	// Close releases the database.
 	Close() error
+}
+
+// ErrInvalidFlows is wrapped by WriteFlows' error for aggregates that cannot
+// be recorded as given (a bug of the writer); the message names the row.
+var ErrInvalidFlows = errors.New("store: invalid flow aggregates")
+
+// FlowFilter selects stored flow minutes: those starting in [From, To) and,
+// when VM or App is set, those with that VM (model ID) or that application
+// (one of the comma-separated names of flow.Endpoint.App) on either side
+// (both, when both are set). A zero To is no upper bound.
+type FlowFilter struct {
+	From, To time.Time
+	VM       string
+	App      string
 }
 
 // ApplyStats says what an Apply changed: versions opened, versions closed
