@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -226,4 +228,217 @@ func FuzzDecodePacket(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Real captures made by internal/flow/testdata/make-fixtures.sh: the traffic
+// softflowd read, and what softflowd exported of it.
+const fixtures = "../../internal/flow/testdata/"
+
+// flowKey is one direction of a flow; ICMP's type/code is left out (NetFlow
+// v5 carries it as the destination port, v9 and IPFIX in their own field).
+type flowKey struct {
+	src, dst     string
+	proto        uint8
+	sport, dport uint16
+}
+
+// flowSum is what a capture holds of one direction of a flow.
+type flowSum struct {
+	packets, bytes, headers uint64 // bytes: IP total lengths; headers: IP+TCP/UDP/ICMP header bytes of them
+	first, last             time.Time
+	srcMAC, dstMAC          string
+}
+
+// captureFlows sums a capture of IPv4 traffic per flow direction.
+func captureFlows(t *testing.T, path string) map[flowKey]*flowSum {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := pcapgo.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sums := map[flowKey]*flowSum{}
+	for {
+		data, ci, err := r.ReadPacketData()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		pkt := gopacket.NewPacket(data, layers.LinkTypeEthernet, gopacket.Default)
+		eth, _ := pkt.Layer(layers.LayerTypeEthernet).(*layers.Ethernet)
+		ip, _ := pkt.Layer(layers.LayerTypeIPv4).(*layers.IPv4)
+		if eth == nil || ip == nil {
+			t.Fatalf("%s: packet at %v is not Ethernet/IPv4", path, ci.Timestamp)
+		}
+		k := flowKey{src: ip.SrcIP.String(), dst: ip.DstIP.String(), proto: uint8(ip.Protocol)}
+		hdr := uint64(ip.IHL) * 4
+		switch l := pkt.TransportLayer().(type) {
+		case *layers.TCP:
+			k.sport, k.dport, hdr = uint16(l.SrcPort), uint16(l.DstPort), hdr+uint64(l.DataOffset)*4
+		case *layers.UDP:
+			k.sport, k.dport, hdr = uint16(l.SrcPort), uint16(l.DstPort), hdr+8
+		default:
+			hdr += 8 // ICMP echo
+		}
+		s := sums[k]
+		if s == nil {
+			s = &flowSum{first: ci.Timestamp, srcMAC: eth.SrcMAC.String(), dstMAC: eth.DstMAC.String()}
+			sums[k] = s
+		}
+		s.packets++
+		s.bytes += uint64(ip.Length)
+		s.headers += hdr
+		s.last = ci.Timestamp
+	}
+	return sums
+}
+
+// TestTrafficFixture: traffic.pcap holds what make-fixtures.sh documents.
+func TestTrafficFixture(t *testing.T) {
+	sums := captureFlows(t, fixtures+"traffic.pcap")
+	a, b := "10.214.0.1", "10.214.0.2"
+	want := map[flowKey]struct{ packets, payload int }{
+		{a, b, 1, 0, 0}:         {5, 5 * 56},
+		{b, a, 1, 0, 0}:         {5, 5 * 56},
+		{a, b, 6, 40000, 5001}:  {-1, 100000}, // segments and ACKs: as TCP chose
+		{b, a, 6, 5001, 40000}:  {-1, 0},
+		{a, b, 17, 40001, 5002}: {3, 300},
+	}
+	for k, w := range want {
+		s := sums[k]
+		if s == nil {
+			t.Errorf("%v: not in the capture", k)
+			continue
+		}
+		if payload := s.bytes - s.headers; payload != uint64(w.payload) || (w.packets >= 0 && s.packets != uint64(w.packets)) {
+			t.Errorf("%v: %d packets, %d payload bytes; want %d, %d", k, s.packets, payload, w.packets, w.payload)
+		}
+	}
+	if len(sums) != len(want) {
+		t.Errorf("capture has %d flow directions; want %d: %v", len(sums), len(want), sums)
+	}
+}
+
+// TestDecodeSoftflowd decodes softflowd's real NetFlow v5, v9 and IPFIX
+// exports of traffic.pcap: one record per flow direction, with the bytes
+// (payload + headers), packets, times, addresses, ports and, for v9 and
+// IPFIX, MACs of the capture.
+func TestDecodeSoftflowd(t *testing.T) {
+	sums := captureFlows(t, fixtures+"traffic.pcap")
+	for _, tc := range []struct {
+		file, kind string
+		macs       bool
+		early      time.Duration // how much earlier than the packet a start may be
+	}{
+		{"nf5.pcap", "netflow5", false, 2 * time.Millisecond},
+		// NetFlow v9's header has the export time in whole seconds.
+		{"nf9.pcap", "netflow9", true, time.Second},
+		{"nf10.pcap", "ipfix", true, 2 * time.Millisecond},
+	} {
+		t.Run(tc.kind, func(t *testing.T) {
+			code, out, errOut := vnetmap(t, "decode", fixtures+tc.file)
+			if code != 0 {
+				t.Fatalf("decode %s: exit %d: %s", tc.file, code, errOut)
+			}
+			seen := map[flowKey]bool{}
+			for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+				var r struct {
+					Kind, Exporter, Src, Dst, Error string
+					SrcMAC                          string `json:"src_mac"`
+					DstMAC                          string `json:"dst_mac"`
+					Proto                           uint8
+					SrcPort                         uint16 `json:"src_port"`
+					DstPort                         uint16 `json:"dst_port"`
+					Bytes, Packets                  uint64
+					Start, End                      time.Time
+				}
+				if err := json.Unmarshal([]byte(l), &r); err != nil {
+					t.Fatalf("line %q: %v", l, err)
+				}
+				k := flowKey{r.Src, r.Dst, r.Proto, r.SrcPort, r.DstPort}
+				if r.Proto == 1 {
+					k.sport, k.dport = 0, 0
+				}
+				s := sums[k]
+				switch {
+				case r.Error != "" || r.Kind != tc.kind || r.Exporter != "10.214.0.1":
+					t.Errorf("line %s: want a %s record from 10.214.0.1", l, tc.kind)
+					continue
+				case s == nil:
+					t.Errorf("record %v: no such flow in traffic.pcap", k)
+					continue
+				case seen[k]:
+					t.Errorf("record %v: twice", k)
+				}
+				seen[k] = true
+				if r.Bytes != s.bytes || r.Packets != s.packets {
+					t.Errorf("%v: %d bytes, %d packets; want %d (payload + %d header bytes), %d", k, r.Bytes, r.Packets, s.bytes, s.headers, s.packets)
+				}
+				if r.Start.Before(s.first.Add(-tc.early)) || r.Start.After(s.first.Add(2*time.Millisecond)) ||
+					r.End.Before(s.last.Add(-tc.early)) || r.End.After(s.last.Add(2*time.Millisecond)) {
+					t.Errorf("%v: %v to %v; want the capture's %v to %v", k, r.Start, r.End, s.first, s.last)
+				}
+				wantSrc, wantDst := s.srcMAC, s.dstMAC
+				if !tc.macs {
+					wantSrc, wantDst = "", ""
+				}
+				if r.SrcMAC != wantSrc || r.DstMAC != wantDst {
+					t.Errorf("%v: MACs %q > %q; want %q > %q", k, r.SrcMAC, r.DstMAC, wantSrc, wantDst)
+				}
+			}
+			if len(seen) != len(sums) {
+				t.Errorf("%d flow directions exported; want the capture's %d", len(seen), len(sums))
+			}
+		})
+	}
+}
+
+// TestDecodeLLDPCDP decodes the LLDP and CDP frames lldpd sent between the
+// two fixture namespaces.
+func TestDecodeLLDPCDP(t *testing.T) {
+	code, out, errOut := vnetmap(t, "decode", fixtures+"lldp-cdp.pcap")
+	if code != 0 {
+		t.Fatalf("decode: exit %d: %s", code, errOut)
+	}
+	type key struct{ kind, id, name, port, addr string }
+	got := map[key]bool{}
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("line %q: %v", l, err)
+		}
+		str := func(k string) string { s, _ := m[k].(string); return s }
+		switch m["kind"] {
+		case "lldp":
+			got[key{"lldp", str("chassis_id"), str("system_name"), str("port_description"), str("management_address")}] = true
+		case "cdp":
+			addrs, _ := m["addresses"].([]any)
+			addr := ""
+			if len(addrs) == 1 {
+				addr, _ = addrs[0].(string)
+			}
+			got[key{"cdp", "", str("device_id"), str("port_id"), addr}] = true
+		default:
+			t.Errorf("line %s: want only LLDP and CDP", l)
+		}
+	}
+	for _, w := range []key{
+		{"lldp", macA.String(), "vnmfx-a", "fxa", "10.214.0.1"},
+		{"lldp", macB.String(), "vnmfx-b", "fxb", "10.214.0.2"},
+		{"cdp", "", "vnmfx-a", "fxa", "10.214.0.1"},
+		{"cdp", "", "vnmfx-b", "fxb", "10.214.0.2"},
+	} {
+		if !got[w] {
+			t.Errorf("no %s frame %+v; got %v", w.kind, w, got)
+		}
+	}
+	if len(got) != 4 {
+		t.Errorf("got %d distinct frames; want 4: %v", len(got), got)
+	}
 }

@@ -4,29 +4,48 @@
 # the fixtures must change, then commit the pcaps.
 #
 # Two network namespaces, vnmfx-a (10.214.0.1, MAC 02:00:00:d6:00:01) and
-# vnmfx-b (10.214.0.2, MAC 02:00:00:d6:00:02), joined by a veth pair. Nothing
-# is configured in the root namespace. In vnmfx-a, three softflowd (Debian)
-# export the traffic below as NetFlow v5 to 10.214.0.2:2055 (nf5.pcap), NetFlow
-# v9 to :9995 (nf9.pcap) and IPFIX to :4739 (nf10.pcap), recorded by tcpdump in
-# vnmfx-b. The traffic (traffic.pcap), from a to b:
+# vnmfx-b (10.214.0.2, MAC 02:00:00:d6:00:02), joined by a veth pair, IPv6
+# off. Nothing is configured in the root namespace. The traffic, from a to b,
+# recorded on a's side into traffic.pcap (first 96 bytes of each frame):
 #   ICMP  5 echo requests of 84 IP bytes (ping -c 5 -s 56), answered by b
 #   TCP   10.214.0.1:40000 -> 10.214.0.2:5001, 100000 bytes of payload (nc -N)
 #   UDP   10.214.0.1:40001 -> 10.214.0.2:5002, 3 datagrams of 100 payload bytes
-# Then lldpd (-c: LLDP and CDPv1) runs in both namespaces and tcpdump records
-# their frames into lldp-cdp.pcap (vnmfx-a sends CDPv1, vnmfx-b CDPv2).
+# The veths have gso_max_segs 1, so TCP leaves in MSS-sized segments as on a
+# wire, not in 64 KB GSO super-packets that a capture on a veth would show.
+# Then softflowd (Debian) in vnmfx-a reads traffic.pcap and exports it as
+# NetFlow v5 to 10.214.0.2:2055 (nf5.pcap), NetFlow v9 to :9995 (nf9.pcap) and
+# IPFIX to :4739 (nf10.pcap), each recorded by tcpdump in vnmfx-b. Finally
+# lldpd runs in both namespaces and tcpdump records their LLDP and CDP frames
+# into lldp-cdp.pcap (vnmfx-a sends CDPv1, vnmfx-b CDPv2).
+#
+# How softflowd 1.1.0 is run, and why:
+#   -c none  no control socket. In -r mode softflowd 1.1.0 does not poll;
+#            it tests the control socket's slot of an uninitialised pollfd
+#            array and, when the stack garbage there is non-zero, blocks in
+#            accept() before reading a packet. Whether it did depended on the
+#            environment and argv (stack contents): it read the file from an
+#            interactive shell and hung from a script. Without a control
+#            socket the test is skipped.
+#   -a       flow times from the capture's timestamps. Without it the flows'
+#            uptime stamps are relative to softflowd's start and so negative
+#            (wrapped to ~2^32 ms) for packets captured before it.
+#   -d, </dev/null  foreground, exits after exporting every flow at the
+#            end of the file (no expiry timers run in -r mode).
+# Full tracking (addresses, ports, protocol) for v5, which has no MAC fields;
+# -T ether (plus MACs and VLAN) for v9 and IPFIX.
 #
 # Needs: iproute2, softflowd, tcpdump, lldpd, netcat-openbsd, iputils-ping
 # (scripts/deps.sh).
-#
-# Open problem: run from this script, softflowd 1.1.0 -r still blocks in accept
-# on its control socket before reading traffic.pcap (strace: no poll, straight
-# to accept), so nf5/nf9/nf10.pcap come out empty; the same command typed in an
-# interactive shell reads the file and exports. traffic.pcap and lldp-cdp.pcap
-# are produced. Until this is solved the decoder tests use datagrams built from
-# the RFC layouts (internal/flow/decode/encode_test.go).
 set -euo pipefail
 out=$(cd "$(dirname "$0")" && pwd)
 A=vnmfx-a B=vnmfx-b
+[ "$(id -u)" = 0 ] || { echo "make-fixtures: run as root (network namespaces)" >&2; exit 1; }
+for tool in ip softflowd tcpdump lldpd nc ping; do
+  command -v "$tool" >/dev/null || { echo "make-fixtures: $tool missing (scripts/deps.sh)" >&2; exit 1; }
+done
+for ns in "$A" "$B"; do
+  if ip netns list | grep -qw "$ns"; then echo "make-fixtures: namespace $ns exists (another run?)" >&2; exit 1; fi
+done
 work=$(mktemp -d)
 pids=()
 
@@ -35,78 +54,101 @@ cleanup() {
   sleep 0.5
   ip netns del "$A" 2>/dev/null || true
   ip netns del "$B" 2>/dev/null || true
-  rm -rf "$work" /run/vfx5.* /run/vfx9.* /run/vfx10.*
+  rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
 
+# packets FILE prints how many packets a capture holds.
+packets() { tcpdump --count -r "$1" 2>/dev/null | awk '{print $1}'; }
+
+# capture NS IFACE FILE FILTER records FILTER on IFACE into FILE in the
+# background (immediate mode: nothing waits in a capture buffer when it is
+# stopped) and waits until tcpdump listens.
+capture() {
+  ip netns exec "$1" tcpdump --immediate-mode -U -i "$2" -s "$snaplen" -w "$3" "$4" 2>"$3.log" &
+  cap=$!
+  pids+=("$cap")
+  for _ in $(seq 1 50); do grep -q listening "$3.log" && return 0; sleep 0.1; done
+  echo "make-fixtures: tcpdump did not start: $(cat "$3.log")" >&2
+  exit 1
+}
+
+# stop PID stops a capture and waits until it has written its file.
+stop() { kill "$1"; wait "$1" 2>/dev/null || true; }
+
 ip netns add "$A"
 ip netns add "$B"
+for ns in "$A" "$B"; do
+  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  ip -n "$ns" link set lo up
+done
 ip -n "$A" link add fxa address 02:00:00:d6:00:01 type veth peer name fxb netns "$B" address 02:00:00:d6:00:02
+ip -n "$A" link set fxa gso_max_segs 1
+ip -n "$B" link set fxb gso_max_segs 1
 ip -n "$A" addr add 10.214.0.1/24 dev fxa
 ip -n "$B" addr add 10.214.0.2/24 dev fxb
-for ns in "$A" "$B"; do ip -n "$ns" link set lo up; done
 ip -n "$A" link set fxa up
 ip -n "$B" link set fxb up
-sleep 1
+ip netns exec "$A" ping -q -c 1 -W 5 10.214.0.2 >/dev/null
 
-# The traffic, recorded in vnmfx-a (first 96 bytes of each frame). softflowd
-# reads this capture (-r) rather than the live interface: on a quiet interface
-# softflowd 1.1.0 never processes libpcap's buffered packets (no immediate
-# mode, irino/softflowd#71), so the live mode exports nothing here.
-# softflowd -D exports every flow and exits at the end of the file. In -r
-# mode 1.1.0 may test its control socket without polling it first, so
-# whether it reads the file or blocks in accept depends on how it is started
-# (timeout inside ip netns exec works here); the timeout's SIGTERM still
-# exports whatever it holds.
+# The traffic.
 ip netns exec "$B" nc -kl 10.214.0.2 5001 >/dev/null &
 pids+=($!)
 ip netns exec "$B" nc -klu 10.214.0.2 5002 >/dev/null &
 pids+=($!)
-ip netns exec "$A" tcpdump -i fxa -U -s 96 -w "$work/traffic.pcap" 'icmp or tcp port 5001 or udp port 5002' 2>/dev/null &
-tcpdump_pid=$!
-pids+=($tcpdump_pid)
-sleep 1
+snaplen=96
+capture "$A" fxa "$work/traffic.pcap" 'icmp or tcp port 5001 or udp port 5002'
 ip netns exec "$A" ping -q -c 5 -i 0.2 -s 56 10.214.0.2 >/dev/null
 head -c 100000 /dev/zero | ip netns exec "$A" nc -N -p 40000 10.214.0.2 5001
 for _ in 1 2 3; do
   printf '%0100d' 0 | ip netns exec "$A" nc -u -w 0 -p 40001 10.214.0.2 5002 || true
   sleep 0.2
 done
-sleep 1
-kill "$tcpdump_pid"
 sleep 0.5
+stop "$cap"
+echo "traffic.pcap: $(packets "$work/traffic.pcap") packets"
 
-# Exporters: softflowd in vnmfx-a reads the traffic and exports it to
-# vnmfx-b, where tcpdump records each export stream and nc keeps the port open
-# (no ICMP port unreachable back to the exporter). Full tracking with the
-# Ethernet header (MACs) for v9 and IPFIX; v5 has no MAC fields.
+# The exports: softflowd in vnmfx-a reads traffic.pcap and exports to
+# vnmfx-b, where tcpdump records the datagrams and nc keeps the port open (no
+# ICMP port unreachable back to the exporter).
+snaplen=0
 for spec in 5:2055:full 9:9995:ether 10:4739:ether; do
   IFS=: read -r ver port track <<<"$spec"
-  ip netns exec "$B" tcpdump -i fxb -U -s 0 -w "$work/nf$ver.pcap" "udp dst port $port" 2>/dev/null &
-  cap=$!
+  capture "$B" fxb "$work/nf$ver.pcap" "udp dst port $port"
   ip netns exec "$B" nc -klu 10.214.0.2 "$port" >/dev/null &
   sink=$!
-  sleep 1
-  pids+=("$cap" "$sink")
-  (cd "$work" && ip netns exec "$A" timeout 5 softflowd -D -r traffic.pcap -v "$ver" -T "$track" -n "10.214.0.2:$port" \
-    -c "/run/vfx$ver.ctl" -p "/run/vfx$ver.pid" >"sf$ver.log" 2>&1 || true)
-  sleep 1
-  kill "$cap" "$sink"
+  pids+=("$sink")
+  if ! ip netns exec "$A" timeout 30 softflowd -d -a -c none -r "$work/traffic.pcap" -v "$ver" -T "$track" \
+    -n "10.214.0.2:$port" </dev/null >"$work/sf$ver.log" 2>&1; then
+    echo "make-fixtures: softflowd -v $ver failed:" >&2
+    cat "$work/sf$ver.log" >&2
+    exit 1
+  fi
+  sleep 0.5
+  stop "$cap"
+  kill "$sink"
+  n=$(packets "$work/nf$ver.pcap")
+  [ "$n" -gt 0 ] || { echo "make-fixtures: softflowd -v $ver exported nothing" >&2; cat "$work/sf$ver.log" >&2; exit 1; }
+  echo "nf$ver.pcap: $n datagrams"
 done
 
-# LLDP and CDP between the namespaces.
-ip netns exec "$B" tcpdump -i fxb -U -s 0 -w "$work/lldp-cdp.pcap" 'ether proto 0x88cc or ether dst 01:00:0c:cc:cc:cc' 2>/dev/null &
-pids+=($!)
-sleep 1
+# LLDP and CDP between the namespaces. lldpd's unprivileged user must reach
+# its control socket in the work directory.
+chmod a+x "$work"
+capture "$B" fxb "$work/lldp-cdp.pcap" 'ether proto 0x88cc or ether dst 01:00:0c:cc:cc:cc'
 for spec in "$A:-cc" "$B:-ccc"; do
   ns=${spec%%:*} cdp=${spec##*:}
-  ip netns exec "$ns" lldpd -d "$cdp" -u "/run/$ns.lldpd.socket" -S "vnetmap fixture $ns" >/dev/null 2>&1 &
+  printf 'configure system hostname %s\nconfigure lldp tx-interval 1\n' "$ns" >"$work/$ns.lldpd.conf"
+  ip netns exec "$ns" lldpd -d "$cdp" -l -u "$work/$ns.lldpd.sock" -p "$work/$ns.lldpd.pid" -O "$work/$ns.lldpd.conf" \
+    -S "vnetmap fixture $ns" >"$work/$ns.lldpd.log" 2>&1 &
   pids+=($!)
 done
-sleep 6
+sleep 4
+stop "$cap"
+n=$(packets "$work/lldp-cdp.pcap")
+[ "$n" -gt 0 ] || { echo "make-fixtures: no LLDP or CDP frame recorded" >&2; cat "$work"/*.lldpd.log >&2; exit 1; }
+echo "lldp-cdp.pcap: $n frames"
 
-for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-pids=()
-sleep 1
 cp "$work/traffic.pcap" "$work/nf5.pcap" "$work/nf9.pcap" "$work/nf10.pcap" "$work/lldp-cdp.pcap" "$out/"
+chmod 644 "$out"/*.pcap
 ls -l "$out"/*.pcap
