@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/vnetmap/vnetmap/internal/check"
 	"github.com/vnetmap/vnetmap/internal/graph"
 	"github.com/vnetmap/vnetmap/internal/query"
 	"github.com/vnetmap/vnetmap/internal/timeparse"
@@ -59,7 +60,11 @@ func Handler(q *query.Service, gatherer prometheus.Gatherer, logger *slog.Logger
 		}),
 		"GET /api/v1/diff": http.HandlerFunc(s.diff),
 		"GET /api/v1/findings": answer(s, func(r *http.Request, at time.Time) (*query.FindingsAnswer, error) {
-			return q.Findings(r.Context(), at)
+			opts, err := findingsOptions(r)
+			if err != nil {
+				return nil, err
+			}
+			return q.Findings(r.Context(), at, opts)
 		}),
 		"GET /api/v1/summary": answer(s, func(r *http.Request, at time.Time) (*query.Summary, error) {
 			return q.Summary(r.Context(), at)
@@ -143,7 +148,7 @@ func (s *server) reply(w http.ResponseWriter, v any, err error) {
 	switch {
 	case err == nil:
 		writeJSON(w, http.StatusOK, v)
-	case errors.Is(err, graph.ErrBadTarget):
+	case errors.Is(err, graph.ErrBadTarget), errors.Is(err, check.ErrBadOptions):
 		writeError(w, http.StatusBadRequest, err.Error())
 	case errors.Is(err, graph.ErrNotFound):
 		writeError(w, http.StatusNotFound, err.Error())

@@ -1,0 +1,120 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/vnetmap/vnetmap/internal/flow"
+	"github.com/vnetmap/vnetmap/internal/flow/decode"
+)
+
+// errorKinds names the decoder's error kinds in metrics. A missing
+// template is not among them: it is counted apart, as it is normal until an
+// exporter sends its templates.
+var errorKinds = []struct {
+	err   error
+	label string
+}{
+	{decode.ErrTruncated, "truncated"},
+	{decode.ErrBadLength, "bad_length"},
+	{decode.ErrUnknownVersion, "unknown_version"},
+	{decode.ErrFieldLength, "field_length"},
+	{decode.ErrCountOverflow, "count_overflow"},
+}
+
+// protocols are the export protocols, indexed by decode.Protocol.
+var protocols = []decode.Protocol{decode.NetFlowV5, decode.NetFlowV9, decode.IPFIX, decode.SFlowV5}
+
+// classes are the endpoint classes counted as unattributed, in the order
+// of the counters.
+var classes = []string{flow.ClassKnown, flow.ClassExternal, flow.ClassUnknown}
+
+type metrics struct {
+	records        [decode.SFlowV5 + 1]prometheus.Counter
+	templateMisses [decode.SFlowV5 + 1]prometheus.Counter
+	decodeErrors   []prometheus.Counter // by errorKinds
+	unattributed   [2][3]prometheus.Counter
+	skewed         prometheus.Counter
+	counterSamples prometheus.Counter
+	refreshes      *prometheus.CounterVec
+	refreshSeconds prometheus.Histogram
+	indexKeys      *prometheus.GaugeVec
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	records := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "vnetmap_flow_records_total", Help: "Flow records decoded, by export protocol.",
+	}, []string{"protocol"})
+	misses := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "vnetmap_flow_template_misses_total",
+		Help: "NetFlow v9/IPFIX data sets skipped because their template was not (yet) known, by protocol.",
+	}, []string{"protocol"})
+	decodeErrors := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "vnetmap_flow_decode_errors_total", Help: "Malformed datagrams, by kind of error.",
+	}, []string{"kind"})
+	unattributed := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "vnetmap_flow_unattributed_records_total",
+		Help: "Flow records whose source or destination is no VM, by side and by what it is (known, external, unknown).",
+	}, []string{"side", "class"})
+	m := &metrics{
+		skewed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "vnetmap_flow_clock_skew_records_total",
+			Help: "Flow records whose time was further than max_clock_skew from their reception, taken at the reception time.",
+		}),
+		counterSamples: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "vnetmap_flow_counter_samples_total", Help: "sFlow interface counter samples decoded (not stored).",
+		}),
+		refreshes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vnetmap_flow_index_refreshes_total", Help: "Rebuilds of the attribution index by result (success, error).",
+		}, []string{"result"}),
+		refreshSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "vnetmap_flow_index_refresh_seconds", Help: "Duration of a rebuild of the attribution index.",
+			Buckets: prometheus.ExponentialBuckets(0.005, 3, 9),
+		}),
+		indexKeys: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "vnetmap_flow_index_keys", Help: "Keys of the attribution index by kind (macs, addresses, exporters, ports).",
+		}, []string{"kind"}),
+	}
+	for _, p := range protocols {
+		m.records[p] = records.WithLabelValues(p.String())
+		m.templateMisses[p] = misses.WithLabelValues(p.String())
+	}
+	for _, k := range errorKinds {
+		m.decodeErrors = append(m.decodeErrors, decodeErrors.WithLabelValues(k.label))
+	}
+	for side, name := range []string{"src", "dst"} {
+		for i, class := range classes {
+			m.unattributed[side][i] = unattributed.WithLabelValues(name, class)
+		}
+	}
+	if reg != nil {
+		for _, c := range []prometheus.Collector{records, misses, decodeErrors, unattributed, m.skewed, m.counterSamples,
+			m.refreshes, m.refreshSeconds, m.indexKeys} {
+			if err := reg.Register(c); err != nil {
+				return nil, fmt.Errorf("flow pipeline: register metrics: %w", err)
+			}
+		}
+	}
+	return m, nil
+}
+
+// decodeError counts err; it reports whether the datagram was malformed
+// (anything but a missing template).
+func (m *metrics) decodeError(err error) bool {
+	var de *decode.Error
+	if errors.As(err, &de) && de.Kind == decode.ErrTemplateMissing {
+		if de.Protocol <= decode.SFlowV5 && m.templateMisses[de.Protocol] != nil {
+			m.templateMisses[de.Protocol].Inc()
+		}
+		return false
+	}
+	for i, k := range errorKinds {
+		if errors.Is(err, k.err) {
+			m.decodeErrors[i].Inc()
+			return true
+		}
+	}
+	return true
+}

@@ -1,0 +1,328 @@
+// Package pipeline is the flow stage between the listener and the store:
+// it decodes each datagram (package decode), attributes every record to
+// what is on each side and to the switch ports it crossed (package
+// attribute, an index of the facts refreshed when they change) and sums the
+// records per minute (package aggregate) for a flow.Sink. It implements the
+// listener's Handler, and Import runs a captured datagram through the same
+// path.
+//
+// It is not for receiving datagrams (package listen) or persisting
+// aggregates (the Sink).
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/vnetmap/vnetmap/internal/correlate"
+	"github.com/vnetmap/vnetmap/internal/flow"
+	"github.com/vnetmap/vnetmap/internal/flow/aggregate"
+	"github.com/vnetmap/vnetmap/internal/flow/attribute"
+	"github.com/vnetmap/vnetmap/internal/flow/decode"
+)
+
+// ErrStarted is returned by Start on a component already started.
+var ErrStarted = errors.New("flow pipeline: already started")
+
+// minRefreshGap is the shortest time between two index rebuilds: the facts
+// change at every live delta (a migration), and a rebuild reads them all.
+const minRefreshGap = 5 * time.Second
+
+// logEvery is the shortest time between two log lines about malformed
+// datagrams; the ones in between are counted in the next line.
+const logEvery = time.Second
+
+// Component decodes, attributes and aggregates flow datagrams.
+type Component struct {
+	cfg     Configuration
+	facts   attribute.Facts
+	rules   []correlate.AppRule
+	logger  *slog.Logger
+	metrics *metrics
+	decoder *decode.Decoder
+	agg     *aggregate.Aggregator
+	index   atomic.Pointer[attribute.Index]
+	// workers hold each listener worker's buffers; the last one is Import's.
+	workers []worker
+
+	lastLog    atomic.Int64 // Unix nanoseconds of the last malformed-datagram log line
+	suppressed atomic.Uint64
+
+	invalidate chan struct{}
+	cancel     context.CancelFunc
+	done       chan struct{}
+}
+
+// worker is the state of one caller of HandleDatagram: reused buffers, so
+// the hot path allocates nothing.
+type worker struct {
+	mu    sync.Mutex
+	batch decode.Batch
+	recs  []aggregate.Record
+	_     [64]byte
+}
+
+var _ interface {
+	HandleDatagram(worker int, from netip.AddrPort, b []byte, received time.Time)
+} = (*Component)(nil)
+
+// New validates cfg and returns a pipeline that attributes with the facts
+// of facts (the store; nil attributes nothing to VMs or switches) and the
+// application rules rules, and writes aggregates to sink. Metrics are
+// registered on reg when it is not nil.
+func New(cfg Configuration, facts attribute.Facts, rules []correlate.AppRule, sink flow.Sink, logger *slog.Logger, reg prometheus.Registerer) (*Component, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("flow pipeline: %w", err)
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	m, err := newMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+	agg, err := aggregate.New(cfg.Aggregate, cfg.Workers+1, sink, logger, reg)
+	if err != nil {
+		return nil, fmt.Errorf("flow pipeline: %w", err)
+	}
+	c := &Component{
+		cfg: cfg, facts: facts, rules: rules, logger: logger, metrics: m,
+		decoder: decode.NewDecoder(cfg.TemplateCapacity), agg: agg,
+		workers:    make([]worker, cfg.Workers+1),
+		invalidate: make(chan struct{}, 1),
+	}
+	c.SetIndex(attribute.Build(nil, rules, cfg.Attribute.InternalNetworks))
+	return c, nil
+}
+
+// Start loads the attribution index (a failure is logged and retried at
+// the next refresh: records are then attributed without the facts), then
+// refreshes it every attribute.refresh and after Invalidate, and flushes
+// aggregates every aggregate.flush_interval, until Stop. ctx bounds the
+// first load only.
+func (c *Component) Start(ctx context.Context) error {
+	if c.cancel != nil {
+		return ErrStarted
+	}
+	if err := c.Refresh(ctx); err != nil {
+		c.logger.Error("flow attribution index not loaded; retrying at the next refresh", "error", err)
+	}
+	run, cancel := context.WithCancel(context.Background())
+	c.cancel, c.done = cancel, make(chan struct{})
+	c.agg.Start()
+	go c.refresher(run)
+	return nil
+}
+
+// Stop stops the refreshes and writes every aggregate to the sink (within
+// ctx). Datagrams handled after Stop stay in memory until Flush.
+func (c *Component) Stop(ctx context.Context) error {
+	if c.cancel != nil {
+		c.cancel()
+		<-c.done
+		c.cancel = nil
+	}
+	return c.agg.Stop(ctx)
+}
+
+// Flush writes every aggregate to the sink, due or not (the end of an
+// import).
+func (c *Component) Flush(ctx context.Context) error { return c.agg.Flush(ctx) }
+
+// Invalidate says that the facts changed: the index is rebuilt soon (at
+// most once every few seconds). It does not block; the collector calls it
+// after every apply.
+func (c *Component) Invalidate() {
+	select {
+	case c.invalidate <- struct{}{}:
+	default:
+	}
+}
+
+func (c *Component) refresher(ctx context.Context) {
+	defer close(c.done)
+	t := time.NewTicker(c.cfg.Attribute.Refresh)
+	defer t.Stop()
+	last := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-c.invalidate:
+			if wait := minRefreshGap - time.Since(last); wait > 0 {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(wait):
+				}
+			}
+		}
+		last = time.Now()
+		if err := c.Refresh(ctx); err != nil && ctx.Err() == nil {
+			c.logger.Warn("flow attribution index not refreshed; the previous one stays", "error", err)
+		}
+	}
+}
+
+// Refresh rebuilds the index for the window that ends now.
+func (c *Component) Refresh(ctx context.Context) error {
+	now := time.Now()
+	return c.LoadIndex(ctx, now.Add(-c.cfg.Attribute.Window), now)
+}
+
+// LoadIndex builds the index of the window [from, to] from the facts and
+// puts it in use (an import of an old capture loads the capture's window).
+func (c *Component) LoadIndex(ctx context.Context, from, to time.Time) error {
+	if c.facts == nil {
+		return nil
+	}
+	start := time.Now()
+	ix, err := attribute.Load(ctx, c.facts, c.rules, c.cfg.Attribute.InternalNetworks, from, to)
+	c.metrics.refreshSeconds.Observe(time.Since(start).Seconds())
+	if err != nil {
+		c.metrics.refreshes.WithLabelValues("error").Inc()
+		return fmt.Errorf("flow pipeline: %w", err)
+	}
+	c.metrics.refreshes.WithLabelValues("success").Inc()
+	c.SetIndex(ix)
+	c.logger.Debug("flow attribution index loaded", "macs", ix.Stats.MACs, "addresses", ix.Stats.Addresses,
+		"exporters", ix.Stats.Exporters, "ports", ix.Stats.Ports, "seconds", time.Since(start).Seconds())
+	return nil
+}
+
+// SetIndex puts ix in use for the records handled from now on.
+func (c *Component) SetIndex(ix *attribute.Index) {
+	c.index.Store(ix)
+	c.metrics.indexKeys.WithLabelValues("macs").Set(float64(ix.Stats.MACs))
+	c.metrics.indexKeys.WithLabelValues("addresses").Set(float64(ix.Stats.Addresses))
+	c.metrics.indexKeys.WithLabelValues("exporters").Set(float64(ix.Stats.Exporters))
+	c.metrics.indexKeys.WithLabelValues("ports").Set(float64(ix.Stats.Ports))
+}
+
+// HandleDatagram decodes, attributes and aggregates one datagram received
+// from from at received. It is the listener's Handler: safe for concurrent
+// use, worker numbers in [0, Workers) each having their own buffers; b is
+// not kept. Malformed datagrams are counted and logged (sampled), never
+// fatal; the records decoded before the error are kept.
+func (c *Component) HandleDatagram(workerNum int, from netip.AddrPort, b []byte, received time.Time) {
+	n := uint(workerNum) % uint(c.cfg.Workers)
+	w := &c.workers[n]
+	w.mu.Lock()
+	c.process(w, int(n), from, b, received)
+	w.mu.Unlock()
+}
+
+// Import runs one captured datagram (a pcap's UDP payload from from,
+// captured at captured) through the same path as HandleDatagram, and
+// returns the decoding error, if any (the records decoded before it are
+// kept). Records are attributed with the index in use: LoadIndex the
+// capture's window first. Flush writes the aggregates.
+func (c *Component) Import(from netip.AddrPort, b []byte, captured time.Time) error {
+	w := &c.workers[len(c.workers)-1]
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return c.process(w, len(c.workers)-1, from, b, captured)
+}
+
+func (c *Component) process(w *worker, shard int, from netip.AddrPort, b []byte, received time.Time) error {
+	w.batch.Reset()
+	err := c.decoder.Decode(from.Addr().Unmap(), received, b, &w.batch)
+	if err != nil && c.metrics.decodeError(err) {
+		c.logMalformed(from, len(b), err)
+	}
+	if n := len(w.batch.Counters); n > 0 {
+		c.metrics.counterSamples.Add(float64(n))
+	}
+	recs := w.batch.Records
+	if len(recs) == 0 {
+		return err
+	}
+	ix := c.index.Load()
+	recvAt := attribute.MomentOf(received)
+	skew := attribute.Moment(c.cfg.MaxClockSkew.Microseconds())
+	var (
+		skewed       uint64
+		unattributed [2][3]uint64
+		exp          *attribute.Exporter
+		expAddr      netip.Addr
+		expKnown     bool
+	)
+	out := w.recs[:0]
+	for i := range recs {
+		r := &recs[i]
+		at := recvAt
+		switch {
+		case !r.End.IsZero():
+			at = attribute.MomentOf(r.End)
+		case !r.Time.IsZero():
+			at = attribute.MomentOf(r.Time)
+		}
+		if at < recvAt-skew || at > recvAt+skew {
+			at = recvAt
+			skewed++
+		}
+		if !expKnown || r.Exporter != expAddr {
+			exp, expAddr, expKnown = ix.Exporter(r.Exporter, at), r.Exporter, true
+		}
+		src := ix.Endpoint(r.SrcMAC, r.SrcAddr, at)
+		dst := ix.Endpoint(r.DstMAC, r.DstAddr, at)
+		count(&unattributed[0], src)
+		count(&unattributed[1], dst)
+		out = append(out, aggregate.Record{
+			At: at, Src: src, Dst: dst, SrcAddr: r.SrcAddr.Unmap(), DstAddr: r.DstAddr.Unmap(),
+			Proto: r.Proto, DstPort: r.DstPort, Bytes: r.Bytes, Packets: r.Packets, SamplingRate: r.SamplingRate,
+			In: exp.Port(r.InIf, at), Out: exp.Port(r.OutIf, at),
+		})
+	}
+	w.recs = out
+	c.agg.Add(shard, out)
+
+	if p := recs[0].Protocol; p <= decode.SFlowV5 && c.metrics.records[p] != nil {
+		c.metrics.records[p].Add(float64(len(recs)))
+	}
+	if skewed > 0 {
+		c.metrics.skewed.Add(float64(skewed))
+	}
+	for side := range unattributed {
+		for i, n := range unattributed[side] {
+			if n > 0 {
+				c.metrics.unattributed[side][i].Add(float64(n))
+			}
+		}
+	}
+	return err
+}
+
+// count adds one to the counter of ep's class, unless ep is a VM.
+func count(counters *[3]uint64, ep *flow.Endpoint) {
+	switch ep.Class {
+	case flow.ClassKnown:
+		counters[0]++
+	case flow.ClassExternal:
+		counters[1]++
+	case flow.ClassUnknown:
+		counters[2]++
+	}
+}
+
+// logMalformed logs a malformed datagram, at most one line every logEvery;
+// the line says how many were not logged since the previous one.
+func (c *Component) logMalformed(from netip.AddrPort, size int, err error) {
+	now := time.Now().UnixNano()
+	last := c.lastLog.Load()
+	if now-last < int64(logEvery) || !c.lastLog.CompareAndSwap(last, now) {
+		c.suppressed.Add(1)
+		return
+	}
+	c.logger.Warn("malformed flow datagram", "exporter", from.String(), "bytes", size, "error", err,
+		"not_logged_since_last", c.suppressed.Swap(0))
+}
