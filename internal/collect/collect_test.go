@@ -24,6 +24,8 @@ type harness struct {
 	q       *query.Service
 	comp    *Component
 	changed chan struct{}
+	dbPath  string                // the SQLite file
+	vcfg    vsphere.Configuration // the vSphere source's configuration
 }
 
 func newHarness(t testing.TB) *harness {
@@ -50,12 +52,13 @@ func newHarnessWith(t testing.TB, cfg sim.Config) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(ctx, "sqlite:"+t.TempDir()+"/v.db")
+	dbPath := t.TempDir() + "/v.db"
+	st, err := store.Open(ctx, "sqlite:"+dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	h := &harness{dc: dc, st: st, q: query.New(st, nil), changed: make(chan struct{}, 100)}
+	h := &harness{dc: dc, st: st, q: query.New(st, nil), changed: make(chan struct{}, 100), dbPath: dbPath, vcfg: vcfg}
 	h.comp = New(st, logger, nil, func() {
 		h.q.Cache.Invalidate()
 		select {

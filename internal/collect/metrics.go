@@ -8,6 +8,7 @@ type metrics struct {
 	duration    *prometheus.HistogramVec
 	facts       *prometheus.GaugeVec
 	lastSuccess *prometheus.GaugeVec
+	leased      *prometheus.GaugeVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -28,9 +29,12 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "vnetmap_collect_last_success_timestamp_seconds", Help: "Unix time of the last successful full run by source.",
 		}, []string{"source"}),
+		leased: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "vnetmap_collect_lease_held", Help: "1 while this process holds the source's lease and polls it (with leases on).",
+		}, []string{"source"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.runs, m.deltas, m.duration, m.facts, m.lastSuccess)
+		reg.MustRegister(m.runs, m.deltas, m.duration, m.facts, m.lastSuccess, m.leased)
 	}
 	return m
 }

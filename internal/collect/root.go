@@ -28,10 +28,29 @@ type Component struct {
 	metrics  *metrics
 	onChange func()
 	entries  []entry
+	holder   string // lease holder name; "" when leases are off
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
+
+// leaseName is the lease of a source in the store.
+func leaseName(source string) string { return "source:" + source }
+
+// leaseTTL is how long a lease on a source polled every interval lasts:
+// half the interval, within 5 s to 1 min. The holder renews it every third
+// of that, and a waiting process tries as often, so when a holder dies its
+// sources are polled again within about two thirds of their interval.
+func leaseTTL(interval time.Duration) time.Duration {
+	return min(max(interval/2, 5*time.Second), time.Minute)
+}
+
+// UseLeases makes the component poll a source only while it holds that
+// source's lease in the store, under the name holder (unique per process),
+// so that several processes sharing one database each poll a source one at
+// a time and take over the sources of one that dies. It must be called
+// before Start. Without it every added source is polled.
+func (c *Component) UseLeases(holder string) { c.holder = holder }
 
 type entry struct {
 	src      source.Source
@@ -151,43 +170,71 @@ const retryAfter = 15 * time.Second
 
 // loop runs one source until ctx ends. Full runs and deltas are applied from
 // this goroutine only, in the order they were produced, so a delta observed
-// during a full collection is applied after it and wins.
+// during a full collection is applied after it and wins. With leases, the
+// source is run and watched only while this process holds its lease.
 func (c *Component) loop(ctx context.Context, e entry) {
 	name := e.src.Name()
 	w, watching := e.src.(source.Watcher)
 	deltas := make(chan model.Snapshot, 64)
 	watchDone := make(chan error, 1)
-	watchRunning := false
+	var stopWatch context.CancelFunc // non-nil while a watch runs
 
-	next := time.Duration(0)
+	leasing := c.holder != ""
+	held := !leasing
+	ttl := leaseTTL(e.interval)
+	var renew <-chan time.Time
+	if leasing {
+		t := time.NewTicker(ttl / 3)
+		defer t.Stop()
+		renew = t.C
+		defer c.release(name)
+	}
+	endWatch := func() {
+		if stopWatch != nil {
+			stopWatch()
+			<-watchDone
+			stopWatch = nil
+		}
+	}
+	defer endWatch()
+
+	// One timer for the next full run (or lease attempt): other events
+	// (deltas, lease renewals) must not push it back.
+	timer := time.NewTimer(0)
+	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(next):
+		case <-timer.C:
+			if !held {
+				if held = c.acquire(ctx, name, ttl, false); !held {
+					timer.Reset(ttl / 3)
+					continue
+				}
+			}
 			res := c.run(ctx, e.src)
 			if ctx.Err() != nil {
 				return
 			}
-			next = e.interval
 			if res.Err != nil {
-				next = min(e.interval, retryAfter)
+				timer.Reset(min(e.interval, retryAfter))
 				continue
 			}
-			if watching && !watchRunning {
-				watchRunning = true
-				go func() {
-					watchDone <- w.Watch(ctx, func(s model.Snapshot) error {
-						select {
-						case deltas <- s:
-							return nil
-						case <-ctx.Done():
-							return ctx.Err()
-						}
-					})
-				}()
+			timer.Reset(e.interval)
+			if watching && stopWatch == nil {
+				stopWatch = startWatch(ctx, w, deltas, watchDone)
+			}
+		case <-renew:
+			if held && !c.acquire(ctx, name, ttl, true) {
+				held = false
+				endWatch()
+				timer.Reset(ttl / 3)
 			}
 		case s := <-deltas:
+			if !held {
+				continue // observed before the lease was lost: the new holder reads it
+			}
 			if s.Source == "" {
 				s.Source = name
 			}
@@ -198,7 +245,8 @@ func (c *Component) loop(ctx context.Context, e entry) {
 			c.metrics.deltas.WithLabelValues(name).Inc()
 			c.onChange()
 		case err := <-watchDone:
-			watchRunning = false
+			stopWatch() // the watch ended on its own; release its context
+			stopWatch = nil
 			if ctx.Err() != nil {
 				return
 			}
@@ -206,7 +254,58 @@ func (c *Component) loop(ctx context.Context, e entry) {
 				err = errors.New("watch ended")
 			}
 			c.failed(name, fmt.Errorf("watching %s: %w", name, err))
-			next = min(e.interval, retryAfter)
+			timer.Reset(min(e.interval, retryAfter))
 		}
 	}
+}
+
+// startWatch runs w.Watch in a goroutine until the returned function is
+// called or ctx ends, sending its deltas to deltas and its end to done.
+func startWatch(ctx context.Context, w source.Watcher, deltas chan<- model.Snapshot, done chan<- error) context.CancelFunc {
+	wctx, cancel := context.WithCancel(ctx)
+	go func() {
+		done <- w.Watch(wctx, func(s model.Snapshot) error {
+			select {
+			case deltas <- s:
+				return nil
+			case <-wctx.Done():
+				return wctx.Err()
+			}
+		})
+	}()
+	return cancel
+}
+
+// acquire takes or renews the source's lease and reports whether this
+// process holds it; a store error counts as not holding it, so that two
+// processes never poll one source. was says whether it held it before, for
+// the log and the gauge.
+func (c *Component) acquire(ctx context.Context, name string, ttl time.Duration, was bool) bool {
+	ok, err := c.store.Acquire(ctx, leaseName(name), c.holder, time.Now(), ttl)
+	if err != nil {
+		if ctx.Err() == nil {
+			c.logger.Error("lease on source", "source", name, "error", err)
+		}
+		ok = false
+	}
+	switch {
+	case ok && !was:
+		c.metrics.leased.WithLabelValues(name).Set(1)
+		c.logger.Info("polling source: lease taken", "source", name, "holder", c.holder)
+	case !ok && was:
+		c.metrics.leased.WithLabelValues(name).Set(0)
+		c.logger.Warn("stopped polling source: lease lost", "source", name, "holder", c.holder)
+	}
+	return ok
+}
+
+// release gives the source's lease up at shutdown, so another process takes
+// it over at once.
+func (c *Component) release(name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.store.Release(ctx, leaseName(name), c.holder); err != nil {
+		c.logger.Error("releasing lease", "source", name, "error", err)
+	}
+	c.metrics.leased.WithLabelValues(name).Set(0)
 }

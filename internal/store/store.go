@@ -99,6 +99,18 @@ type Store interface {
 	// before, and returns how many rows it deleted.
 	PruneFlows(ctx context.Context, before time.Time) (int64, error)
 
+	// Acquire takes or renews the lease name for holder until now+ttl and
+	// reports whether holder holds it: it succeeds when the lease is free,
+	// already holder's, or expired. Processes sharing one database use
+	// leases so that each source is polled by one of them at a time.
+	Acquire(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error)
+
+	// Release gives the lease up if holder holds it.
+	Release(ctx context.Context, name, holder string) error
+
+	// Holder returns who holds the lease name at now, "" when nobody does.
+	Holder(ctx context.Context, name string, now time.Time) (string, error)
+
 	// Close releases the database.
 	Close() error
 }
