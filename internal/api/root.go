@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
 	"time"
 
@@ -37,6 +38,11 @@ var Routes = []string{
 	"GET /api/v1/diff",
 	"GET /api/v1/findings",
 	"GET /api/v1/summary",
+	"GET /api/v1/search",
+	"GET /api/v1/topology",
+	"GET /api/v1/host/{name}",
+	"GET /api/v1/switch/{name}",
+	"GET /api/v1/application/{name}",
 	"GET /api/v1/openapi.json",
 	"GET /healthz",
 	"GET /metrics",
@@ -78,6 +84,7 @@ func Handler(q *query.Service, gatherer prometheus.Gatherer, logger *slog.Logger
 		}),
 		"GET /metrics": promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}),
 	}
+	maps.Copy(handlers, uiHandlers(s))
 	mux := http.NewServeMux()
 	for _, route := range Routes {
 		mux.Handle(route, handlers[route])
