@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -9,22 +10,98 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vnetmap/vnetmap/internal/check"
 	"github.com/vnetmap/vnetmap/internal/query"
 )
 
 func checkCmd(g *globals) *cobra.Command {
-	return queryCmd(g, &cobra.Command{
+	var (
+		opts     check.Options
+		severity string
+		failOn   string
+		evidence bool
+		answer   *query.FindingsAnswer
+		fail     check.Severity
+	)
+	cmd := queryCmd(g, &cobra.Command{
 		Use:   "check",
-		Short: "Findings: where the sources disagree (a pNIC on two ports, a port with two pNICs, a MAC on unrelated ports)",
-		Args:  cobra.NoArgs,
+		Short: "Findings: VLANs not carried upstream, teaming/LACP and MTU mismatches, single points of failure, source conflicts",
+		Long: `check evaluates every rule (docs/checks.md) on the map of a moment and lists the findings,
+worst first, each with its rule, severity, the entities involved, a message and a one-line fix.
+
+Exit status: 0 when the check ran, whatever it found; with --fail-on SEVERITY, 1 when a finding
+shown is that bad or worse (for CI); 2 on a usage error.`,
+		Args: cobra.NoArgs,
+		PreRunE: func(*cobra.Command, []string) error {
+			var err error
+			if severity != "" {
+				if opts.MinSeverity, err = check.ParseSeverity(severity); err != nil {
+					return usageError{fmt.Errorf("--severity: %w", err)}
+				}
+			}
+			if failOn != "" {
+				if fail, err = check.ParseSeverity(failOn); err != nil {
+					return usageError{fmt.Errorf("--fail-on: %w", err)}
+				}
+			}
+			if err := opts.Validate(); err != nil {
+				return usageError{fmt.Errorf("--rule: %w", err)}
+			}
+			return nil
+		},
 	}, atHelp, func(ctx context.Context, q *query.Service, _ []string, at time.Time) (*query.FindingsAnswer, error) {
-		return q.Findings(ctx, at)
-	}, printFindings)
+		a, err := q.Findings(ctx, at, opts)
+		answer = a
+		return a, err
+	}, func(w io.Writer, a *query.FindingsAnswer) { printFindings(w, a, evidence) })
+	run := cmd.RunE
+	cmd.RunE = func(c *cobra.Command, args []string) error {
+		if err := run(c, args); err != nil {
+			return err
+		}
+		if fail == "" || answer == nil {
+			return nil
+		}
+		n := 0
+		for _, f := range answer.Findings {
+			if f.Severity.AtLeast(fail) {
+				n++
+			}
+		}
+		if n > 0 {
+			return fmt.Errorf("%w: %d finding(s) %s or worse", errFindings, n, fail)
+		}
+		return nil
+	}
+	cmd.Flags().StringVar(&severity, "severity", "", "show findings this bad or worse: critical, warning or info (default all)")
+	cmd.Flags().StringSliceVar(&opts.Rules, "rule", nil, "show the findings of these rules only (comma-separated or repeated; see docs/checks.md)")
+	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 1 when a finding shown is this bad or worse: critical, warning or info")
+	cmd.Flags().BoolVar(&evidence, "evidence", false, "print each finding's evidence")
+	return cmd
 }
 
-func printFindings(w io.Writer, a *query.FindingsAnswer) {
-	fmt.Fprintf(w, "%d finding(s) as of %s\n", len(a.Findings), a.At.Local().Format(time.DateTime+" MST"))
+// errFindings is the failure of `check --fail-on` when findings are found.
+var errFindings = errors.New("check failed")
+
+func printFindings(w io.Writer, a *query.FindingsAnswer, evidence bool) {
+	fmt.Fprintf(w, "%d finding(s) as of %s: %d critical, %d warning, %d info\n", len(a.Findings),
+		a.At.Local().Format(time.DateTime+" MST"), a.Counts[check.Critical], a.Counts[check.Warning], a.Counts[check.Info])
+	if len(a.Findings) == 0 {
+		return
+	}
+	width := len("RULE")
 	for _, f := range a.Findings {
-		fmt.Fprintf(w, "  %-7s %-24s %s\n", strings.ToUpper(f.Severity), f.Kind, f.Message)
+		width = max(width, len(f.Rule))
+	}
+	fmt.Fprintf(w, "\n%-8s  %-*s  %s\n", "SEVERITY", width, "RULE", "FINDING")
+	indent := strings.Repeat(" ", 8+2+width+2)
+	for _, f := range a.Findings {
+		fmt.Fprintf(w, "%-8s  %-*s  %s\n", strings.ToUpper(string(f.Severity)), width, f.Rule, f.Message)
+		if evidence {
+			for _, e := range f.Evidence {
+				fmt.Fprintf(w, "%s- %s\n", indent, e)
+			}
+		}
+		fmt.Fprintf(w, "%sfix: %s\n", indent, f.Fix)
 	}
 }

@@ -296,7 +296,8 @@ func TestDemoServesAPI(t *testing.T) {
 		{"/api/v1/diff", 400, `diff needs ?from=TIME`},
 		{"/api/v1/diff?from=1h&to=someday", 400, `to: timeparse: bad time`},
 		{"/api/v1/openapi.json", 200, `"openapi": "3.0.3"`},
-		{"/api/v1/findings", 200, `"findings": []`},
+		{"/api/v1/findings?rule=vlan-not-carried", 200, `"pnic:esx05/vmnic1"`},
+		{"/api/v1/findings?severity=fatal", 400, `severity \"fatal\"`},
 		{"/api/v1/where/02:00:00:00:00:99", 404, `no VM has MAC`},
 		{"/api/v1/where/10.10.255.250", 200, `"interface": "Vlan10"`}, // the demo's printer: ARP on leaf1
 		{"/api/v1/where/02:00:00:00:02:50", 200, `"port": "Ethernet1/48"`},

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/vnetmap/vnetmap/internal/check"
 	"github.com/vnetmap/vnetmap/internal/correlate"
 	"github.com/vnetmap/vnetmap/internal/graph"
 	"github.com/vnetmap/vnetmap/internal/model"
@@ -194,6 +195,8 @@ type PathAnswer struct {
 	Paths []*graph.PathResult `json:"paths,omitempty"`
 	// Truncated says that application pairs were left out (see Paths).
 	Truncated bool `json:"truncated,omitempty"`
+	// Flows is the traffic between A and B in the hour before At.
+	Flows *PathFlows `json:"flows,omitempty"`
 }
 
 // Path says how traffic between a and b (VMs, or applications) travels at
@@ -208,42 +211,39 @@ func (s *Service) Path(ctx context.Context, a, b string, at time.Time) (*PathAns
 		if err != nil {
 			return nil, err
 		}
-		return &PathAnswer{At: moment(at), Paths: paths, Truncated: truncated}, nil
+		return s.withFlows(ctx, g, a, b, &PathAnswer{At: moment(at), Paths: paths, Truncated: truncated})
 	}
 	r, err := g.Path(a, b)
 	if err != nil {
 		return nil, err
 	}
-	return &PathAnswer{At: moment(at), PathResult: r}, nil
-}
-
-// Finding is one problem the map shows, with its evidence.
-type Finding struct {
-	Severity string   `json:"severity"` // "warning" or "error"
-	Kind     string   `json:"kind"`
-	Subject  model.ID `json:"subject"`
-	Message  string   `json:"message"`
-	Evidence []string `json:"evidence,omitempty"`
+	return s.withFlows(ctx, g, a, b, &PathAnswer{At: moment(at), PathResult: r})
 }
 
 // FindingsAnswer is the answer to `check`.
 type FindingsAnswer struct {
-	At       time.Time `json:"at"`
-	Findings []Finding `json:"findings"`
+	At time.Time `json:"at"`
+	// Counts are the findings shown, by severity.
+	Counts   map[check.Severity]int `json:"counts"`
+	Findings []check.Finding        `json:"findings"`
 }
 
-// Findings lists the problems at moment at (zero: now): so far the
-// disagreements correlation found between sources (a pNIC reported on
-// several ports, a port with several pNICs, a MAC learned on unrelated
-// ports).
-func (s *Service) Findings(ctx context.Context, at time.Time) (*FindingsAnswer, error) {
+// Findings evaluates the checks on the map of moment at (zero: now) and
+// returns the findings opts selects (see check.Run and docs/checks.md).
+// Options naming an unknown rule or severity are an error wrapping
+// check.ErrBadOptions.
+func (s *Service) Findings(ctx context.Context, at time.Time, opts check.Options) (*FindingsAnswer, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
 	g, err := s.Cache.At(ctx, at)
 	if err != nil {
 		return nil, err
 	}
-	ans := &FindingsAnswer{At: moment(at), Findings: []Finding{}}
-	for _, c := range g.Conflicts {
-		ans.Findings = append(ans.Findings, Finding{Severity: "warning", Kind: c.Kind, Subject: c.Subject, Message: c.Message, Evidence: c.Evidence})
+	ans := &FindingsAnswer{At: moment(at), Counts: map[check.Severity]int{check.Critical: 0, check.Warning: 0, check.Info: 0},
+		Findings: check.Run(g, opts)}
+	for _, f := range ans.Findings {
+		ans.Counts[f.Severity]++
 	}
 	return ans, nil
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/vnetmap/vnetmap/internal/check"
 	"github.com/vnetmap/vnetmap/internal/correlate"
 	"github.com/vnetmap/vnetmap/internal/graph"
 	"github.com/vnetmap/vnetmap/internal/model"
@@ -325,15 +327,21 @@ func TestScenarioHistoryPathDiff(t *testing.T) {
 
 func TestScenarioFindings(t *testing.T) {
 	q := scenario(t)
-	f, err := q.Findings(context.Background(), t1)
+	f, err := q.Findings(context.Background(), t1, check.Options{Rules: []string{check.RuleEvidenceConflict}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(f.Findings) != 1 || f.Findings[0].Kind != correlate.ConflictPNICPorts || f.Findings[0].Subject != "pnic:esx03/vmnic0" {
+	if len(f.Findings) != 1 || f.Findings[0].Rule != check.RuleEvidenceConflict || !slices.Contains(f.Findings[0].Subjects, "pnic:esx03/vmnic0") {
 		t.Fatalf("findings = %+v; want the mis-cabled esx03/vmnic0", f.Findings)
 	}
 	if !strings.Contains(f.Findings[0].Message, "leaf1/Ethernet1/3: host-cdp") || !strings.Contains(f.Findings[0].Message, "leaf1/Ethernet1/4: declared, switch-lldp") {
 		t.Errorf("message %q does not give each side's evidence", f.Findings[0].Message)
+	}
+	if f.Counts[check.Warning] != 1 || f.Counts[check.Critical] != 0 {
+		t.Errorf("counts = %v; want the one warning", f.Counts)
+	}
+	if _, err := q.Findings(context.Background(), t1, check.Options{Rules: []string{"no-such-rule"}}); !errors.Is(err, check.ErrBadOptions) {
+		t.Errorf("unknown rule: err = %v; want check.ErrBadOptions", err)
 	}
 }
 

@@ -1,0 +1,260 @@
+package check
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/vnetmap/vnetmap/internal/correlate"
+	"github.com/vnetmap/vnetmap/internal/model"
+)
+
+// mtuMismatch: a virtual switch whose MTU is larger than the MTU of an
+// uplink's switch port (the port's, else its port-channel's), or, when the
+// port is unknown, than the MTU the switch announces over CDP. Jumbo frames
+// leave the host and are dropped by the switch.
+func mtuMismatch(ix *index, e *emitter) {
+	for _, vh := range ix.switches {
+		mtu := atoi(vh.sw.Attr("mtu"))
+		if mtu <= 0 {
+			continue
+		}
+		for _, up := range vh.uplinks {
+			ports := up.known()
+			if len(ports) == 0 && up.node != nil {
+				if cdp := atoi(up.node.Attr("cdp_mtu")); cdp > 0 && mtu > cdp {
+					dev := strings.TrimSpace(up.node.Attr("cdp_device") + " " + up.node.Attr("cdp_port"))
+					e.emit(Finding{
+						Severity: Warning,
+						Subjects: []model.ID{vh.swID, up.pnic},
+						Message: fmt.Sprintf("%s on %s has MTU %d but the switch port behind %s announces MTU %d over CDP",
+							ix.nameOf(vh.swID), ix.nameOf(vh.host), mtu, up.device, cdp),
+						Evidence: []string{fmt.Sprintf("%s: MTU %d", vh.swID.Key(), mtu), fmt.Sprintf("CDP on %s from %s: MTU %d", up.pnic.Key(), dev, cdp)},
+						Fix:      fmt.Sprintf("raise the MTU of %s to %d or more, or lower the virtual switch's MTU to %d", dev, mtu, cdp),
+					})
+				}
+				continue
+			}
+			for _, p := range ports {
+				pm, where := atoi(attr(ix, p.id, "mtu")), p.id
+				if pm <= 0 && p.bundle != "" {
+					pm, where = atoi(attr(ix, p.bundle, "mtu")), p.bundle
+				}
+				if pm <= 0 || mtu <= pm {
+					continue
+				}
+				e.emit(Finding{
+					Severity: Warning,
+					Subjects: []model.ID{vh.swID, up.pnic, p.id},
+					Message: fmt.Sprintf("%s on %s has MTU %d but %s, the switch port of %s, has MTU %d: larger frames are dropped",
+						ix.nameOf(vh.swID), ix.nameOf(vh.host), mtu, where.Key(), up.device, pm),
+					Evidence: []string{fmt.Sprintf("%s: MTU %d", vh.swID.Key(), mtu), portDesc(up, "", p), fmt.Sprintf("%s: MTU %d", where.Key(), pm)},
+					Fix:      fmt.Sprintf("raise the MTU of %s to %d or more, or lower the virtual switch's MTU to %d", where.Key(), mtu, pm),
+				})
+			}
+		}
+	}
+}
+
+// attr returns an attribute of an entity, or "".
+func attr(ix *index, id model.ID, k string) string {
+	if n := ix.g.Node(id); n != nil {
+		return n.Attr(k)
+	}
+	return ""
+}
+
+// evidenceConflict reports the conflicts correlation found, as they are.
+func evidenceConflict(ix *index, e *emitter) {
+	for _, c := range ix.g.Conflicts {
+		subjects := append([]model.ID{c.Subject}, c.Ports...)
+		subjects = append(subjects, c.PNICs...)
+		fix := "check the cabling and correct the cable, the inventory or the stale neighbour entry so that every source names one port"
+		switch c.Kind {
+		case correlate.ConflictPortPNICs:
+			fix = "check which host NIC is really on the port; correct the cabling inventory or the stale neighbour entries"
+		case correlate.ConflictMACPorts:
+			fix = "look for a loop, a duplicate MAC or a moved cable; bundle the ports if the host aggregates them"
+		}
+		e.emit(Finding{
+			Severity: Warning,
+			Subjects: subjects,
+			Message:  c.Message,
+			Evidence: slices.Clone(c.Evidence),
+			Fix:      fix,
+		}, c.Kind)
+	}
+}
+
+// pnicNoPort: a pNIC whose link is up that correlation could cable to no
+// switch port, when the map knows switches at all.
+func pnicNoPort(ix *index, e *emitter) {
+	if !ix.hasSwitches {
+		return
+	}
+	for _, n := range ix.g.Nodes(model.KindPNIC) {
+		if n.Attr("link") != "up" || len(ix.g.Out(n.ID, model.RelCabled)) > 0 {
+			continue
+		}
+		var ev []string
+		for _, h := range [][3]string{{"CDP", "cdp_device", "cdp_port"}, {"LLDP", "lldp_system", "lldp_port"}, {"declared cabling", "declared_switch", "declared_port"}} {
+			if dev := n.Attr(h[1]); dev != "" || n.Attr(h[2]) != "" {
+				ev = append(ev, fmt.Sprintf("host %s: %s %s", h[0], dev, n.Attr(h[2])))
+			}
+		}
+		if len(ev) == 0 {
+			ev = append(ev, "the host reports no CDP/LLDP neighbour, no switch lists it as a neighbour, no forwarding table has its MAC "+n.Attr("mac"))
+		}
+		e.emit(Finding{
+			Severity: Info,
+			Subjects: []model.ID{n.ID},
+			Message:  fmt.Sprintf("%s has link up but no known switch port", n.ID.Key()),
+			Evidence: ev,
+			Fix:      "enable CDP or LLDP on the host's virtual switch and on the switch, add the switch to the SNMP seeds, or declare the cable in the inventory",
+		})
+	}
+}
+
+// portNoNeighbour: a physical switch port, link up, with no LLDP/CDP
+// neighbour, no cabled pNIC and no inter-switch link, where a host is
+// expected: a trunk allowing a VLAN VMs use (other than its native VLAN),
+// or a member of a port-channel whose other members lead to host pNICs.
+// Access ports are left out: printers, appliances and servers sit there.
+func portNoNeighbour(ix *index, e *emitter) {
+	if !ix.hasSwitches {
+		return
+	}
+	var vmVLANs vlanSet
+	for _, nic := range ix.g.Nodes(model.KindVNIC) {
+		if nic.Attr("connected") == "false" {
+			continue
+		}
+		for _, a := range ix.g.Out(nic.ID, model.RelAttached) {
+			if pg := ix.g.Node(a.To); pg != nil {
+				vmVLANs = append(vmVLANs, pgVLANs(pg)...)
+			}
+		}
+	}
+	vmVLANs = vmVLANs.normalize()
+	for _, n := range ix.g.Nodes(model.KindPort) {
+		if n.Attr("oper") != "up" || len(ix.g.In(n.ID, model.RelCabled)) > 0 || len(ix.g.Out(n.ID, model.RelLink)) > 0 || len(ix.g.In(n.ID, model.RelLink)) > 0 {
+			continue
+		}
+		if n.Attr("lldp_system") != "" || n.Attr("lldp_chassis") != "" || n.Attr("lldp_port") != "" || n.Attr("cdp_device") != "" {
+			continue
+		}
+		var why string
+		c := ix.carry(ix.logicalOf(n.ID))
+		if c.mode == "trunk" && c.ok {
+			vm := c.set.intersect(vmVLANs)
+			if c.native >= 0 {
+				vm = vm.minus(vlanOne(c.native))
+			}
+			if len(vm) > 0 {
+				why = "a trunk allowing VM VLANs " + vm.String()
+			}
+		}
+		if b := ix.bundleOf(n.ID); why == "" && b != "" {
+			for _, m := range ix.g.In(b, model.RelInLAG) {
+				if hosts := ix.g.In(m.From, model.RelCabled); m.From != n.ID && len(hosts) > 0 {
+					why = fmt.Sprintf("a member of %s, whose member %s leads to %s", b.Key(), m.From.Key(), hosts[0].From.Key())
+					break
+				}
+			}
+		}
+		if why == "" {
+			continue
+		}
+		e.emit(Finding{
+			Severity: Info,
+			Subjects: []model.ID{n.ID},
+			Message:  fmt.Sprintf("%s is up and is %s, but no neighbour or host NIC is known behind it", n.ID.Key(), why),
+			Evidence: []string{fmt.Sprintf("%s: oper up, %s, no LLDP/CDP neighbour, no pNIC cabled", n.ID.Key(), describeCarry(c))},
+			Fix:      "enable CDP/LLDP on the host behind it (virtual switch discovery protocol), declare the cable in the inventory, or shut the port if it is unused",
+		})
+	}
+}
+
+// vnicDisconnected: a vNIC of a powered-on VM that is not connected.
+func vnicDisconnected(ix *index, e *emitter) {
+	for _, vm := range ix.g.Nodes(model.KindVM) {
+		if vm.Attr("power") != "poweredOn" {
+			continue
+		}
+		for _, h := range ix.g.Out(vm.ID, model.RelHasVNIC) {
+			nic := ix.g.Node(h.To)
+			if nic == nil || nic.Attr("connected") != "false" {
+				continue
+			}
+			label := nic.Attr("label")
+			if label == "" {
+				label = h.To.Key()
+			}
+			pg := ""
+			for _, a := range ix.g.Out(h.To, model.RelAttached) {
+				pg = " on port group " + ix.nameOf(a.To)
+			}
+			e.emit(Finding{
+				Severity: Warning,
+				Subjects: []model.ID{vm.ID, h.To},
+				Message:  fmt.Sprintf("%s of powered-on VM %s%s is disconnected", label, vm.Name, pg),
+				Evidence: []string{fmt.Sprintf("%s: connected=false, start_connected=%s", h.To.Key(), nic.Attr("start_connected"))},
+				Fix:      "connect the vNIC (Edit Settings, Connected) or remove it if it is not needed",
+			})
+		}
+	}
+}
+
+// macDuplicate: one MAC on vNICs of several VMs; critical when two of them
+// are powered on.
+func macDuplicate(ix *index, e *emitter) {
+	byMAC := map[string][]model.ID{}
+	for _, nic := range ix.g.Nodes(model.KindVNIC) {
+		if m := model.NormalizeMAC(nic.Attr("mac")); m != "" {
+			byMAC[m] = append(byMAC[m], nic.ID)
+		}
+	}
+	macs := make([]string, 0, len(byMAC))
+	for m, nics := range byMAC {
+		if len(nics) > 1 {
+			macs = append(macs, m)
+		}
+	}
+	slices.Sort(macs)
+	for _, m := range macs {
+		var vms []model.ID
+		var ev []string
+		on := 0
+		for _, nic := range byMAC[m] {
+			for _, h := range ix.g.In(nic, model.RelHasVNIC) {
+				if slices.Contains(vms, h.From) {
+					continue
+				}
+				vms = append(vms, h.From)
+				power := attr(ix, h.From, "power")
+				if power == "poweredOn" {
+					on++
+				}
+				ev = append(ev, fmt.Sprintf("%s (%s, %s): %s", ix.nameOf(h.From), power, ix.hostOfVM(h.From).Key(), nic.Key()))
+			}
+		}
+		if len(vms) < 2 {
+			continue
+		}
+		sev := Warning
+		if on >= 2 {
+			sev = Critical
+		}
+		names := make([]string, len(vms))
+		for i, vm := range vms {
+			names[i] = ix.nameOf(vm)
+		}
+		e.emit(Finding{
+			Severity: sev,
+			Subjects: vms,
+			Message:  fmt.Sprintf("MAC %s is on vNICs of %d VMs: %s", m, len(vms), strings.Join(names, ", ")),
+			Evidence: ev,
+			Fix:      "give each vNIC its own MAC (let vCenter generate it, or fix the static MAC of the cloned VM)",
+		}, m)
+	}
+}

@@ -1,0 +1,383 @@
+package check
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/vnetmap/vnetmap/internal/graph"
+	"github.com/vnetmap/vnetmap/internal/model"
+)
+
+// index is what the rules share, computed once per run: each virtual
+// switch's uplinks on each host with the switch ports behind them, and each
+// port group on each host with the role of every uplink.
+type index struct {
+	g *graph.Graph
+
+	switches    []*vsHost                      // every virtual switch on every host
+	bySwitch    map[model.ID][]*vsHost         // virtual switch → its presence on each host
+	units       []*unit                        // every port group on every host
+	byPGHost    map[pgHost]*unit               // (port group, host) → unit
+	pnics       map[model.ID]*uplinkInfo       // pNIC → its uplink info (the first virtual switch using it)
+	vlanOf      map[model.ID]vlanCarry         // port or port-channel → VLANs it lets through
+	peers       map[model.ID]map[model.ID]bool // switch → switches it has an inter-switch link to
+	hasSwitches bool                           // the graph knows at least one physical switch
+	bundles     []hostBundle                   // see hostBundles
+}
+
+// pgHost is a port group on a host.
+type pgHost struct{ pg, host model.ID }
+
+// vsHost is a virtual switch as one host has it: a standard vSwitch, or a
+// host's share of a distributed switch.
+type vsHost struct {
+	sw      *graph.Node
+	swID    model.ID
+	host    model.ID
+	uplinks []*uplinkInfo
+}
+
+// uplinkInfo is one pNIC used as an uplink, with the switch ports
+// correlation cabled it to.
+type uplinkInfo struct {
+	pnic   model.ID
+	node   *graph.Node // nil when the graph has no entity for the pNIC
+	name   string      // uplink name as teaming lists it (vmnic0, uplink1, lag1-0)
+	lag    string      // LAG name, when the uplink is a LAG port
+	device string
+	ports  []portRef
+}
+
+// up reports whether the pNIC's link is not known to be down.
+func (u *uplinkInfo) up() bool { return u.node == nil || u.node.Attr("link") != "down" }
+
+// known returns the ports of the pNIC that are not in dispute.
+func (u *uplinkInfo) known() []portRef {
+	var r []portRef
+	for _, p := range u.ports {
+		if !p.conflict {
+			r = append(r, p)
+		}
+	}
+	return r
+}
+
+// portRef is a switch port behind a pNIC.
+type portRef struct {
+	id       model.ID
+	node     *graph.Node
+	sw       model.ID
+	bundle   model.ID // the port-channel the port is in, or ""
+	logical  model.ID // where the VLANs are configured: the bundle when it has a mode, else the port
+	conflict bool     // the evidence disagrees on this pNIC's port
+	evidence string
+}
+
+// unit is a port group on one host, with how it uses each of the virtual
+// switch's uplinks there.
+type unit struct {
+	pg    *graph.Node
+	host  model.ID
+	vs    *vsHost
+	roles []string // graph.RoleActive / RoleStandby / RoleUnused, parallel to vs.uplinks
+}
+
+// vlanCarry is what a port lets through: mode, native VLAN and the set of
+// VLANs (the access VLAN, or a trunk's allowed list).
+type vlanCarry struct {
+	mode   string
+	native int // -1 when unknown
+	set    vlanSet
+	ok     bool // the mode and VLANs are known and readable
+}
+
+func newIndex(g *graph.Graph) *index {
+	ix := &index{
+		g:        g,
+		bySwitch: map[model.ID][]*vsHost{},
+		byPGHost: map[pgHost]*unit{},
+		pnics:    map[model.ID]*uplinkInfo{},
+		vlanOf:   map[model.ID]vlanCarry{},
+		peers:    map[model.ID]map[model.ID]bool{},
+	}
+	for _, sw := range g.Nodes(model.KindVSwitch) {
+		vh := &vsHost{sw: sw, swID: sw.ID, host: ix.hostOfVSwitch(sw)}
+		for _, e := range g.Out(sw.ID, model.RelUplink) {
+			vh.uplinks = append(vh.uplinks, ix.uplink(e))
+		}
+		ix.addSwitch(vh)
+	}
+	for _, dvs := range g.Nodes(model.KindDVSwitch) {
+		byHost := map[model.ID]*vsHost{}
+		var hosts []model.ID
+		get := func(h model.ID) *vsHost {
+			vh := byHost[h]
+			if vh == nil {
+				vh = &vsHost{sw: dvs, swID: dvs.ID, host: h}
+				byHost[h] = vh
+				hosts = append(hosts, h)
+			}
+			return vh
+		}
+		for _, e := range g.Out(dvs.ID, model.RelUplink) {
+			h := model.NewID(model.KindHost, e.Attrs["host"])
+			if e.Attrs["host"] == "" {
+				h = hostOfPNIC(e.To)
+			}
+			vh := get(h)
+			vh.uplinks = append(vh.uplinks, ix.uplink(e))
+		}
+		for _, e := range g.In(dvs.ID, model.RelHasSwitch) {
+			get(e.From)
+		}
+		slices.Sort(hosts)
+		for _, h := range hosts {
+			ix.addSwitch(byHost[h])
+		}
+	}
+	for _, pg := range g.Nodes(model.KindPortgroup) {
+		for _, m := range g.Out(pg.ID, model.RelMemberOf) {
+			for _, vh := range ix.bySwitch[m.To] {
+				u := &unit{pg: pg, host: vh.host, vs: vh}
+				active, standby := pg.Attr("active"), pg.Attr("standby")
+				for _, up := range vh.uplinks {
+					u.roles = append(u.roles, graph.UplinkRole(active, standby, up.name, up.lag))
+				}
+				ix.units = append(ix.units, u)
+				ix.byPGHost[pgHost{pg.ID, vh.host}] = u
+			}
+			break
+		}
+	}
+	for _, sw := range g.Nodes(model.KindSwitch) {
+		ix.hasSwitches = true
+		for _, hp := range g.Out(sw.ID, model.RelHasPort) {
+			for _, l := range g.Out(hp.To, model.RelLink) {
+				peer := ix.switchOf(l.To)
+				if peer == sw.ID {
+					continue
+				}
+				for _, pair := range [][2]model.ID{{sw.ID, peer}, {peer, sw.ID}} {
+					if ix.peers[pair[0]] == nil {
+						ix.peers[pair[0]] = map[model.ID]bool{}
+					}
+					ix.peers[pair[0]][pair[1]] = true
+				}
+			}
+		}
+	}
+	return ix
+}
+
+func (ix *index) addSwitch(vh *vsHost) {
+	ix.switches = append(ix.switches, vh)
+	ix.bySwitch[vh.swID] = append(ix.bySwitch[vh.swID], vh)
+}
+
+// hostOfVSwitch returns the host of a standard vSwitch: its host attribute,
+// the host that has it, or the first part of its key.
+func (ix *index) hostOfVSwitch(sw *graph.Node) model.ID {
+	if h := sw.Attr("host"); h != "" {
+		return model.NewID(model.KindHost, h)
+	}
+	for _, e := range ix.g.In(sw.ID, model.RelHasSwitch) {
+		return e.From
+	}
+	return hostOfPNIC(sw.ID)
+}
+
+// hostOfPNIC returns the host part of a "host/device" ID.
+func hostOfPNIC(id model.ID) model.ID {
+	k := id.Key()
+	if i := strings.LastIndexByte(k, '/'); i >= 0 {
+		k = k[:i]
+	}
+	return model.NewID(model.KindHost, k)
+}
+
+// uplink returns the uplink info of the uplink relation e, with its ports.
+func (ix *index) uplink(e graph.Edge) *uplinkInfo {
+	u := &uplinkInfo{pnic: e.To, node: ix.g.Node(e.To), name: e.Attrs["uplink"], lag: e.Attrs["lag"], device: deviceOf(e.To)}
+	if u.node != nil && u.node.Attr("device") != "" {
+		u.device = u.node.Attr("device")
+	}
+	if u.name == "" {
+		u.name = u.device
+	}
+	for _, c := range ix.g.Out(e.To, model.RelCabled) {
+		u.ports = append(u.ports, ix.portRef(c.To, c.Attrs))
+	}
+	if ix.pnics[e.To] == nil {
+		ix.pnics[e.To] = u
+	}
+	return u
+}
+
+// portRef resolves a switch port: its switch, bundle and where its VLANs
+// are configured.
+func (ix *index) portRef(port model.ID, attrs model.Attrs) portRef {
+	p := portRef{id: port, node: ix.g.Node(port), sw: ix.switchOf(port), logical: port,
+		conflict: attrs["confidence"] == "conflict", evidence: attrs["evidence"]}
+	p.bundle = ix.bundleOf(port)
+	if p.bundle != "" {
+		if pc := ix.g.Node(p.bundle); pc != nil && pc.Attr("mode") != "" {
+			p.logical = p.bundle // a bundle member's VLANs are the bundle's
+		}
+	}
+	return p
+}
+
+// bundleOf returns the port-channel port is a member of, or "".
+func (ix *index) bundleOf(port model.ID) model.ID {
+	for _, l := range ix.g.Out(port, model.RelInLAG) {
+		return l.To
+	}
+	return ""
+}
+
+// switchOf returns the switch of a port or port-channel.
+func (ix *index) switchOf(port model.ID) model.ID {
+	for _, e := range ix.g.In(port, model.RelHasPort) {
+		return e.From
+	}
+	sw, _, _ := strings.Cut(port.Key(), "/")
+	return model.NewID(model.KindSwitch, sw)
+}
+
+// carry returns what a port (or port-channel) lets through.
+func (ix *index) carry(port model.ID) vlanCarry {
+	if c, ok := ix.vlanOf[port]; ok {
+		return c
+	}
+	c := vlanCarry{native: -1}
+	if n := ix.g.Node(port); n != nil {
+		c.mode = n.Attr("mode")
+		var err error
+		switch c.mode {
+		case "access":
+			c.native = atoi(n.Attr("access_vlan"))
+			if c.native >= 0 {
+				c.set, c.ok = vlanOne(c.native), true
+			}
+		case "trunk":
+			c.native = atoi(n.Attr("native_vlan"))
+			c.set, err = parseVLANs(n.Attr("allowed_vlans"))
+			c.ok = err == nil
+		}
+	}
+	ix.vlanOf[port] = c
+	return c
+}
+
+// switchesPaired reports whether switches a and b have an inter-switch link
+// (as the two halves of an MLAG/vPC pair have their peer-link).
+func (ix *index) switchesPaired(a, b model.ID) bool { return ix.peers[a][b] }
+
+// vmsOn returns the VMs attached through a connected vNIC to the port
+// group, on host (any host when host is "").
+func (ix *index) vmsOn(pg, host model.ID) []model.ID {
+	var vms []model.ID
+	for _, a := range ix.g.In(pg, model.RelAttached) {
+		if n := ix.g.Node(a.From); n == nil || n.Attr("connected") == "false" {
+			continue
+		}
+		for _, v := range ix.g.In(a.From, model.RelHasVNIC) {
+			if host == "" || ix.hostOfVM(v.From) == host {
+				vms = append(vms, v.From)
+			}
+		}
+	}
+	return sortedUnique(vms)
+}
+
+// hostOfVM returns the host vm runs on, or "".
+func (ix *index) hostOfVM(vm model.ID) model.ID {
+	for _, e := range ix.g.Out(vm, model.RelRunsOn) {
+		return e.To
+	}
+	return ""
+}
+
+// pgVLANs returns the VLANs a port group needs on its uplinks' trunks: its
+// VLAN (with the secondary of a private VLAN) or its trunk ranges. An
+// untagged port group (VLAN 0) and a guest-tagging trunk (every VLAN) need
+// nothing that can be checked.
+func pgVLANs(pg *graph.Node) vlanSet {
+	if t := pg.Attr("trunk"); t != "" {
+		s, err := parseVLANs(t)
+		if err != nil || s.covers(1, 4094) {
+			return nil
+		}
+		return s.minus(vlanOne(0))
+	}
+	v := atoi(pg.Attr("vlan"))
+	if v <= 0 || v >= 4095 {
+		return nil
+	}
+	s := vlanOne(v)
+	if p := atoi(pg.Attr("pvlan")); p > 0 && p < 4095 {
+		s = s.union(vlanOne(p))
+	}
+	return s
+}
+
+// atoi reads a non-negative integer attribute; -1 when absent or bad.
+func atoi(s string) int {
+	v, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || v < 0 {
+		return -1
+	}
+	return v
+}
+
+// deviceOf returns the last part of a "host/device" key.
+func deviceOf(id model.ID) string {
+	k := id.Key()
+	if i := strings.LastIndexByte(k, '/'); i >= 0 {
+		return k[i+1:]
+	}
+	return k
+}
+
+// nameOf returns an entity's display name: its name, else its key.
+func (ix *index) nameOf(id model.ID) string {
+	if n := ix.g.Node(id); n != nil && n.Name != "" {
+		return n.Name
+	}
+	return id.Key()
+}
+
+// pgName names a port group on a host: "shop-db-v230 on esx05".
+func (ix *index) pgName(u *unit) string {
+	return u.pg.Name + " on " + ix.nameOf(u.host)
+}
+
+// portDesc describes a pNIC → port link for evidence lines.
+func portDesc(u *uplinkInfo, role string, p portRef) string {
+	s := u.pnic.Key()
+	if role != "" {
+		s += " (" + role + ")"
+	}
+	s += " → " + p.id.Key()
+	if p.bundle != "" {
+		s += " in " + p.bundle.Key()
+	}
+	if p.evidence != "" {
+		s += " [" + p.evidence + "]"
+	}
+	return s
+}
+
+// connectedVNICs returns the vNICs of vm that are not known to be
+// disconnected.
+func (ix *index) connectedVNICs(vm model.ID) []model.ID {
+	var r []model.ID
+	for _, e := range ix.g.Out(vm, model.RelHasVNIC) {
+		if n := ix.g.Node(e.To); n != nil && n.Attr("connected") == "false" {
+			continue
+		}
+		r = append(r, e.To)
+	}
+	return r
+}
