@@ -32,7 +32,8 @@ import (
 //	VNETMAP_LOOPBACK_RATE=1 go test -run TestLoopbackRate -v ./internal/flow/listen
 //
 // Optional: VNETMAP_LOOPBACK_SECONDS (per step, default 5, at most 10),
-// VNETMAP_LOOPBACK_BATCH (batch sizes compared, default "1,64").
+// VNETMAP_LOOPBACK_BATCH (batch sizes compared, default "1,64"),
+// VNETMAP_LOOPBACK_RCVBUF (receive buffer in bytes, default the default).
 
 const recordsPerDatagram = 30
 
@@ -154,6 +155,11 @@ func runSender(specJSON string) int {
 	for i := range msgs {
 		msgs[i].Buffers = [][]byte{nf9Datagram(uint32(i))}
 	}
+	// A sender that fell behind (descheduled) does not catch up with a
+	// burst of more than 5 ms of traffic: exporters do not either. What it
+	// skips shows as a sent rate below the rate asked.
+	maxBehind := max(spec.Rate/200, burst)
+	skipped := 0
 	var rep senderReport
 	begin := time.Now()
 	for i := 0; ; i++ {
@@ -161,7 +167,11 @@ func runSender(specJSON string) int {
 		if elapsed >= spec.Duration {
 			break
 		}
-		target := int(float64(spec.Rate) * elapsed.Seconds())
+		target := int(float64(spec.Rate)*elapsed.Seconds()) - skipped
+		if behind := target - rep.Sent; behind > maxBehind {
+			skipped += behind - maxBehind
+			target -= behind - maxBehind
+		}
 		for rep.Sent < target {
 			k := min(target-rep.Sent, burst)
 			n, err := conns[i%len(conns)].WriteBatch(msgs[:k], 0)
@@ -227,28 +237,37 @@ func (d *decoding) totals() (datagrams, records, errors uint64) {
 
 // step is one measured rate.
 type step struct {
-	batch                     int
-	load                      string // load average (1 min) at the end
-	rate                      int    // datagrams/s asked
-	sent, received, records   uint64
-	sendSeconds, listenerCPU  float64
-	senderCPU, drops, loss    float64
-	senderLimited, decodeErrs bool
-	mallocs                   uint64 // heap allocations in the listener process
+	batch                    int
+	load                     string // load average (1 min) at the end
+	rate                     int    // datagrams/s asked
+	sent, received, records  uint64
+	sendSeconds, listenerCPU float64
+	senderCPU, drops, loss   float64
+	decodeErrs               bool
+	mallocs                  uint64 // heap allocations in the listener process
 }
 
-func (s step) ok() bool { return !s.senderLimited && s.loss < 0.001 && !s.decodeErrs }
+// lossless: the listener handled what was sent (< 0.1 % lost) and every
+// datagram decoded to its 30 records.
+func (s step) lossless() bool { return s.loss < 0.001 && !s.decodeErrs }
+
+// achieved is the rate the sender kept up.
+func (s step) achieved() float64 { return float64(s.sent) / s.sendSeconds }
+
+// senderLimited: the sender, sharing the 2 cores, fell 1 % short of the
+// rate asked; the step then measures the rate it kept up.
+func (s step) senderLimited() bool { return s.achieved() < 0.99*float64(s.rate) }
 
 func (s step) String() string {
 	verdict := "ok"
 	switch {
-	case s.senderLimited:
-		verdict = "sender-limited"
-	case !s.ok():
+	case !s.lossless():
 		verdict = "LOSS"
+	case s.senderLimited():
+		verdict = "ok, sender-limited"
 	}
 	return fmt.Sprintf("| %d | %d | %d | %.0f | %d | %.3f %% | %.0f | %.0f %% | %.2f | %.1f | %.0f %% | %s | %s |",
-		s.batch, s.rate, s.rate*recordsPerDatagram, float64(s.sent)/s.sendSeconds, s.received, 100*s.loss, s.drops,
+		s.batch, s.rate, s.rate*recordsPerDatagram, s.achieved(), s.received, 100*s.loss, s.drops,
 		100*s.listenerCPU/s.sendSeconds, 1e6*s.listenerCPU/float64(max(s.received, 1)),
 		float64(s.mallocs)/float64(max(s.received, 1)), 100*s.senderCPU/s.sendSeconds, s.load, verdict)
 }
@@ -269,6 +288,14 @@ func TestLoopbackRate(t *testing.T) {
 	if s := os.Getenv("VNETMAP_LOOPBACK_BATCH"); s != "" {
 		batches = s
 	}
+	rcvbuf := DefaultConfiguration().ReceiveBuffer
+	if s := os.Getenv("VNETMAP_LOOPBACK_RCVBUF"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			t.Fatalf("VNETMAP_LOOPBACK_RCVBUF=%q is not a number", s)
+		}
+		rcvbuf = n
+	}
 	// One listener per batch size, all started; at each rate they are
 	// measured one after the other so that they share the machine's mood.
 	type mode struct {
@@ -285,12 +312,14 @@ func TestLoopbackRate(t *testing.T) {
 			t.Fatalf("VNETMAP_LOOPBACK_BATCH: %q is not a number", bs)
 		}
 		cfg := DefaultConfiguration()
-		cfg.Listen, cfg.BatchSize = []string{"127.0.0.1:0"}, batch
+		cfg.Listen, cfg.BatchSize, cfg.ReceiveBuffer = []string{"127.0.0.1:0"}, batch, rcvbuf
 		h := &decoding{dec: decode.NewDecoder(0), workers: make([]decodingWorker, cfg.Workers())}
 		c, reg := start(t, cfg, h)
 		modes = append(modes, &mode{batch: batch, c: c, reg: reg, h: h})
 	}
-	t.Logf("GOMAXPROCS %d, %d sockets per listener, %d s per step", runtime.GOMAXPROCS(0), modes[0].c.Workers(), seconds)
+	t.Logf("GOMAXPROCS %d, %d sockets per listener, receive buffer %d bytes (granted %.0f), %d s per step",
+		runtime.GOMAXPROCS(0), modes[0].c.Workers(), rcvbuf,
+		metric(t, modes[0].reg, "vnetmap_flow_receive_buffer_bytes", modes[0].c.Addrs()[0].String()), seconds)
 	measure := func(m *mode, rate int) step {
 		addr := m.c.Addrs()[0].String()
 		d0, r0, e0 := m.h.totals()
@@ -315,9 +344,8 @@ func TestLoopbackRate(t *testing.T) {
 		d1, r1, e1 := m.h.totals()
 		s := step{batch: m.batch, rate: rate, sent: uint64(rep.Sent), received: d1 - d0, records: r1 - r0,
 			mallocs: ms.Mallocs - mallocs0, sendSeconds: rep.Seconds, senderCPU: rep.CPUSeconds, listenerCPU: cpu1 - cpu0,
-			drops:         metric(t, m.reg, "vnetmap_flow_kernel_drops_total", addr) - drops0,
-			senderLimited: float64(rep.Sent) < 0.99*float64(rate)*rep.Seconds,
-			decodeErrs:    e1 != e0 || r1-r0 != recordsPerDatagram*(d1-d0), load: loadavg()}
+			drops:      metric(t, m.reg, "vnetmap_flow_kernel_drops_total", addr) - drops0,
+			decodeErrs: e1 != e0 || r1-r0 != recordsPerDatagram*(d1-d0), load: loadavg()}
 		s.loss = 1 - float64(s.received)/float64(max(s.sent, 1))
 		if rep.Errors > 0 {
 			t.Logf("sender: %d failed sends", rep.Errors)
@@ -325,7 +353,9 @@ func TestLoopbackRate(t *testing.T) {
 		return s
 	}
 	// A ladder of rates, 25 % apart; a batch size leaves it after two
-	// failures in a row (one may be another process's burst).
+	// failures in a row (one may be another process's burst): steps with
+	// loss, or where the sender kept up less than 90 % of the rate. The
+	// result is the highest rate the sender kept up without loss.
 	t.Log("| batch_size | datagrams/s asked | records/s | sent/s | received | loss | kernel drops | listener CPU | µs CPU/datagram | allocs/datagram | sender CPU | load | |")
 	for rate := 20000; rate <= 400000; rate = rate * 5 / 4 {
 		running := 0
@@ -336,10 +366,15 @@ func TestLoopbackRate(t *testing.T) {
 			running++
 			s := measure(m, rate)
 			t.Log(s)
-			if s.ok() {
-				m.best, m.failures = rate, 0
-			} else {
+			switch {
+			case !s.lossless():
 				m.failures++
+			case s.achieved() < 0.9*float64(rate):
+				// The machine cannot send much more: count it towards the end.
+				m.best = max(m.best, int(s.achieved()))
+				m.failures++
+			default:
+				m.best, m.failures = max(m.best, int(s.achieved())), 0
 			}
 		}
 		if running == 0 {
@@ -347,7 +382,7 @@ func TestLoopbackRate(t *testing.T) {
 		}
 	}
 	for _, m := range modes {
-		t.Logf("batch_size %d: highest rate with < 0.1 %% loss: %d datagrams/s = %d records/s", m.batch, m.best, m.best*recordsPerDatagram)
+		t.Logf("batch_size %d: highest rate sent with < 0.1 %% loss: %d datagrams/s = %d records/s", m.batch, m.best, m.best*recordsPerDatagram)
 		if _, _, errs := m.h.totals(); errs != 0 {
 			t.Errorf("batch_size %d: %d datagrams failed to decode", m.batch, errs)
 		}
