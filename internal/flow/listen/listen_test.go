@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/netip"
 	"os"
@@ -452,5 +453,24 @@ func TestNewRejects(t *testing.T) {
 	}
 	if _, err := New(DefaultConfiguration(), newRecorder(), nil, reg); err == nil {
 		t.Error("a second listener on the same registry: got no error")
+	}
+}
+
+func TestStartLogsReceiveBuffer(t *testing.T) {
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	cfg := testConfig(2, 8, "127.0.0.1:0")
+	cfg.ReceiveBuffer = 256 << 10
+	c, err := New(cfg, newRecorder(), logger, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c.Stop()
+	want := fmt.Sprintf("msg=\"flow listener started\" listener=%s sockets=2 batch_size=8 receive_buffer_asked=262144 receive_buffer_granted=", c.Addrs()[0])
+	if lines := strings.Count(logs.String(), "\n"); !strings.Contains(logs.String(), want) || lines != 1 {
+		t.Errorf("logged %q; want one line with %q", logs.String(), want)
 	}
 }

@@ -133,7 +133,7 @@ func (c *Component) Start() error {
 			}()
 		}
 		c.logger.Info("flow listener started", "listener", l.label, "sockets", len(l.sockets),
-			"batch_size", c.cfg.BatchSize, "receive_buffer", l.rcvbuf)
+			"batch_size", c.cfg.BatchSize, "receive_buffer_asked", c.cfg.ReceiveBuffer, "receive_buffer_granted", l.rcvbuf)
 	}
 	return nil
 }
@@ -187,23 +187,15 @@ func (c *Component) open(address string, worker int) (*listener, error) {
 	return l, nil
 }
 
-// logReceiveBuffer logs, once per address, the receive buffer the kernel
-// granted, and warns when it is smaller than asked.
+// logReceiveBuffer warns, once per address, when the kernel granted a
+// smaller receive buffer than asked (Start logs the size granted).
 func (c *Component) logReceiveBuffer(l *listener, forced bool) {
-	if c.cfg.ReceiveBuffer == 0 {
-		c.logger.Info("flow listener receive buffer is the kernel default", "listener", l.label,
-			"granted_bytes", l.rcvbuf)
-		return
-	}
 	// The kernel doubles the size set (room for its bookkeeping) and reports
 	// the doubled value.
-	if l.rcvbuf/2 < c.cfg.ReceiveBuffer {
+	if c.cfg.ReceiveBuffer > 0 && l.rcvbuf/2 < c.cfg.ReceiveBuffer {
 		c.logger.Warn("flow listener receive buffer smaller than asked; raise net.core.rmem_max or give vnetmap CAP_NET_ADMIN",
 			"listener", l.label, "asked_bytes", c.cfg.ReceiveBuffer, "granted_bytes", l.rcvbuf, "forced", forced)
-		return
 	}
-	c.logger.Info("flow listener receive buffer", "listener", l.label, "asked_bytes", c.cfg.ReceiveBuffer,
-		"granted_bytes", l.rcvbuf, "forced", forced)
 }
 
 // listenUDP opens a UDP socket on address with SO_REUSEPORT, SO_RXQ_OVFL and
