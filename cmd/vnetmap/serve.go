@@ -40,6 +40,9 @@ func serveCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// Every serve process may share the database with others: each
+			// source is polled by the one holding its lease.
+			comp.UseLeases(processName())
 			comp.Start(ctx)
 			defer comp.Stop()
 			return serveHTTP(ctx, c.Listen, api.Handler(q, reg, logger), logger, nil)

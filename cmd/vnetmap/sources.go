@@ -1,8 +1,10 @@
 package main
 
 import (
+	"crypto/rand"
 	"fmt"
 	"log/slog"
+	"os"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -43,4 +45,15 @@ func newCollector(c config.Configuration, st store.Store, logger *slog.Logger, r
 		comp.Add(src, s.Interval)
 	}
 	return comp, nil
+}
+
+// processName names this process among the vnetmap processes sharing one
+// database, as the holder of the leases on the sources it polls: host name,
+// process ID and a random suffix (a restarted process is a new holder).
+func processName() string {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "unknown"
+	}
+	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), rand.Text()[:6])
 }
