@@ -33,9 +33,10 @@ type demo struct {
 	// bad is the first host of the standard (shop) clusters, the one whose
 	// vmnic1 leaf port misses VLAN 230 (internal/sim/switches.go).
 	bad string
-	// shopHosts are the hosts of bad's cluster.
-	shopHosts []string
-	changed   chan struct{}
+	// shopHosts are the hosts of bad's cluster, shopCluster.
+	shopHosts   []string
+	shopCluster string
+	changed     chan struct{}
 }
 
 func logger() *slog.Logger {
@@ -98,7 +99,7 @@ func startDemo(t *testing.T) *demo {
 	dvsClusters := (cfg.Clusters + 1) / 2 // sim.Config.DVSClusters 0: half, rounded up
 	hosts := dc.Hosts()
 	d.shopHosts = hosts[dvsClusters*cfg.HostsPerCluster : (dvsClusters+1)*cfg.HostsPerCluster]
-	d.bad = d.shopHosts[0]
+	d.bad, d.shopCluster = d.shopHosts[0], dc.Clusters()[dvsClusters]
 	return d
 }
 
@@ -236,6 +237,42 @@ func TestDemo(t *testing.T) {
 		slices.Sort(want)
 		if !slices.Equal(got, want) || !slices.Contains(got, on230[0]) {
 			t.Errorf("UnsafePlacements = %v; want %v (the VLAN 230 VMs on %s)", got, want, d.bad)
+		}
+	})
+
+	t.Run("DRSRules", func(t *testing.T) {
+		plan, err := migrate.DRSRules(g, migrate.DRSOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(plan.Clusters) != len(d.dc.Clusters()) {
+			t.Fatalf("plan of %d clusters; want %d", len(plan.Clusters), len(d.dc.Clusters()))
+		}
+		for _, c := range plan.Clusters {
+			if c.Source != "vc-test" || c.Datacenter != d.dc.Datacenter() || c.Hosts != 4 || len(c.NoSafeHost) != 0 {
+				t.Errorf("cluster %s: source %q datacenter %q, %d hosts, no safe host for %v", c.Name, c.Source, c.Datacenter, c.Hosts, c.NoSafeHost)
+			}
+			if c.Name != d.shopCluster {
+				if len(c.Rules) != 0 {
+					t.Errorf("cluster %s: rules %+v; want none (every VM safe everywhere)", c.Name, c.Rules)
+				}
+				continue
+			}
+			if len(c.Rules) != 1 || c.Rules[0].Name != "vnetmap-safe-not-"+d.bad || c.Rules[0].Mandatory {
+				t.Fatalf("cluster %s: rules %+v; want vnetmap-safe-not-%s (should run on)", c.Name, c.Rules, d.bad)
+			}
+			var vms, hosts []string
+			for _, m := range c.VMGroups[0].Members {
+				vms = append(vms, m.Name)
+			}
+			for _, m := range c.HostGroups[0].Members {
+				hosts = append(hosts, m.Name)
+			}
+			want := slices.Clone(on230)
+			slices.Sort(want)
+			if !slices.Equal(vms, want) || !slices.Equal(hosts, d.shopHosts[1:]) {
+				t.Errorf("cluster %s: VM group %v on hosts %v; want %v on %v", c.Name, vms, hosts, want, d.shopHosts[1:])
+			}
 		}
 	})
 
