@@ -110,6 +110,7 @@ const (
 	RulePortNoNeighbour         = "port-no-neighbour"
 	RuleVNICDisconnected        = "vnic-disconnected"
 	RuleMACDuplicate            = "mac-duplicate"
+	RuleVMUnsafeHost            = "vm-unsafe-host"
 )
 
 // rules is every rule, in evaluation order.
@@ -130,6 +131,7 @@ var rules = []Rule{
 	{RulePortNoNeighbour, "a switch port with link up where a host is expected has no known neighbour", portNoNeighbour},
 	{RuleVNICDisconnected, "a powered-on VM has a disconnected vNIC", vnicDisconnected},
 	{RuleMACDuplicate, "several VMs have the same MAC address", macDuplicate},
+	{RuleVMUnsafeHost, "a VM runs on a host where it does not keep its network (port group, VLAN upstream, MTU, teaming)", vmUnsafeHost},
 }
 
 // Rules returns every rule, in evaluation order.
