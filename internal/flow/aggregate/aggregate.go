@@ -92,12 +92,10 @@ func mulSat(a, b uint64) uint64 {
 
 // bucket is one minute of one shard.
 type bucket struct {
-	minute   int64
-	keys     map[key]int32
-	vals     []counters
-	over     counters
-	links    map[linkKey]int32
-	linkVals []counters
+	minute int64
+	keys   table[key]
+	over   counters
+	links  table[linkKey]
 }
 
 // shard is the state one writer adds to.
@@ -107,6 +105,7 @@ type shard struct {
 	free    []*bucket
 	// flushed is the last minute written: records for it or before are late.
 	flushed int64
+	w       Writer
 	_       [64]byte // keep shards on their own cache lines
 }
 
@@ -121,7 +120,7 @@ func (s *shard) bucket(minute int64) *bucket {
 	if n := len(s.free); n > 0 {
 		b, s.free = s.free[n-1], s.free[:n-1]
 	} else {
-		b = &bucket{keys: map[key]int32{}, links: map[linkKey]int32{}}
+		b = &bucket{}
 	}
 	b.minute = minute
 	s.minutes[minute] = b
@@ -129,9 +128,9 @@ func (s *shard) bucket(minute int64) *bucket {
 }
 
 func (s *shard) recycle(b *bucket) {
-	clear(b.keys)
-	clear(b.links)
-	b.vals, b.linkVals, b.over = b.vals[:0], b.linkVals[:0], counters{}
+	b.keys.reset()
+	b.links.reset()
+	b.over = counters{}
 	s.mu.Lock()
 	if len(s.free) < maxFree {
 		s.free = append(s.free, b)
@@ -203,49 +202,76 @@ func minuteOf(at attribute.Moment) int64 {
 	return m
 }
 
-// Add sums recs into shard (taken modulo the number of shards). Keys of a
-// minute beyond the shard's share of MaxKeysPerMinute go into the minute's
-// overflow aggregate. It allocates only when a minute or a key is new.
+// Add sums recs into shard (taken modulo the number of shards): Lock, Add
+// of each record, Unlock.
 func (a *Aggregator) Add(shardNum int, recs []Record) {
-	if len(recs) == 0 {
-		return
-	}
-	s := &a.shards[uint(shardNum)%uint(len(a.shards))]
-	var over, late uint64
-	s.mu.Lock()
-	var b *bucket
-	cur, isLate := int64(math.MinInt64), false
+	w := a.Lock(shardNum)
 	for i := range recs {
-		r := &recs[i]
-		if m := minuteOf(r.At); m != cur || b == nil {
-			b, cur, isLate = s.bucket(m), m, m <= s.flushed
-		}
-		if isLate {
-			late++
-		}
-		rate := uint64(r.SamplingRate)
-		if rate == 0 {
-			rate = 1
-		}
-		bytes, packets := mulSat(r.Bytes, rate), mulSat(r.Packets, rate)
-		k := key{r.Src, r.Dst, r.SrcAddr, r.DstAddr, uint64(r.Proto)<<16 | uint64(r.DstPort)}
-		if j, ok := b.keys[k]; ok {
-			b.vals[j].add(bytes, packets, 1)
-		} else if len(b.vals) < a.perShard {
-			b.keys[k] = int32(len(b.vals))
-			b.vals = append(b.vals, counters{bytes, packets, 1})
-		} else {
-			b.over.add(bytes, packets, 1)
-			over++
-		}
-		if r.In != nil {
-			b.link(linkKey{r.In, 0}, bytes, packets)
-		}
-		if r.Out != nil {
-			b.link(linkKey{r.Out, 1}, bytes, packets)
-		}
+		w.Add(&recs[i])
 	}
-	s.mu.Unlock()
+	w.Unlock()
+}
+
+// Writer adds records to one shard while holding its lock; Lock returns
+// it and Unlock releases it.
+type Writer struct {
+	a         *Aggregator
+	s         *shard
+	b         *bucket // the minute of the last record
+	minute    int64
+	late      bool
+	overflows uint64
+	lates     uint64
+}
+
+// Lock locks shard (taken modulo the number of shards) and returns its
+// writer, valid until Unlock. One writer per shard: a second Lock of the
+// same shard waits for the Unlock.
+func (a *Aggregator) Lock(shardNum int) *Writer {
+	s := &a.shards[uint(shardNum)%uint(len(a.shards))]
+	s.mu.Lock()
+	s.w = Writer{a: a, s: s}
+	return &s.w
+}
+
+// Add sums r into the shard. Keys of a minute beyond the shard's share of
+// MaxKeysPerMinute go into the minute's overflow aggregate. It allocates
+// only when a minute or a key is new.
+func (w *Writer) Add(r *Record) {
+	if m := minuteOf(r.At); m != w.minute || w.b == nil {
+		w.b, w.minute, w.late = w.s.bucket(m), m, m <= w.s.flushed
+	}
+	if w.late {
+		w.lates++
+	}
+	b := w.b
+	rate := uint64(r.SamplingRate)
+	if rate == 0 {
+		rate = 1
+	}
+	bytes, packets := mulSat(r.Bytes, rate), mulSat(r.Packets, rate)
+	k := key{r.Src, r.Dst, r.SrcAddr, r.DstAddr, uint64(r.Proto)<<16 | uint64(r.DstPort)}
+	h := k.hash()
+	if c := b.keys.get(k, h); c != nil {
+		c.add(bytes, packets, 1)
+	} else if b.keys.len() < w.a.perShard {
+		b.keys.put(k, h, counters{bytes, packets, 1})
+	} else {
+		b.over.add(bytes, packets, 1)
+		w.overflows++
+	}
+	if r.In != nil {
+		b.link(linkKey{r.In, 0}, bytes, packets)
+	}
+	if r.Out != nil {
+		b.link(linkKey{r.Out, 1}, bytes, packets)
+	}
+}
+
+// Unlock releases the shard and counts what went to overflow or was late.
+func (w *Writer) Unlock() {
+	a, over, late := w.a, w.overflows, w.lates
+	w.s.mu.Unlock()
 	if over > 0 {
 		a.metrics.overflow.Add(float64(over))
 	}
@@ -255,12 +281,12 @@ func (a *Aggregator) Add(shardNum int, recs []Record) {
 }
 
 func (b *bucket) link(k linkKey, bytes, packets uint64) {
-	if j, ok := b.links[k]; ok {
-		b.linkVals[j].add(bytes, packets, 0)
+	h := k.hash()
+	if c := b.links.get(k, h); c != nil {
+		c.add(bytes, packets, 0)
 		return
 	}
-	b.links[k] = int32(len(b.linkVals))
-	b.linkVals = append(b.linkVals, counters{bytes, packets, 0})
+	b.links.put(k, h, counters{bytes, packets, 0})
 }
 
 // Start flushes the minutes past their grace every FlushInterval until
@@ -394,28 +420,21 @@ func merge(buckets []*bucket) pending {
 		}
 		sums[k] = &c
 	}
-	addr := func(a netip.Addr) string {
-		if !a.IsValid() {
-			return ""
-		}
-		return a.String()
-	}
 	overflow := flow.Endpoint{Class: flow.ClassOverflow}
 	for _, b := range buckets {
-		for k, j := range b.keys {
+		for j, k := range b.keys.keys {
 			src, dst := *k.src, *k.dst
-			src.Addr, dst.Addr = addr(k.srcAddr), addr(k.dstAddr)
-			sum(mkey{b.minute, src, dst, k.pp}, b.vals[j])
+			src.Addr, dst.Addr = addrString(k.srcAddr), addrString(k.dstAddr)
+			sum(mkey{b.minute, src, dst, k.pp}, b.keys.vals[j])
 		}
 		if b.over.flows > 0 {
 			sum(mkey{b.minute, overflow, overflow, 0}, b.over)
 		}
-		for k, j := range b.links {
-			lk := lkey{b.minute, *k.port, k.dir}
+		for j, k := range b.links.keys {
+			lk, c := lkey{b.minute, *k.port, k.dir}, b.links.vals[j]
 			if p := links[lk]; p != nil {
-				p.add(b.linkVals[j].bytes, b.linkVals[j].packets, 0)
+				p.add(c.bytes, c.packets, 0)
 			} else {
-				c := b.linkVals[j]
 				links[lk] = &c
 			}
 		}
@@ -441,6 +460,13 @@ func merge(buckets []*bucket) pending {
 		return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.Port, b.Port), cmp.Compare(a.Direction, b.Direction))
 	})
 	return p
+}
+
+func addrString(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
 }
 
 func cmpEndpoint(a, b flow.Endpoint) int {

@@ -86,7 +86,7 @@ type portSeg struct {
 type Exporter struct {
 	// Switch is the switch's model ID.
 	Switch string
-	ports  map[uint32]span
+	ports  intTable // ifIndex → segments
 	segs   []portSeg
 }
 
@@ -99,14 +99,14 @@ type exporterSeg struct {
 // built for. It is immutable and safe for concurrent use; lookups do not
 // allocate.
 type Index struct {
-	macs map[uint64]span
-	ip4  map[uint32]span
+	macs intTable // MAC (macKey) → segments
+	ip4  intTable // IPv4 address (v4Key) → segments
 	ip6  map[[16]byte]span
 	segs []segment
 
 	exporters map[netip.Addr][]exporterSeg
 
-	nets4      map[uint32]struct{} // /24 networks of known IPv4 addresses
+	nets4      intTable            // /24 networks of known IPv4 addresses (a set)
 	nets6      map[uint64]struct{} // /64 networks of known IPv6 addresses
 	configured []netip.Prefix
 
@@ -173,7 +173,7 @@ func (ix *Index) at(sp span) []segment { return ix.segs[sp.off : sp.off+sp.n] }
 func (ix *Index) Endpoint(mac [6]byte, addr netip.Addr, at Moment) *flow.Endpoint {
 	macKnown := false
 	if k := macKey(mac); k != 0 {
-		if sp, ok := ix.macs[k]; ok {
+		if sp, ok := ix.macs.get(k); ok {
 			var vm *flow.Endpoint
 			if vm, macKnown = pick(ix.at(sp), at); vm != nil {
 				return vm
@@ -185,7 +185,7 @@ func (ix *Index) Endpoint(mac [6]byte, addr netip.Addr, at Moment) *flow.Endpoin
 		var sp span
 		var ok bool
 		if addr.Is4() {
-			sp, ok = ix.ip4[v4Key(addr)]
+			sp, ok = ix.ip4.get(uint64(v4Key(addr)))
 		} else {
 			sp, ok = ix.ip6[addr.As16()]
 		}
@@ -220,7 +220,7 @@ func v4Key(a netip.Addr) uint32 {
 func (ix *Index) Internal(addr netip.Addr) bool {
 	addr = addr.Unmap()
 	if addr.Is4() {
-		if _, ok := ix.nets4[v4Key(addr)&0xffffff00]; ok {
+		if _, ok := ix.nets4.get(uint64(v4Key(addr) & 0xffffff00)); ok {
 			return true
 		}
 	} else if addr.Is6() {
@@ -259,7 +259,7 @@ func (e *Exporter) Port(ifIndex uint32, at Moment) *Port {
 	if e == nil || ifIndex == 0 {
 		return nil
 	}
-	sp, ok := e.ports[ifIndex]
+	sp, ok := e.ports.get(uint64(ifIndex))
 	if !ok {
 		return nil
 	}

@@ -133,14 +133,6 @@ func (b *builder) addAddr(a netip.Addr, s segment) {
 	}
 }
 
-func (b *builder) addNet(a netip.Addr) {
-	if a.Is4() {
-		b.nets4[v4Key(a)&0xffffff00] = struct{}{}
-	} else if a.Is6() {
-		b.nets6[net64(a.As16())] = struct{}{}
-	}
-}
-
 // parseMAC returns a MAC in any usual spelling as a key (0 when it is none).
 func parseMAC(s string) uint64 {
 	n := model.NormalizeMAC(s)
@@ -358,7 +350,7 @@ func Build(versions []model.Version, rules []correlate.AppRule, internal []netip
 		if e := exporters[sw]; e != nil {
 			return e
 		}
-		e := &Exporter{Switch: string(sw), ports: map[uint32]span{}}
+		e := &Exporter{Switch: string(sw)}
 		exporters[sw] = e
 		return e
 	}
@@ -397,11 +389,8 @@ func Build(versions []model.Version, rules []correlate.AppRule, internal []netip
 	}
 
 	ix := &Index{
-		macs:       make(map[uint64]span, len(b.macs)),
-		ip4:        make(map[uint32]span, len(b.ip4)),
 		ip6:        make(map[[16]byte]span, len(b.ip6)),
 		exporters:  make(map[netip.Addr][]exporterSeg, len(byAddr)),
-		nets4:      b.nets4,
 		nets6:      b.nets6,
 		configured: slices.Clone(internal),
 	}
@@ -411,28 +400,38 @@ func Build(versions []model.Version, rules []correlate.AppRule, internal []netip
 		ix.segs = append(ix.segs, segs...)
 		return sp
 	}
+	macs := make(map[uint64]span, len(b.macs))
 	for k, segs := range b.macs {
-		ix.macs[k] = add(segs)
+		macs[k] = add(segs)
 	}
+	ix.macs = newIntTable(macs)
+	ip4 := make(map[uint32]span, len(b.ip4))
 	for k, segs := range b.ip4 {
-		ix.ip4[k] = add(segs)
+		ip4[k] = add(segs)
 	}
+	ix.ip4 = newIntTable(ip4)
+	nets4 := make(map[uint32]span, len(b.nets4))
+	for n := range b.nets4 {
+		nets4[n] = span{0, 1}
+	}
+	ix.nets4 = newIntTable(nets4)
 	for k, segs := range b.ip6 {
 		ix.ip6[k] = add(segs)
 	}
 	for a, segs := range byAddr {
 		ix.exporters[a] = coalesceExporters(segs)
-		b.addNet(a)
 	}
 	for e, m := range portSegs {
+		spans := make(map[uint32]span, len(m))
 		for ifIndex, segs := range m {
-			e.ports[ifIndex] = span{uint32(len(e.segs)), uint32(len(segs))}
+			spans[ifIndex] = span{uint32(len(e.segs)), uint32(len(segs))}
 			e.segs = append(e.segs, segs...)
-			ix.Stats.Ports++
 		}
+		e.ports = newIntTable(spans)
+		ix.Stats.Ports += len(spans)
 	}
-	ix.Stats.MACs = len(ix.macs)
-	ix.Stats.Addresses = len(ix.ip4) + len(ix.ip6)
+	ix.Stats.MACs = len(macs)
+	ix.Stats.Addresses = len(ip4) + len(ix.ip6)
 	ix.Stats.Segments = len(ix.segs)
 	ix.Stats.Exporters = len(ix.exporters)
 	return ix

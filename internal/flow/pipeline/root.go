@@ -66,7 +66,6 @@ type Component struct {
 type worker struct {
 	mu    sync.Mutex
 	batch decode.Batch
-	recs  []aggregate.Record
 	_     [64]byte
 }
 
@@ -256,7 +255,7 @@ func (c *Component) process(w *worker, shard int, from netip.AddrPort, b []byte,
 		expAddr      netip.Addr
 		expKnown     bool
 	)
-	out := w.recs[:0]
+	agg := c.agg.Lock(shard)
 	for i := range recs {
 		r := &recs[i]
 		at := recvAt
@@ -277,14 +276,13 @@ func (c *Component) process(w *worker, shard int, from netip.AddrPort, b []byte,
 		dst := ix.Endpoint(r.DstMAC, r.DstAddr, at)
 		count(&unattributed[0], src)
 		count(&unattributed[1], dst)
-		out = append(out, aggregate.Record{
+		agg.Add(&aggregate.Record{
 			At: at, Src: src, Dst: dst, SrcAddr: r.SrcAddr.Unmap(), DstAddr: r.DstAddr.Unmap(),
 			Proto: r.Proto, DstPort: r.DstPort, Bytes: r.Bytes, Packets: r.Packets, SamplingRate: r.SamplingRate,
 			In: exp.Port(r.InIf, at), Out: exp.Port(r.OutIf, at),
 		})
 	}
-	w.recs = out
-	c.agg.Add(shard, out)
+	agg.Unlock()
 
 	if p := recs[0].Protocol; p <= decode.SFlowV5 && c.metrics.records[p] != nil {
 		c.metrics.records[p].Add(float64(len(recs)))
