@@ -25,7 +25,7 @@
 #            accept() before reading a packet. Whether it did depended on the
 #            environment and argv (stack contents): it read the file from an
 #            interactive shell and hung from a script. Without a control
-#            socket the test is skipped.
+#            socket softflowd never looks at that slot.
 #   -a       flow times from the capture's timestamps. Without it the flows'
 #            uptime stamps are relative to softflowd's start and so negative
 #            (wrapped to ~2^32 ms) for packets captured before it.
