@@ -15,6 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/vnetmap/vnetmap/internal/check"
 	"github.com/vnetmap/vnetmap/internal/correlate"
 	"github.com/vnetmap/vnetmap/internal/source/inventory"
 	"github.com/vnetmap/vnetmap/internal/source/snmp"
@@ -31,6 +32,9 @@ type Configuration struct {
 	Sources []Source `yaml:"sources"`
 	// Applications say which VMs make up which application.
 	Applications []correlate.AppRule `yaml:"applications"`
+	// Webhooks receive the findings of the checks as they appear and
+	// clear (serve).
+	Webhooks []check.WebhookConfiguration `yaml:"webhooks"`
 }
 
 // Source is one configured fact source.
@@ -151,6 +155,11 @@ func (c Configuration) Validate() error {
 	for i, a := range c.Applications {
 		if err := a.Validate(); err != nil {
 			return fmt.Errorf("%w: applications[%d]: %w", ErrInvalid, i, err)
+		}
+	}
+	for i, w := range c.Webhooks {
+		if err := w.Validate(); err != nil {
+			return fmt.Errorf("%w: webhooks[%d]: %w", ErrInvalid, i, err)
 		}
 	}
 	seen := map[string]bool{}
