@@ -24,6 +24,7 @@ func pathCmd(g *globals) *cobra.Command {
 }
 
 func printPath(w io.Writer, a *query.PathAnswer) {
+	defer printPathFlows(w, a.Flows)
 	if a.PathResult != nil {
 		printOnePath(w, a.PathResult, a.At)
 		return

@@ -43,6 +43,8 @@ var Routes = []string{
 	"GET /api/v1/host/{name}",
 	"GET /api/v1/switch/{name}",
 	"GET /api/v1/application/{name}",
+	"GET /api/v1/flows/deps",
+	"GET /api/v1/flows/links",
 	"GET /api/v1/openapi.json",
 	"GET /healthz",
 	"GET /metrics",
@@ -85,6 +87,7 @@ func Handler(q *query.Service, gatherer prometheus.Gatherer, logger *slog.Logger
 		"GET /metrics": promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}),
 	}
 	maps.Copy(handlers, uiHandlers(s))
+	maps.Copy(handlers, flowHandlers(s))
 	mux := http.NewServeMux()
 	for _, route := range Routes {
 		mux.Handle(route, handlers[route])

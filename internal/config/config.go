@@ -11,12 +11,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/vnetmap/vnetmap/internal/check"
 	"github.com/vnetmap/vnetmap/internal/correlate"
+	"github.com/vnetmap/vnetmap/internal/flow/aggregate"
+	"github.com/vnetmap/vnetmap/internal/flow/listen"
 	"github.com/vnetmap/vnetmap/internal/source/inventory"
 	"github.com/vnetmap/vnetmap/internal/source/snmp"
 	"github.com/vnetmap/vnetmap/internal/source/vsphere"
@@ -35,6 +38,55 @@ type Configuration struct {
 	// Webhooks receive the findings of the checks as they appear and
 	// clear (serve).
 	Webhooks []check.WebhookConfiguration `yaml:"webhooks"`
+	// Flows configures the flow listener of serve and how long its
+	// per-minute aggregates are kept.
+	Flows Flows `yaml:"flows"`
+}
+
+// Flows configures the NetFlow/IPFIX/sFlow listener and the retention of
+// the per-minute aggregates it stores.
+type Flows struct {
+	// Listen are the UDP addresses the listener receives datagrams on
+	// ("host:port", an empty host for every address); every address takes
+	// every protocol.
+	Listen []string `yaml:"listen"`
+	// Retention is how long flow and link minutes are kept in the store.
+	Retention time.Duration `yaml:"retention"`
+	// MaxKeysPerMinute bounds the distinct (source, destination, protocol,
+	// port) aggregates of one minute; records beyond it are counted in one
+	// overflow aggregate.
+	MaxKeysPerMinute int `yaml:"max_keys_per_minute"`
+}
+
+// MinFlowRetention is the shortest flow retention accepted: path answers
+// show the last hour of traffic.
+const MinFlowRetention = time.Hour
+
+// DefaultFlows returns the flow defaults: the usual NetFlow (2055), IPFIX
+// (4739) and sFlow (6343) ports on every address, 30 days of retention, and
+// the aggregation's default key limit.
+func DefaultFlows() Flows {
+	return Flows{
+		Listen:           listen.DefaultConfiguration().Listen,
+		Retention:        30 * 24 * time.Hour,
+		MaxKeysPerMinute: aggregate.DefaultConfiguration().MaxKeysPerMinute,
+	}
+}
+
+// Validate checks the flow settings with the listener's and the
+// aggregation's own rules.
+func (f Flows) Validate() error {
+	if f.Retention < MinFlowRetention {
+		return fmt.Errorf("retention: %s is shorter than %s", f.Retention, MinFlowRetention)
+	}
+	lc := listen.DefaultConfiguration()
+	lc.Listen = f.Listen
+	if err := lc.Validate(); err != nil {
+		return errors.New(strings.TrimPrefix(err.Error(), listen.ErrConfig.Error()+": "))
+	}
+	ac := aggregate.DefaultConfiguration()
+	ac.MaxKeysPerMinute = f.MaxKeysPerMinute
+	return ac.Validate()
 }
 
 // Source is one configured fact source.
@@ -62,7 +114,7 @@ const MinInterval = 10 * time.Second
 
 // DefaultConfiguration returns the configuration used without a file.
 func DefaultConfiguration() Configuration {
-	return Configuration{DB: "sqlite:vnetmap.db", Listen: "127.0.0.1:8080",
+	return Configuration{DB: "sqlite:vnetmap.db", Listen: "127.0.0.1:8080", Flows: DefaultFlows(),
 		// The common conventions: a custom attribute or a tag category "app".
 		Applications: []correlate.AppRule{{FromAttribute: "app"}, {FromTagCategory: "app"}}}
 }
@@ -151,6 +203,9 @@ func applySourceDefaults(data []byte, c *Configuration) error {
 func (c Configuration) Validate() error {
 	if c.DB == "" {
 		return fmt.Errorf("%w: db: empty", ErrInvalid)
+	}
+	if err := c.Flows.Validate(); err != nil {
+		return fmt.Errorf("%w: flows.%w", ErrInvalid, err)
 	}
 	for i, a := range c.Applications {
 		if err := a.Validate(); err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/vnetmap/vnetmap/internal/ifname"
 	"github.com/vnetmap/vnetmap/internal/model"
 	"github.com/vnetmap/vnetmap/internal/store"
+	"github.com/vnetmap/vnetmap/internal/timeparse"
 )
 
 // ErrBadWindow is wrapped by the error of a flow query whose time window is
@@ -404,6 +405,41 @@ func topPortsOf(ps []PortTraffic) []PortTraffic {
 		return cmp.Or(cmp.Compare(b.Bytes, a.Bytes), cmp.Compare(a.Proto, b.Proto), cmp.Compare(a.DstPort, b.DstPort))
 	})
 	return ps[:min(len(ps), topPorts)]
+}
+
+// ParseWindow reads the window of a flow query as the CLI's flags and the
+// API's parameters give it: since (a moment, or a duration ago: "1h" is the
+// last hour) or from, and to (default now); with neither since nor from,
+// the last PathFlowWindow. Moments are read by timeparse relative to now.
+// Errors, since and from together included, wrap ErrBadWindow.
+func ParseWindow(since, from, to string, now time.Time) (time.Time, time.Time, error) {
+	parse := func(name, v string, def time.Time) (time.Time, error) {
+		if v == "" {
+			return def, nil
+		}
+		t, err := timeparse.Parse(v, now)
+		if err != nil {
+			return t, fmt.Errorf("%w: %s: %w", ErrBadWindow, name, err)
+		}
+		return t, nil
+	}
+	if since != "" && from != "" {
+		return time.Time{}, time.Time{}, fmt.Errorf("%w: give since or from, not both", ErrBadWindow)
+	}
+	end, err := parse("to", to, now)
+	if err != nil {
+		return end, end, err
+	}
+	start, err := parse("from", from, end.Add(-PathFlowWindow))
+	if err != nil {
+		return start, end, err
+	}
+	if since != "" {
+		if start, err = parse("since", since, start); err != nil {
+			return start, end, err
+		}
+	}
+	return window(start, end)
 }
 
 // window checks a query window: a zero to is now, a zero from is

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -489,5 +490,40 @@ func TestFlowDepsSaturates(t *testing.T) {
 	}
 	if a.Total.Bytes != math.MaxUint64 || a.Total.Packets != 3 {
 		t.Errorf("total = %+v; want saturated bytes, 3 packets", a.Total)
+	}
+}
+
+func TestParseWindow(t *testing.T) {
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name, since, from, to string
+		wantFrom, wantTo      time.Time
+		wantErr               string
+	}{
+		{name: "default: the last hour", wantFrom: now.Add(-time.Hour), wantTo: now},
+		{name: "since a duration", since: "3h", wantFrom: now.Add(-3 * time.Hour), wantTo: now},
+		{name: "since a moment", since: "2026-11-24 10:30", wantFrom: now.Add(-90 * time.Minute), wantTo: now},
+		{name: "from and to", from: "2026-11-23T10:00:00Z", to: "2026-11-23T11:00:00Z",
+			wantFrom: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC), wantTo: time.Date(2026, 11, 23, 11, 0, 0, 0, time.UTC)},
+		{name: "to alone: the hour before it", to: "2d", wantFrom: now.Add(-49 * time.Hour), wantTo: now.Add(-48 * time.Hour)},
+		{name: "since and from", since: "1h", from: "2h", wantErr: "not both"},
+		{name: "bad since", since: "yesterday-ish", wantErr: "since: timeparse"},
+		{name: "bad to", to: "soon", wantErr: "to: timeparse"},
+		{name: "reversed", from: "1h", to: "2h", wantErr: "is not before"},
+		{name: "empty", from: "1h", to: "1h", wantErr: "is not before"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			from, to, err := ParseWindow(tt.since, tt.from, tt.to, now)
+			if tt.wantErr != "" {
+				if !errors.Is(err, ErrBadWindow) || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v; want ErrBadWindow with %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || !from.Equal(tt.wantFrom) || !to.Equal(tt.wantTo) {
+				t.Errorf("got %s – %s, %v; want %s – %s", from, to, err, tt.wantFrom, tt.wantTo)
+			}
+		})
 	}
 }

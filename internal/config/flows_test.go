@@ -1,0 +1,67 @@
+package config
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestFlowsDefaults(t *testing.T) {
+	f := DefaultConfiguration().Flows
+	if !slices.Equal(f.Listen, []string{":2055", ":4739", ":6343"}) || f.Retention != 30*24*time.Hour || f.MaxKeysPerMinute < 1 {
+		t.Errorf("default flows = %+v; want the three usual ports, 30 days, a key limit", f)
+	}
+	if err := f.Validate(); err != nil {
+		t.Errorf("default flows do not validate: %v", err)
+	}
+}
+
+func TestFlowsExample(t *testing.T) {
+	c, err := Load("../../vnetmap.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(c.Flows.Listen, []string{":2055", ":4739", ":6343"}) || c.Flows.Retention != 720*time.Hour || c.Flows.MaxKeysPerMinute != 100000 {
+		t.Errorf("example flows = %+v", c.Flows)
+	}
+}
+
+func TestFlowsDecode(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		want       Flows
+		wantErr    string
+	}{
+		{name: "keys left out keep their defaults", yaml: "flows:\n  retention: 48h\n",
+			want: Flows{Listen: []string{":2055", ":4739", ":6343"}, Retention: 48 * time.Hour, MaxKeysPerMinute: DefaultFlows().MaxKeysPerMinute}},
+		{name: "every key", yaml: "flows:\n  listen: [\"127.0.0.1:9995\"]\n  retention: 2h\n  max_keys_per_minute: 10\n",
+			want: Flows{Listen: []string{"127.0.0.1:9995"}, Retention: 2 * time.Hour, MaxKeysPerMinute: 10}},
+		{name: "short retention", yaml: "flows:\n  retention: 30m\n", wantErr: "flows.retention: 30m0s is shorter than 1h0m0s"},
+		{name: "no listen address", yaml: "flows:\n  listen: []\n", wantErr: "flows.listen: at least one address"},
+		{name: "bad listen address", yaml: "flows:\n  listen: [\"2055\"]\n", wantErr: "flows.listen[0]: \"2055\" is not host:port"},
+		{name: "host name", yaml: "flows:\n  listen: [\"collector:2055\"]\n", wantErr: "flows.listen[0]: \"collector:2055\": host must be an IP"},
+		{name: "duplicate address", yaml: "flows:\n  listen: [\":2055\", \":2055\"]\n", wantErr: "flows.listen[1]"},
+		{name: "no keys", yaml: "flows:\n  max_keys_per_minute: 0\n", wantErr: "flows.max_keys_per_minute: 0 is less than 1"},
+		{name: "unknown key", yaml: "flows:\n  retension: 1h\n", wantErr: "field retension not found"},
+		{name: "bad duration", yaml: "flows:\n  retention: a month\n", wantErr: "line 2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Decode(strings.NewReader(tt.yaml))
+			if tt.wantErr != "" {
+				if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v; want ErrInvalid with %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(c.Flows.Listen, tt.want.Listen) || c.Flows.Retention != tt.want.Retention || c.Flows.MaxKeysPerMinute != tt.want.MaxKeysPerMinute {
+				t.Errorf("flows = %+v; want %+v", c.Flows, tt.want)
+			}
+		})
+	}
+}
