@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/vnetmap/vnetmap/internal/check"
+	"github.com/vnetmap/vnetmap/internal/config"
 	"github.com/vnetmap/vnetmap/internal/query"
 )
 
@@ -104,4 +107,41 @@ func printFindings(w io.Writer, a *query.FindingsAnswer, evidence bool) {
 		}
 		fmt.Fprintf(w, "%sfix: %s\n", indent, f.Fix)
 	}
+}
+
+// checkInterval is how often serve re-evaluates the checks besides after
+// each collection (cheap while the map has not changed).
+const checkInterval = time.Minute
+
+// startChecks runs the checks of serve: a notifier for the configured
+// webhooks, and check.Watch re-evaluating the rules on the map of now. It
+// returns the function the collector calls when the facts changed (it
+// invalidates the cached map and wakes Watch, so that a new fault is
+// posted within seconds) and the function that stops it all.
+func startChecks(ctx context.Context, c config.Configuration, q *query.Service, logger *slog.Logger, reg prometheus.Registerer) (onChange, stop func(), err error) {
+	n, err := check.NewNotifier(c.Webhooks, logger.With("component", "check"), reg)
+	if err != nil {
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	n.Start(ctx)
+	changed := make(chan struct{}, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		check.Watch(ctx, q.Cache.Now, changed, checkInterval, n)
+	}()
+	onChange = func() {
+		q.Cache.Invalidate()
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	}
+	stop = func() {
+		cancel()
+		<-done
+		n.Stop()
+	}
+	return onChange, stop, nil
 }

@@ -36,7 +36,12 @@ func serveCmd(g *globals) *cobra.Command {
 			logger := g.logger()
 			reg := newRegistry()
 			q := query.New(st, c.Applications)
-			comp, err := newCollector(c, st, logger, reg, q.Cache.Invalidate)
+			onChange, stopChecks, err := startChecks(ctx, c, q, logger, reg)
+			if err != nil {
+				return err
+			}
+			defer stopChecks()
+			comp, err := newCollector(c, st, logger, reg, onChange)
 			if err != nil {
 				return err
 			}
