@@ -193,7 +193,10 @@ func run(ctx context.Context, argv ...string) error {
 // multicast on the bridge and the VMs' NICs (no IGMP), every VM knows every
 // other's MAC (no ARP), and the VMs' NICs send no GSO
 // super-packets (gso_max_segs 1), so TCP is captured segment by segment as
-// it would cross a wire.
+// it would cross a wire. TCP sends no tail loss probes
+// (tcp_early_retrans=0): on a loaded machine an acknowledgement late by a
+// few milliseconds would otherwise make it retransmit, and the bytes on the
+// wire would no longer be what TCPConversation can count.
 func (l *Lab) build(ctx context.Context) error {
 	nodes := []string{HostNode, CollectorNode}
 	for _, v := range l.VMs {
@@ -205,7 +208,8 @@ func (l *Lab) build(ctx context.Context) error {
 			return err
 		}
 		if err := run(ctx, "ip", "netns", "exec", ns, "sysctl", "-qw",
-			"net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"); err != nil {
+			"net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1",
+			"net.ipv4.tcp_early_retrans=0"); err != nil {
 			return err
 		}
 		if err := run(ctx, "ip", "-n", ns, "link", "set", "lo", "up"); err != nil {
