@@ -45,6 +45,8 @@ var Routes = []string{
 	"GET /api/v1/application/{name}",
 	"GET /api/v1/flows/deps",
 	"GET /api/v1/flows/links",
+	"GET /api/v1/migrate-check/{vm}",
+	"GET /api/v1/drs-rules",
 	"GET /api/v1/openapi.json",
 	"GET /healthz",
 	"GET /metrics",
@@ -88,6 +90,7 @@ func Handler(q *query.Service, gatherer prometheus.Gatherer, logger *slog.Logger
 	}
 	maps.Copy(handlers, uiHandlers(s))
 	maps.Copy(handlers, flowHandlers(s))
+	maps.Copy(handlers, migrateHandlers(s))
 	mux := http.NewServeMux()
 	for _, route := range Routes {
 		mux.Handle(route, handlers[route])
