@@ -2,6 +2,7 @@ package aggregate
 
 import (
 	"net/netip"
+	"sync/atomic"
 	"testing"
 
 	"github.com/vnetmap/vnetmap/internal/flow"
@@ -44,4 +45,36 @@ func BenchmarkAdd(b *testing.B) {
 		i = (i + 30) % len(recs)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*30), "ns/record")
+}
+
+// BenchmarkShards compares per-writer shards with one shard whose lock
+// every writer takes (batches of 30 records, one lock per batch), with as
+// many writers as -cpu says.
+func BenchmarkShards(b *testing.B) {
+	recs := benchRecords(3000, 3000)
+	for _, mode := range []string{"per-writer", "one-lock"} {
+		b.Run(mode, func(b *testing.B) {
+			a, err := New(DefaultConfiguration(), 64, &MemorySink{}, nil, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for shard := range a.Shards() {
+				a.Add(shard, recs)
+			}
+			var next atomic.Int64
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				shard, i := 0, 0
+				if mode == "per-writer" {
+					shard = int(next.Add(1)) % a.Shards()
+				}
+				for pb.Next() {
+					a.Add(shard, recs[i:i+30])
+					i = (i + 30) % len(recs)
+				}
+			})
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*30), "ns/record")
+		})
+	}
 }

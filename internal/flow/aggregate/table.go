@@ -2,6 +2,7 @@ package aggregate
 
 import (
 	"math/bits"
+	"net/netip"
 	"unsafe"
 )
 
@@ -98,15 +99,20 @@ func mix(a, b uint64) uint64 {
 func addr[T any](p *T) uint64 { return uint64(uintptr(unsafe.Pointer(p))) }
 
 func (k key) hash() uint64 {
-	s, d := k.srcAddr.As16(), k.dstAddr.As16()
-	h := mix(addr(k.src)^le64(s[:8]), addr(k.dst)^le64(s[8:]))
-	return mix(h^le64(d[:8]), le64(d[8:])^k.pp)
+	s0, s1 := addrWords(&k.srcAddr)
+	d0, d1 := addrWords(&k.dstAddr)
+	h := mix(addr(k.src)^s0, addr(k.dst)^s1)
+	return mix(h^d0, d1^k.pp)
+}
+
+// addrWords returns the first 16 bytes of an address's representation
+// (netip keeps the 128-bit address there), for hashing only: As16 costs
+// ten times more. Keys are compared with ==, so a change of netip's layout
+// could make the hash worse, never a lookup wrong; reading 16 of the
+// value's 24 bytes stays within it.
+func addrWords(a *netip.Addr) (uint64, uint64) {
+	w := (*[2]uint64)(unsafe.Pointer(a))
+	return w[0], w[1]
 }
 
 func (k linkKey) hash() uint64 { return mix(addr(k.port), uint64(k.dir)) }
-
-func le64(b []byte) uint64 {
-	_ = b[7]
-	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
-		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
-}
