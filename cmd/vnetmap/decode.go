@@ -52,16 +52,12 @@ type packetSource interface {
 	LinkType() layers.LinkType
 }
 
-// maxDecodePackets bounds the packets read from one file.
-const maxDecodePackets = 50_000_000
-
-// decodePcap writes the JSON lines of every packet of r and returns how
-// many packets it read.
-func decodePcap(r io.Reader, out io.Writer) (int, error) {
+// openPcap reads a pcap or a pcapng stream, told apart by its magic number.
+func openPcap(r io.Reader) (packetSource, error) {
 	br := bufio.NewReader(r)
 	magic, err := br.Peek(4)
 	if err != nil {
-		return 0, fmt.Errorf("not a pcap file: %w", err)
+		return nil, fmt.Errorf("not a pcap file: %w", err)
 	}
 	var src packetSource
 	if binary.LittleEndian.Uint32(magic) == 0x0a0d0d0a {
@@ -70,7 +66,20 @@ func decodePcap(r io.Reader, out io.Writer) (int, error) {
 		src, err = pcapgo.NewReader(br)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("not a pcap file: %w", err)
+		return nil, fmt.Errorf("not a pcap file: %w", err)
+	}
+	return src, nil
+}
+
+// maxDecodePackets bounds the packets read from one file.
+const maxDecodePackets = 50_000_000
+
+// decodePcap writes the JSON lines of every packet of r and returns how
+// many packets it read.
+func decodePcap(r io.Reader, out io.Writer) (int, error) {
+	src, err := openPcap(r)
+	if err != nil {
+		return 0, err
 	}
 	enc := json.NewEncoder(out)
 	dec := decode.NewDecoder(4096)
@@ -132,20 +141,13 @@ func decodePacket(pkt gopacket.Packet, n int, at time.Time, dec *decode.Decoder,
 		}
 		return []line{out}
 	}
-	udp, ok := pkt.Layer(layers.LayerTypeUDP).(*layers.UDP)
-	if !ok || len(udp.Payload) < 4 {
+	from, payload, ok := flowDatagram(pkt)
+	if !ok {
 		return nil
 	}
-	exporter := netip.Addr{}
-	if nl := pkt.NetworkLayer(); nl != nil {
-		exporter, _ = netip.AddrFromSlice(nl.NetworkFlow().Src().Raw())
-		exporter = exporter.Unmap()
-	}
-	if !looksLikeFlow(udp.Payload) {
-		return nil
-	}
+	exporter := from.Addr()
 	batch.Reset()
-	if err := dec.Decode(exporter, at, udp.Payload, batch); err != nil {
+	if err := dec.Decode(exporter, at, payload, batch); err != nil {
 		out := base("flow")
 		out["exporter"], out["error"] = exporter.String(), err.Error()
 		return []line{out}
@@ -155,6 +157,21 @@ func decodePacket(pkt gopacket.Packet, n int, at time.Time, dec *decode.Decoder,
 		lines = append(lines, flowLine(base, &batch.Records[i]))
 	}
 	return lines
+}
+
+// flowDatagram returns the UDP payload of a packet that looks like a flow
+// export, and the address and port it came from.
+func flowDatagram(pkt gopacket.Packet) (netip.AddrPort, []byte, bool) {
+	udp, ok := pkt.Layer(layers.LayerTypeUDP).(*layers.UDP)
+	if !ok || len(udp.Payload) < 4 || !looksLikeFlow(udp.Payload) {
+		return netip.AddrPort{}, nil, false
+	}
+	var addr netip.Addr
+	if nl := pkt.NetworkLayer(); nl != nil {
+		addr, _ = netip.AddrFromSlice(nl.NetworkFlow().Src().Raw())
+		addr = addr.Unmap()
+	}
+	return netip.AddrPortFrom(addr, uint16(udp.SrcPort)), udp.Payload, true
 }
 
 // looksLikeFlow sniffs the version field of a UDP payload.

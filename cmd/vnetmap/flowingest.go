@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/vnetmap/vnetmap/internal/config"
+	"github.com/vnetmap/vnetmap/internal/flow/listen"
+	"github.com/vnetmap/vnetmap/internal/flow/pipeline"
+	"github.com/vnetmap/vnetmap/internal/store"
+)
+
+// flowIngest is the flow path of serve and demo: the listener hands each
+// datagram to the pipeline, which decodes, attributes and aggregates it
+// and writes the minute aggregates to the store; the retention prunes them.
+type flowIngest struct {
+	pipe      *pipeline.Component
+	listener  *listen.Component
+	retention *flowRetention
+	logger    *slog.Logger
+}
+
+// startFlows starts the flow path configured by c.Flows, writing to st. It
+// returns nil (and no error) when flows.listen is empty: no listener then.
+func startFlows(ctx context.Context, c config.Configuration, st store.Store, logger *slog.Logger, reg prometheus.Registerer) (*flowIngest, error) {
+	if len(c.Flows.Listen) == 0 {
+		return nil, nil
+	}
+	logger = logger.With("component", "flows")
+	lc := listen.DefaultConfiguration()
+	lc.Listen = c.Flows.Listen
+	pc := pipeline.DefaultConfiguration()
+	pc.Workers = lc.Workers()
+	pc.Aggregate.MaxKeysPerMinute = c.Flows.MaxKeysPerMinute
+	pipe, err := pipeline.New(pc, st, c.Applications, st, logger, reg)
+	if err != nil {
+		return nil, fmt.Errorf("flows: %w", err)
+	}
+	l, err := listen.New(lc, pipe, logger, reg)
+	if err != nil {
+		return nil, fmt.Errorf("flows: %w", err)
+	}
+	if err := pipe.Start(ctx); err != nil {
+		return nil, fmt.Errorf("flows: %w", err)
+	}
+	if err := l.Start(); err != nil {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = pipe.Stop(stopCtx)
+		return nil, fmt.Errorf("flows: %w", err)
+	}
+	f := &flowIngest{pipe: pipe, listener: l, logger: logger,
+		retention: newFlowRetention(st, c.Flows, flowPruneInterval, logger, reg)}
+	f.retention.Start(ctx)
+	return f, nil
+}
+
+// Addrs returns the addresses the listener is bound to.
+func (f *flowIngest) Addrs() []netip.AddrPort { return f.listener.Addrs() }
+
+// Invalidate tells attribution that the facts changed (after a collection).
+func (f *flowIngest) Invalidate() { f.pipe.Invalidate() }
+
+// Stop closes the sockets, then writes every aggregate held in memory to
+// the store (graceful shutdown loses no minute), then stops the retention.
+func (f *flowIngest) Stop() {
+	f.listener.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := f.pipe.Stop(ctx); err != nil {
+		f.logger.Error("flushing flow aggregates at shutdown", "error", err)
+	}
+	f.retention.Stop()
+}
