@@ -23,6 +23,7 @@ import (
 	"github.com/vnetmap/vnetmap/internal/source/snmp"
 	"github.com/vnetmap/vnetmap/internal/source/vsphere"
 	"github.com/vnetmap/vnetmap/internal/store"
+	"github.com/vnetmap/vnetmap/internal/web"
 )
 
 // demoSource is the source name of the demo's simulated vCenter.
@@ -152,8 +153,8 @@ func runDemo(ctx context.Context, g *globals, o demoOptions) error {
 	if o.migrateEvery > 0 {
 		go migrateForever(ctx, dc, rnd, o.migrateEvery, logger)
 	}
-	return serveHTTP(ctx, o.listen, api.Handler(q, reg, logger), logger, func(addr string) {
-		progress("REST API on http://%s/api/v1 — try: vnetmap where web01; vnetmap impact switch:leaf1; vnetmap history web01", addr)
+	return serveHTTP(ctx, o.listen, web.Handler(api.Handler(q, reg, logger)), logger, func(addr string) {
+		progress("web UI on http://%s/ and REST API on http://%s/api/v1 — try: vnetmap where web01; vnetmap impact switch:leaf1; vnetmap history web01", addr, addr)
 	})
 }
 

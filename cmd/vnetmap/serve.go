@@ -15,13 +15,14 @@ import (
 
 	"github.com/vnetmap/vnetmap/internal/api"
 	"github.com/vnetmap/vnetmap/internal/query"
+	"github.com/vnetmap/vnetmap/internal/web"
 )
 
 func serveCmd(g *globals) *cobra.Command {
 	var listen string
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Collect on schedule (with live changes) and serve the REST API and /metrics",
+		Short: "Collect on schedule (with live changes) and serve the web UI, the REST API and /metrics",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -41,6 +42,15 @@ func serveCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer stopChecks()
+			flows, err := startFlows(ctx, c, st, logger, reg)
+			if err != nil {
+				return err
+			}
+			// Stopped after the collector (defers run last first), so the
+			// aggregates of the last minutes are written at shutdown.
+			defer flows.Stop()
+			checksChanged := onChange
+			onChange = func() { checksChanged(); flows.Invalidate() }
 			comp, err := newCollector(c, st, logger, reg, onChange)
 			if err != nil {
 				return err
@@ -50,7 +60,7 @@ func serveCmd(g *globals) *cobra.Command {
 			comp.UseLeases(processName())
 			comp.Start(ctx)
 			defer comp.Stop()
-			return serveHTTP(ctx, c.Listen, api.Handler(q, reg, logger), logger, nil)
+			return serveHTTP(ctx, c.Listen, web.Handler(api.Handler(q, reg, logger)), logger, nil)
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "", "API listen address (default from --config, else 127.0.0.1:8080)")
@@ -72,7 +82,7 @@ func serveHTTP(ctx context.Context, addr string, h http.Handler, logger *slog.Lo
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	logger.Info("serving REST API", "address", "http://"+ln.Addr().String()+"/api/v1")
+	logger.Info("serving the web UI and the REST API", "ui", "http://"+ln.Addr().String()+"/", "api", "http://"+ln.Addr().String()+"/api/v1")
 	if ready != nil {
 		ready(ln.Addr().String())
 	}

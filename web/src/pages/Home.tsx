@@ -1,0 +1,170 @@
+// The home page: the search box, what the map holds, the sources' state,
+// and the way to every view. Also the where page of a MAC or IP that is no
+// VM's.
+
+import { useEffect } from 'preact/hooks'
+import { enc, type Summary, type WhereAnswer } from '../api'
+import { useApi } from '../hooks'
+import { A, Badge, Section, Status } from '../components/common'
+import { Search } from '../components/Search'
+import { fmtTime } from '../format'
+import { navigate, keepAt } from '../router'
+import { rendered } from '../perf'
+
+const kindsShown = ['application', 'vm', 'host', 'cluster', 'switch', 'port', 'portchannel', 'vlan', 'portgroup', 'dvswitch']
+
+export function HomePage(props: { at: string }) {
+  const s = useApi<Summary>('/summary', { at: props.at })
+  useEffect(() => {
+    if (s.data && !s.loading) rendered('home')
+  }, [s.data, s.loading])
+  return (
+    <div class="page" data-testid="home-page">
+      <div class="hero">
+        <h1>Where is it, and what is behind it?</h1>
+        <Search autofocus big />
+      </div>
+      <Status state={s} what="the summary" />
+      {s.data && (
+        <>
+          <ul class="counts" data-testid="counts">
+            {kindsShown
+              .filter((k) => s.data!.counts[k])
+              .map((k) => (
+                <li>
+                  <strong>{s.data!.counts[k].toLocaleString()}</strong> {k === 'vm' ? 'VMs' : k + (s.data!.counts[k] > 1 ? 's' : '')}
+                </li>
+              ))}
+          </ul>
+          <div class="cards">
+            <A to="/topology" class="card">
+              <strong>Topology</strong>
+              <span>Clusters, racks and applications over the switches; expand on demand. (t)</span>
+            </A>
+            <A to="/impact" class="card">
+              <strong>Impact</strong>
+              <span>What goes down, what loses redundancy, if a switch, port, host or VLAN fails. (i)</span>
+            </A>
+            <A to="/findings" class="card">
+              <strong>Findings</strong>
+              <span>Misconfigurations, single points of failure, sources that disagree. (f)</span>
+            </A>
+            <A to="/diff" class="card">
+              <strong>Changes</strong>
+              <span>Migrations and changes between two moments. (c)</span>
+            </A>
+            <A to="/flows" class="card">
+              <strong>Flows</strong>
+              <span>Which applications talk to which. (w)</span>
+            </A>
+          </div>
+          <Section title="Sources">
+            <table class="table">
+              <thead>
+                <tr>
+                  <th>Source</th>
+                  <th>Last success</th>
+                  <th>Last attempt</th>
+                  <th>State</th>
+                </tr>
+              </thead>
+              <tbody>
+                {s.data.sources.map((src) => (
+                  <tr>
+                    <td>{src.name}</td>
+                    <td>{fmtTime(src.last_success)}</td>
+                    <td>{fmtTime(src.last_attempt)}</td>
+                    <td>{src.stale ? <Badge kind="down" title={src.last_error}>stale: {src.last_error}</Badge> : <Badge kind="ok">ok</Badge>}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </Section>
+        </>
+      )}
+    </div>
+  )
+}
+
+export function WherePage(props: { x: string; at: string }) {
+  const w = useApi<WhereAnswer>(`/where/${enc(props.x)}`, { at: props.at })
+  const d = w.data
+  useEffect(() => {
+    if (d?.vm) navigate(keepAt(`/vm/${enc(d.vm.id.replace(/^vm:/, ''))}`), { replace: true })
+    else if (d && !w.loading) rendered('where')
+  }, [d, w.loading])
+  const m = d?.mac_location
+  const ip = d?.ip_location
+  return (
+    <div class="page" data-testid="where-page">
+      <header class="page-head">
+        <h1>{props.x}</h1>
+      </header>
+      <Status state={w} what={props.x} />
+      {ip && (
+        <Section title="ARP entries">
+          <table class="table">
+            <thead>
+              <tr>
+                <th>Switch</th>
+                <th>Interface</th>
+                <th>VLAN</th>
+                <th>MAC</th>
+              </tr>
+            </thead>
+            <tbody>
+              {ip.arp.map((a) => (
+                <tr>
+                  <td>
+                    <A to={`/switch/${enc(a.switch)}`}>{a.switch}</A>
+                  </td>
+                  <td>{a.interface}</td>
+                  <td>{a.vlan}</td>
+                  <td>
+                    <A to={`/where/${enc(a.mac)}`}>{a.mac}</A>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Section>
+      )}
+      {[...(m ? [m] : []), ...(ip?.macs ?? [])].map((l) => (
+        <Section title={`Where the switches learn ${l.mac}`}>
+          {l.pnic && (
+            <p>
+              It is the MAC of host NIC <A to={`/host/${enc(l.pnic.replace(/^pnic:/, '').split('/')[0])}`}>{l.pnic.replace(/^pnic:/, '')}</A>.
+            </p>
+          )}
+          {l.until && <p class="warn">No switch has it any more: last learned until {fmtTime(l.until)}.</p>}
+          <table class="table">
+            <thead>
+              <tr>
+                <th>Switch</th>
+                <th>Port</th>
+                <th>Port-channel</th>
+                <th>VLAN</th>
+                <th>Edge</th>
+              </tr>
+            </thead>
+            <tbody>
+              {l.learned.map((x) => (
+                <tr>
+                  <td>
+                    <A to={`/switch/${enc(x.switch)}`}>{x.switch}</A>
+                  </td>
+                  <td>
+                    <A to={`/switch/${enc(x.switch)}?port=${enc(x.port)}`}>{x.port}</A>
+                  </td>
+                  <td>{x.port_channel}</td>
+                  <td>{x.vlan}</td>
+                  <td>{x.edge ? 'edge port' : 'inter-switch link'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Section>
+      ))}
+    </div>
+  )
+}

@@ -1,0 +1,186 @@
+// The impact view: pick a switch, port, port-channel, host, pNIC or VLAN
+// and see which VMs and applications go DOWN (no path left) and which are
+// only DEGRADED (redundancy lost).
+
+import { useEffect, useState } from 'preact/hooks'
+import { enc, get, type ImpactAnswer, type Match, type SearchAnswer } from '../api'
+import { useApi } from '../hooks'
+import { A, Badge, EntityLink, Section, Status } from '../components/common'
+import { navigate, href, currentAt } from '../router'
+import { rendered } from '../perf'
+
+const kinds: [string, string, string][] = [
+  ['switch', 'Switch', 'leaf1'],
+  ['port', 'Switch port', 'leaf1/Ethernet1/7'],
+  ['lag', 'Port-channel', 'leaf1/Port-channel101'],
+  ['host', 'Host', 'esx01'],
+  ['pnic', 'Host NIC', 'esx01/vmnic0'],
+  ['vlan', 'VLAN', '110'],
+]
+
+/** targetOf turns a search match into an impact target, when it can be one. */
+function targetOf(m: Match): string | null {
+  switch (m.kind) {
+    case 'switch':
+      return `switch:${m.key}`
+    case 'host':
+      return `host:${m.key}`
+    case 'port':
+      return `port:${m.key}/${m.port}`
+    case 'portchannel':
+      return `lag:${m.key}/${m.port}`
+    case 'vlan':
+      return m.key
+  }
+  return null
+}
+
+export function ImpactPage(props: { target: string; at: string }) {
+  const [kind0, name0] = props.target.includes(':') ? [props.target.slice(0, props.target.indexOf(':')), props.target.slice(props.target.indexOf(':') + 1)] : ['switch', '']
+  const [kind, setKind] = useState(kind0)
+  const [name, setName] = useState(name0)
+  const [suggest, setSuggest] = useState<string[]>([])
+  useEffect(() => {
+    setKind(kind0)
+    setName(name0)
+  }, [props.target])
+  useEffect(() => {
+    const q = name.trim()
+    if (!q) return setSuggest([])
+    const ctl = new AbortController()
+    const t = setTimeout(
+      () =>
+        get<SearchAnswer>('/search', { q: kind === 'vlan' ? `vlan ${q}` : q.replace('/', ' '), limit: '20', at: currentAt() }, ctl.signal).then(
+          (a) => setSuggest(a.matches.map(targetOf).filter((x): x is string => !!x && x.startsWith(kind + ':')).map((x) => x.slice(kind.length + 1))),
+          () => {},
+        ),
+      120,
+    )
+    return () => {
+      clearTimeout(t)
+      ctl.abort()
+    }
+  }, [name, kind])
+
+  const r = useApi<ImpactAnswer>(props.target ? `/impact/${props.target.split('/').map(enc).join('/')}` : null, { at: props.at })
+  const d = r.data
+  useEffect(() => {
+    if (d && !r.loading) rendered('impact')
+  }, [d, r.loading])
+  const submit = (e: Event) => {
+    e.preventDefault()
+    if (name.trim()) navigate(href('/impact', { target: `${kind}:${name.trim()}` }))
+  }
+  return (
+    <div class="page" data-testid="impact-page">
+      <header class="page-head">
+        <h1>Impact</h1>
+      </header>
+      <form class="impact-form" onSubmit={submit}>
+        <label>
+          What fails{' '}
+          <select value={kind} onChange={(e) => setKind((e.target as HTMLSelectElement).value)} data-testid="impact-kind">
+            {kinds.map(([k, label]) => (
+              <option value={k}>{label}</option>
+            ))}
+          </select>
+        </label>
+        <input
+          type="text"
+          list="impact-suggest"
+          data-testid="impact-name"
+          aria-label="Name"
+          placeholder={kinds.find((k) => k[0] === kind)?.[2]}
+          value={name}
+          onInput={(e) => setName((e.target as HTMLInputElement).value)}
+        />
+        <datalist id="impact-suggest">
+          {suggest.map((s) => (
+            <option value={s} />
+          ))}
+        </datalist>
+        <button type="submit" data-testid="impact-go">
+          Show impact
+        </button>
+      </form>
+      {props.target && <Status state={r} what={`the impact of ${props.target}`} />}
+      {d && (
+        <>
+          <p class="summary" data-testid="impact-summary">
+            If <strong>{d.target}</strong> goes down: <Badge kind="down">{d.down.length} VMs down</Badge> <Badge kind="degraded">{d.degraded.length} VMs degraded</Badge>{' '}
+            {d.applications.length} applications affected.
+          </p>
+          <Section title="Applications">
+            {d.applications.length === 0 ? (
+              <p class="muted">None.</p>
+            ) : (
+              <ul class="chips" data-testid="impact-apps">
+                {d.applications.map((a) => (
+                  <li data-state={a.state}>
+                    <Badge kind={a.state}>{a.state.toUpperCase()}</Badge> <A to={`/application/${enc(a.name)}`}>{a.name}</A>{' '}
+                    <span class="muted">
+                      {a.vms_down} down, {a.vms_degraded} degraded of {a.vms}
+                    </span>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </Section>
+          <div class="two-cols">
+            <Section title={`DOWN (${d.down.length})`}>
+              <ImpactList vms={d.down} state="down" />
+            </Section>
+            <Section title={`DEGRADED (${d.degraded.length})`}>
+              <ImpactList vms={d.degraded} state="degraded" />
+            </Section>
+          </div>
+          <details>
+            <summary>Taken down with it ({d.failed.length})</summary>
+            <ul class="chips">
+              {d.failed.map((f) => (
+                <li>
+                  <EntityLink id={f} />
+                </li>
+              ))}
+            </ul>
+          </details>
+        </>
+      )}
+    </div>
+  )
+}
+
+function ImpactList(props: { vms: ImpactAnswer['down']; state: string }) {
+  const [all, setAll] = useState(false)
+  const shown = all ? props.vms : props.vms.slice(0, 300)
+  if (props.vms.length === 0) return <p class="muted">None.</p>
+  return (
+    <>
+      <table class="table" data-testid={`impact-${props.state}`}>
+        <thead>
+          <tr>
+            <th>VM</th>
+            <th>Host</th>
+            <th>Why</th>
+          </tr>
+        </thead>
+        <tbody>
+          {shown.map((v) => (
+            <tr data-testid={`impact-${props.state}-vm`} data-vm={v.name}>
+              <td>
+                <A to={`/vm/${enc(v.vm.replace(/^vm:/, ''))}`}>{v.name}</A>
+              </td>
+              <td>{v.host && <A to={`/host/${enc(v.host)}`}>{v.host}</A>}</td>
+              <td class="small">{v.reasons.join('; ')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {!all && props.vms.length > shown.length && (
+        <button type="button" class="link-button" onClick={() => setAll(true)}>
+          Show all {props.vms.length}
+        </button>
+      )}
+    </>
+  )
+}

@@ -1,0 +1,165 @@
+// The switch page: its ports and port-channels with modes and VLANs, the
+// host NICs cabled behind each and the VMs behind those, inter-switch
+// links and the VLANs it knows. ?port= highlights one port.
+
+import { useEffect, useState } from 'preact/hooks'
+import { enc, type SwitchAnswer, type SwitchPort } from '../api'
+import { useApi } from '../hooks'
+import { A, Badge, KV, Section, Status } from '../components/common'
+import { evidenceLabel } from '../diagram'
+import { rendered } from '../perf'
+
+function vlans(p: SwitchPort): string {
+  if (p.mode === 'access') return `access ${p.access_vlan ?? ''}`
+  if (p.mode === 'trunk') return `trunk ${p.allowed_vlans ?? ''}${p.native_vlan ? ` (native ${p.native_vlan})` : ''}`
+  return p.mode ?? ''
+}
+
+export function SwitchPage(props: { sw: string; port: string; at: string }) {
+  const s = useApi<SwitchAnswer>(`/switch/${enc(props.sw)}`, { at: props.at })
+  const d = s.data
+  const [filter, setFilter] = useState('')
+  const [all, setAll] = useState(false)
+  useEffect(() => {
+    if (d && !s.loading) {
+      rendered('switch')
+      if (props.port) document.getElementById(`port-${props.port}`)?.scrollIntoView({ block: 'center' })
+    }
+  }, [d, s.loading, props.port])
+  const f = filter.trim().toLowerCase()
+  const ports = (d?.ports ?? []).filter((p) => {
+    if (props.port && p.name === props.port) return true
+    if (!all && !p.attached?.length && !p.peer && !p.members?.length && p.oper !== 'up' && !f) return false
+    if (!f) return true
+    return [p.name, p.alias, p.neighbor, p.peer, p.port_channel, vlans(p), ...(p.attached ?? []).flatMap((a) => [a.host, a.device, ...a.vms])].some((x) =>
+      x?.toLowerCase().includes(f),
+    )
+  })
+  return (
+    <div class="page" data-testid="switch-page">
+      <Status state={s} what={`switch ${props.sw}`} />
+      {d && (
+        <>
+          <header class="page-head">
+            <h1>
+              <Badge kind="switch" /> {d.name}
+            </h1>
+            <div class="page-actions">
+              <A to={`/impact?target=${enc('switch:' + d.name)}`}>Impact if it fails</A>
+              <A to={`/topology?group=switch`}>In the topology</A>
+            </div>
+          </header>
+          <KV
+            items={[
+              ['Address', d.attrs?.address],
+              ['Model', [d.attrs?.vendor, d.attrs?.model].filter(Boolean).join(' ')],
+              ['Version', d.attrs?.version],
+              ['Serial', d.attrs?.serial],
+              [
+                'Linked to',
+                d.neighbors.length ? (
+                  <span class="list">
+                    {d.neighbors.map((n) => (
+                      <A to={`/switch/${enc(n)}`}>{n}</A>
+                    ))}
+                  </span>
+                ) : (
+                  ''
+                ),
+              ],
+              ['Behind it', `${d.hosts} hosts, ${d.vms} VMs`],
+            ]}
+          />
+          <Section
+            title="Ports"
+            actions={
+              <>
+                <input class="filter" type="search" placeholder="Filter ports, hosts, VMs" aria-label="Filter ports" value={filter} onInput={(e) => setFilter((e.target as HTMLInputElement).value)} />
+                <label class="small">
+                  <input type="checkbox" checked={all} onChange={(e) => setAll((e.target as HTMLInputElement).checked)} /> unused ports too
+                </label>
+              </>
+            }
+          >
+            <table class="table" data-testid="switch-ports">
+              <thead>
+                <tr>
+                  <th>Port</th>
+                  <th>State</th>
+                  <th>VLANs</th>
+                  <th>Bundle</th>
+                  <th>Attached</th>
+                  <th>VMs behind</th>
+                  <th></th>
+                </tr>
+              </thead>
+              <tbody>
+                {ports.map((p) => (
+                  <tr id={`port-${p.name}`} class={p.name === props.port ? 'highlight' : ''} data-testid="switch-port" data-port={p.name}>
+                    <td>
+                      <strong>{p.name}</strong>
+                      {p.alias && <div class="muted small">{p.alias}</div>}
+                    </td>
+                    <td>
+                      {p.oper === 'up' ? 'up' : <Badge kind="down">{p.oper ?? '?'}</Badge>}
+                      {p.speed_mbps && <span class="muted small"> {Number(p.speed_mbps) / 1000} G</span>}
+                      {p.mtu && <span class="muted small"> MTU {p.mtu}</span>}
+                    </td>
+                    <td class="small">{vlans(p)}</td>
+                    <td>
+                      {p.port_channel && <A to={`/switch/${enc(d.name)}?port=${enc(p.port_channel)}`}>{p.port_channel}</A>}
+                      {p.members?.length ? <span class="small">members {p.members.join(', ')}</span> : null}
+                    </td>
+                    <td>
+                      {p.peer && (
+                        <div>
+                          switch <A to={`/switch/${enc(p.peer.split(' ')[0])}?port=${enc(p.peer.split(' ').slice(1).join(' '))}`}>{p.peer}</A>
+                        </div>
+                      )}
+                      {(p.attached ?? []).map((a) => (
+                        <div>
+                          <A to={`/host/${enc(a.host)}`}>
+                            {a.host} {a.device}
+                          </A>{' '}
+                          <span class="muted small">{evidenceLabel(a.evidence)}</span> <Badge kind={`conf-${a.confidence}`}>{a.confidence}</Badge>
+                        </div>
+                      ))}
+                      {!p.peer && !p.attached?.length && p.neighbor && <span class="muted">{p.neighbor}</span>}
+                    </td>
+                    <td class="small">
+                      {(p.attached ?? []).map((a) => (
+                        <div>
+                          {a.vms.map((v, i) => (
+                            <>
+                              {i > 0 && ', '}
+                              <A to={`/vm/${enc(v)}`}>{v}</A>
+                            </>
+                          ))}
+                          {a.vm_count > a.vms.length && <span class="muted"> and {a.vm_count - a.vms.length} more</span>}
+                        </div>
+                      ))}
+                    </td>
+                    <td>
+                      <A to={`/impact?target=${enc((p.kind === 'portchannel' ? 'lag:' : 'port:') + d.name + '/' + p.name)}`}>impact</A>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {!all && <p class="muted small">Ports with nothing attached and link down are hidden.</p>}
+          </Section>
+          <Section title={`VLANs (${d.vlans.length})`}>
+            <ul class="chips">
+              {d.vlans.map((v) => (
+                <li>
+                  <A to={`/impact?target=${enc('vlan:' + v.vid)}`}>VLAN {v.vid}</A> {v.name && <span class="muted">{v.name}</span>}
+                  <span class="count">{v.ports} ports</span>
+                </li>
+              ))}
+            </ul>
+          </Section>
+        </>
+      )}
+    </div>
+  )
+}

@@ -1,0 +1,167 @@
+// The VM page: what it is (applications, host, power), each vNIC with its
+// port group/VLAN and its physical path drawn end to end, where the
+// switches learn its MACs, its migration timeline and its flows.
+
+import { useEffect } from 'preact/hooks'
+import { enc, type DepsAnswer, type HistoryAnswer, type WhereAnswer } from '../api'
+import { useApi } from '../hooks'
+import { A, Badge, KV, Section, StaleNote, Status } from '../components/common'
+import { PathDiagram } from '../components/PathDiagram'
+import { rendered } from '../perf'
+import { duration, fmtTime, plusSeconds } from '../format'
+import { setAt } from '../components/TimeControl'
+import { FlowTable } from './Flows'
+
+export function VMPage(props: { vm: string; at: string }) {
+  const where = useApi<WhereAnswer>(`/where/${enc(props.vm)}`, { at: props.at })
+  const w = where.data
+  useEffect(() => {
+    if (w && !where.loading) rendered('vm')
+  }, [w, where.loading])
+  if (w?.mac_location || w?.ip_location) {
+    return <Status state={{ loading: false, error: new Error(`${props.vm} is no VM's: see its where page`) }} what="VM" />
+  }
+  return (
+    <div class="page" data-testid="vm-page">
+      <Status state={where} what={`VM ${props.vm}`} />
+      {w?.vm && (
+        <>
+          <header class="page-head">
+            <h1>
+              <Badge kind="vm" /> <span data-testid="vm-name">{w.vm.name}</span>
+              {w.vm.power && w.vm.power !== 'poweredOn' && <Badge kind="down">{w.vm.power}</Badge>}
+            </h1>
+            <div class="page-actions">
+              {w.host && <A to={`/impact?target=${enc('host:' + w.host.name)}`}>Impact if its host fails</A>}
+            </div>
+          </header>
+          <StaleNote sources={w.stale_sources} />
+          <KV
+            items={[
+              [
+                'Applications',
+                w.vm.applications?.length ? (
+                  <span class="list">
+                    {w.vm.applications.map((a) => (
+                      <A to={`/application/${enc(a)}`}>{a}</A>
+                    ))}
+                  </span>
+                ) : (
+                  <span class="muted">none</span>
+                ),
+              ],
+              [
+                'Host',
+                w.host ? (
+                  <A to={`/host/${enc(w.host.name)}`} testid="vm-host">
+                    {w.host.name}
+                  </A>
+                ) : (
+                  <span class="muted">unknown</span>
+                ),
+              ],
+              ['Cluster', [w.host?.cluster, w.host?.datacenter].filter(Boolean).join(' · ')],
+              ['Folder', w.vm.folder],
+              ['Tags', w.vm.tags?.join(', ')],
+              ['UUID', <code>{w.vm.id.replace(/^vm:/, '')}</code>],
+              ['Sources', w.vm.sources.join(', ')],
+            ]}
+          />
+          {(w.vnics ?? []).map((n) => (
+            <Section
+              title={
+                <>
+                  {n.label || 'vNIC'} <span class="muted">{n.mac}</span>{' '}
+                  {n.portgroup && (
+                    <Badge kind="vlan">
+                      {n.portgroup.name} · {n.portgroup.trunk ? `trunk ${n.portgroup.trunk}` : `VLAN ${n.portgroup.vlan ?? '?'}`}
+                    </Badge>
+                  )}
+                  {!n.connected && <Badge kind="down">disconnected</Badge>}
+                </>
+              }
+            >
+              <div class="diagram-scroll">
+                <PathDiagram nic={n} />
+              </div>
+              <p class="note">
+                {n.ips?.length ? <>IPs {n.ips.join(', ')}. </> : null}
+                {n.learned?.length ? (
+                  <>
+                    Learned by the switches on{' '}
+                    {n.learned.map((l, i) => (
+                      <>
+                        {i > 0 && ', '}
+                        <A to={`/switch/${enc(l.switch)}?port=${enc(l.port_channel || l.port)}`}>
+                          {l.switch} {l.port}
+                          {l.port_channel ? ` (${l.port_channel})` : ''}
+                        </A>
+                        {l.vlan ? ` VLAN ${l.vlan}` : ''}
+                      </>
+                    ))}
+                    {n.confirmed_by_fdb ? ': confirms the path.' : ': not behind its uplinks.'}
+                  </>
+                ) : (
+                  'No switch forwarding table has its MAC on an edge port.'
+                )}
+              </p>
+            </Section>
+          ))}
+          <Timeline vm={props.vm} at={props.at} />
+          <VMFlows vm={props.vm} at={props.at} />
+        </>
+      )}
+    </div>
+  )
+}
+
+function Timeline(props: { vm: string; at: string }) {
+  const h = useApi<HistoryAnswer>(`/history/${enc(props.vm)}`, { at: props.at })
+  const ps = h.data?.placements ?? []
+  return (
+    <Section title="Placements and migrations" id="history">
+      <Status state={h} what="history" />
+      {h.data && ps.length === 0 && <p class="muted">No placement known.</p>}
+      {ps.length > 0 && (
+        <ol class="timeline" data-testid="timeline">
+          {[...ps].reverse().map((p) => (
+            <li class={p.to ? '' : 'current'} data-testid="placement" data-host={p.host_name}>
+              <div class="timeline-when">
+                {fmtTime(p.from)} → {p.to ? fmtTime(p.to) : 'now'} <span class="muted">({duration(p.from, p.to)})</span>
+              </div>
+              <div>
+                on <A to={`/host/${enc(p.host_name)}`}>{p.host_name}</A>
+                {p.move && (
+                  <span class="muted">
+                    {' '}
+                    — {p.move.type === 'DrsVmMigratedEvent' ? 'moved by DRS' : `moved${p.move.user ? ' by ' + p.move.user : ''}`}
+                  </span>
+                )}
+                {p.attachment?.length ? (
+                  <span class="muted">
+                    {' '}
+                    · {p.attachment.map((a) => `${a.pnic}→${a.switch ? `${a.switch} ${a.port}` : '?'}`).join(', ')}
+                  </span>
+                ) : null}
+              </div>
+              <button type="button" class="link-button" data-testid="placement-view" onClick={() => setAt(plusSeconds(p.from, 1))}>
+                View the map then
+              </button>
+            </li>
+          ))}
+        </ol>
+      )}
+    </Section>
+  )
+}
+
+function VMFlows(props: { vm: string; at: string }) {
+  const f = useApi<DepsAnswer>('/flows/deps', { target: props.vm, to: props.at })
+  if (f.error && (f.error as { status?: number }).status === 404 && /no such endpoint/.test(f.error.message)) return null
+  return (
+    <Section title="Flows (last hour)" id="flows">
+      <Status state={f} what="flows" />
+      {f.data && <FlowTable deps={f.data} />}
+    </Section>
+  )
+}
