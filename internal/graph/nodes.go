@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"iter"
 	"sort"
 
 	"github.com/vnetmap/vnetmap/internal/model"
@@ -17,6 +18,19 @@ func (g *Graph) Nodes(k model.Kind) []*Node {
 	}
 	sort.Slice(r, func(i, j int) bool { return r[i].ID < r[j].ID })
 	return r
+}
+
+// All returns every entity, in no particular order: one pass over the map
+// for callers that group entities themselves. The nodes are the graph's
+// own: callers must not modify them.
+func (g *Graph) All() iter.Seq[*Node] {
+	return func(yield func(*Node) bool) {
+		for _, n := range g.nodes {
+			if !yield(n) {
+				return
+			}
+		}
+	}
 }
 
 // UplinkRole says how a port group whose effective teaming lists active and

@@ -25,6 +25,13 @@ func TestNodes(t *testing.T) {
 	if n := len(g.Nodes("")); n != 3 {
 		t.Errorf("Nodes(\"\") has %d nodes; want 3", n)
 	}
+	all := map[model.ID]bool{}
+	for n := range g.All() {
+		all[n.ID] = true
+	}
+	if len(all) != 3 || !all[vm] || !all[h1] || !all[h2] {
+		t.Errorf("All() = %v; want the 3 entities", all)
+	}
 }
 
 func TestUplinkRole(t *testing.T) {
