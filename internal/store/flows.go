@@ -261,43 +261,31 @@ func (f FlowFilter) selects(m *flow.Minute) bool {
 // FlowMinutes implements Store; rows of one minute come in key order.
 func (s *sqlStore) FlowMinutes(ctx context.Context, f FlowFilter) ([]flow.Minute, error) {
 	var ms []flow.Minute
-	if err := s.scanFlows(ctx, f, func(m flow.Minute) { ms = append(ms, m) }); err != nil {
+	where, args := flowWhere(f)
+	if err := s.scanFlows(ctx, "SELECT "+flowCols+" FROM flow_minutes WHERE "+where, args, f, func(m flow.Minute) { ms = append(ms, m) }); err != nil {
 		return nil, err
 	}
 	slices.SortFunc(ms, compareFlows)
 	return ms, nil
 }
 
+// flowKeyCols are the columns of a flow minute's key but the minute.
+const flowKeyCols = "src_class, src_vm, src_app, src_addr, dst_class, dst_vm, dst_app, dst_addr, proto, dst_port"
+
 // FlowTotals implements Store; keys of equal bytes come in key order. The
-// sums are made here rather than by the database so that they saturate
-// the same way on every backend instead of failing on overflow.
+// database sums; when a sum overflows its integers (counters near the
+// limit, from a hostile exporter) the rows are summed here instead,
+// saturating.
 func (s *sqlStore) FlowTotals(ctx context.Context, f FlowFilter) ([]flow.Minute, error) {
-	type total struct {
-		key flowKey
-		m   flow.Minute
-	}
-	idx := map[flowKey]int{}
-	var ts []total
-	err := s.scanFlows(ctx, f, func(m flow.Minute) {
-		k := flowKey{src: m.Src, dst: m.Dst, proto: m.Proto, dstPort: m.DstPort}
-		j, ok := idx[k]
-		if !ok {
-			idx[k] = len(ts)
-			ts = append(ts, total{k, m})
-			return
-		}
-		t := &ts[j].m
-		if m.Start.Before(t.Start) {
-			t.Start = m.Start
-		}
-		t.Bytes, t.Packets, t.Flows = satAdd(t.Bytes, m.Bytes), satAdd(t.Packets, m.Packets), satAdd(t.Flows, m.Flows)
-	})
+	where, args := flowWhere(f)
+	var ms []flow.Minute
+	err := s.scanFlows(ctx, "SELECT MIN(minute), "+flowKeyCols+
+		", CAST(SUM(bytes) AS BIGINT), CAST(SUM(packets) AS BIGINT), CAST(SUM(flows) AS BIGINT) FROM flow_minutes WHERE "+
+		where+" GROUP BY "+flowKeyCols, args, f, func(m flow.Minute) { ms = append(ms, m) })
 	if err != nil {
-		return nil, err
-	}
-	ms := make([]flow.Minute, len(ts))
-	for i, t := range ts {
-		ms[i] = t.m
+		if ms, err = s.sumFlows(ctx, f); err != nil {
+			return nil, err
+		}
 	}
 	slices.SortFunc(ms, func(a, b flow.Minute) int {
 		return cmp.Or(cmp.Compare(b.Bytes, a.Bytes), compareEndpoints(a.Src, b.Src), compareEndpoints(a.Dst, b.Dst),
@@ -306,10 +294,33 @@ func (s *sqlStore) FlowTotals(ctx context.Context, f FlowFilter) ([]flow.Minute,
 	return ms, nil
 }
 
-// scanFlows calls each for every flow minute f selects.
-func (s *sqlStore) scanFlows(ctx context.Context, f FlowFilter, each func(flow.Minute)) error {
+// sumFlows is FlowTotals summing the rows here, saturating.
+func (s *sqlStore) sumFlows(ctx context.Context, f FlowFilter) ([]flow.Minute, error) {
+	idx := map[flowKey]int{}
+	var ms []flow.Minute
 	where, args := flowWhere(f)
-	rows, err := s.db.QueryContext(ctx, s.d.rebind("SELECT "+flowCols+" FROM flow_minutes WHERE "+where), args...)
+	err := s.scanFlows(ctx, "SELECT "+flowCols+" FROM flow_minutes WHERE "+where, args, f, func(m flow.Minute) {
+		k := flowKey{src: m.Src, dst: m.Dst, proto: m.Proto, dstPort: m.DstPort}
+		j, ok := idx[k]
+		if !ok {
+			idx[k] = len(ms)
+			ms = append(ms, m)
+			return
+		}
+		t := &ms[j]
+		if m.Start.Before(t.Start) {
+			t.Start = m.Start
+		}
+		t.Bytes, t.Packets, t.Flows = satAdd(t.Bytes, m.Bytes), satAdd(t.Packets, m.Packets), satAdd(t.Flows, m.Flows)
+	})
+	return ms, err
+}
+
+// scanFlows runs query, which selects the columns flowCols names (or
+// aggregates of them, in that order), and calls each for every row that
+// passes f's application condition.
+func (s *sqlStore) scanFlows(ctx context.Context, query string, args []any, f FlowFilter, each func(flow.Minute)) error {
+	rows, err := s.db.QueryContext(ctx, s.d.rebind(query), args...)
 	if err != nil {
 		return fmt.Errorf("store: read flow minutes: %w", err)
 	}

@@ -78,3 +78,58 @@ func BenchmarkWriteFlows(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFlowTotals measures reading an hour of a busy estate summed per
+// key (what `flows deps` asks the store): 60 minutes of 5,000 flow minutes,
+// for the whole estate and for one VM (its index ranges).
+func BenchmarkFlowTotals(b *testing.B) {
+	const rows, minutes = 5000, 60
+	ctx := context.Background()
+	start := time.Date(2025, 3, 4, 10, 0, 0, 0, time.UTC)
+	for _, be := range backends {
+		b.Run(be.name, func(b *testing.B) {
+			s := openStore(b, be.dsn(b))
+			for m := range minutes {
+				ms, ls := benchFlows(start.Add(time.Duration(m)*time.Minute), rows)
+				if err := s.WriteFlows(ctx, ms, ls); err != nil {
+					b.Fatal(err)
+				}
+			}
+			ms, _ := benchFlows(start, rows)
+			vm, vmKeys := ms[1].Src.VM, 0
+			for _, m := range ms {
+				if m.Src.VM == vm || m.Dst.VM == vm {
+					vmKeys++
+				}
+			}
+			for _, tt := range []struct {
+				name string
+				f    FlowFilter
+				keys int
+			}{
+				{"estate", FlowFilter{From: start, To: start.Add(time.Hour)}, rows},
+				{"vm", FlowFilter{From: start, To: start.Add(time.Hour), VM: vm}, vmKeys},
+			} {
+				b.Run(tt.name, func(b *testing.B) {
+					b.ReportAllocs()
+					for b.Loop() {
+						got, err := s.FlowTotals(ctx, tt.f)
+						if err != nil || len(got) != tt.keys {
+							b.Fatalf("FlowTotals: %d keys, %v; want %d", len(got), err, tt.keys)
+						}
+					}
+				})
+				// The fallback (every row read and summed here), for comparison.
+				b.Run(tt.name+"-rows", func(b *testing.B) {
+					b.ReportAllocs()
+					for b.Loop() {
+						got, err := s.sumFlows(ctx, tt.f)
+						if err != nil || len(got) != tt.keys {
+							b.Fatalf("sumFlows: %d keys, %v; want %d", len(got), err, tt.keys)
+						}
+					}
+				})
+			}
+		})
+	}
+}
