@@ -556,7 +556,8 @@ func (t linkTarget) selects(l flow.LinkMinute) bool {
 // to: now; zero from: PathFlowWindow before to): every exporting switch
 // port without a target, or those of a switch (NAME), of a port-channel or
 // of a port (SWITCH/IFNAME in any spelling; "switch:", "lag:" and "port:"
-// prefixes as in impact are accepted).
+// prefixes as in impact are accepted). A port-channel member asked for
+// alone is listed among Ports, without shares.
 func (s *Service) LinkTraffic(ctx context.Context, target string, from, to time.Time) (*LinkAnswer, error) {
 	from, to, err := window(from, to)
 	if err != nil {
@@ -583,7 +584,9 @@ func (s *Service) LinkTraffic(ctx context.Context, target string, from, to time.
 		}
 		ans.Total.add(l)
 		byPort := ports
-		if l.Channel != "" {
+		// A port asked for alone is listed alone: shares of its channel
+		// would need the other members' traffic.
+		if l.Channel != "" && t.port == "" {
 			if byPort = channels[l.Channel]; byPort == nil {
 				byPort = map[string]*LinkPort{}
 				channels[l.Channel] = byPort

@@ -381,6 +381,7 @@ func TestLinkTraffic(t *testing.T) {
 		{"lag:spine1/Port-channel1", po1Rows, LinkCounters{InBytes: 10000, InPackets: 10000, OutBytes: 1000, OutPackets: 20}},
 		{"spine1/Eth1/10", []string{"port spine1 Ethernet1/10 in 100 out 200"}, LinkCounters{InBytes: 100, InPackets: 1, OutBytes: 200, OutPackets: 2}},
 		{"port:leaf1/Eth1/1", []string{"port leaf1 Ethernet1/1 in 0 out 300"}, LinkCounters{OutBytes: 300, OutPackets: 3}},
+		{"spine1/Ethernet1/2", []string{"port spine1 Ethernet1/2 in 1000 out 500"}, LinkCounters{InBytes: 1000, InPackets: 1000, OutBytes: 500, OutPackets: 10}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.target, func(t *testing.T) {
