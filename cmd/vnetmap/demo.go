@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net/netip"
 	"os"
 	"time"
 
@@ -121,17 +122,38 @@ func runDemo(ctx context.Context, g *globals, o demoOptions) error {
 	if err != nil {
 		return err
 	}
+	// The simulated exporters: the leaves (NetFlow v9, sampled 1 in 10) and
+	// the hypervisors (IPFIX); live, they send to the demo's flow listener.
+	flowConf := config.DefaultConfiguration()
+	flowConf.Flows.Listen = []string{"127.0.0.1:0"}
+	flowConf.Flows.InternalNetworks = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("172.16.0.0/12")}
+	reg := newRegistry()
+	flows, err := startFlows(ctx, flowConf, st, logger, reg)
+	if err != nil {
+		return err
+	}
+	defer flows.Stop()
+	exp, err := dc.Flows(flows.Addrs()[0], demoSampling)
+	if err != nil {
+		return err
+	}
+	defer exp.Close()
 	if fresh && o.history > 0 {
-		if err := seedHistory(ctx, st, []source.Source{col, fabric}, dc, rnd, o.history, progress); err != nil {
+		past, err := seedHistory(ctx, st, []source.Source{col, fabric}, dc, exp, rnd, o.history, progress)
+		if err != nil {
 			return err
 		}
+		n, err := importFlows(ctx, st, flowConf, past, logger)
+		if err != nil {
+			return err
+		}
+		progress("seeded the traffic of %d past moments (%d flow datagrams)", len(past), n)
 	} else if !fresh {
 		progress("the store already holds demo data: continuing its history, not seeding more")
 	}
 
-	reg := newRegistry()
 	q := query.New(st, config.DefaultConfiguration().Applications)
-	comp := collect.New(st, logger.With("component", "collect"), reg, q.Cache.Invalidate)
+	comp := collect.New(st, logger.With("component", "collect"), reg, func() { q.Cache.Invalidate(); flows.Invalidate() })
 	comp.Add(col, time.Minute)
 	comp.Add(fabric, time.Minute)
 	if o.once {
@@ -139,6 +161,14 @@ func runDemo(ctx context.Context, g *globals, o demoOptions) error {
 			if r.Err != nil {
 				return r.Err
 			}
+		}
+		now := time.Now()
+		dgs, _, err := exp.Datagrams(ctx, now, time.Minute)
+		if err != nil {
+			return err
+		}
+		if _, err := importFlows(ctx, st, flowConf, []pastFlows{{at: now, datagrams: dgs}}, logger); err != nil {
+			return err
 		}
 		sum, err := q.Summary(ctx, time.Time{})
 		if err != nil {
@@ -153,6 +183,7 @@ func runDemo(ctx context.Context, g *globals, o demoOptions) error {
 	if o.migrateEvery > 0 {
 		go migrateForever(ctx, dc, rnd, o.migrateEvery, logger)
 	}
+	go exportForever(ctx, exp, logger)
 	return serveHTTP(ctx, o.listen, web.Handler(api.Handler(q, reg, logger)), logger, func(addr string) {
 		progress("web UI on http://%s/ and REST API on http://%s/api/v1 — try: vnetmap where web01; vnetmap impact switch:leaf1; vnetmap history web01", addr, addr)
 	})
@@ -215,16 +246,17 @@ const seedRounds = 28
 // real migrations in the simulator between two collections. Migration
 // events seen for the first time are moved to the moment of the collection
 // that observed them, the way they would have been logged then.
-func seedHistory(ctx context.Context, st store.Store, srcs []source.Source, dc *sim.DataCenter, rnd *rand.Rand, span time.Duration, progress func(string, ...any)) error {
+func seedHistory(ctx context.Context, st store.Store, srcs []source.Source, dc *sim.DataCenter, exp *sim.FlowExporter, rnd *rand.Rand, span time.Duration, progress func(string, ...any)) ([]pastFlows, error) {
 	start := time.Now().Add(-span)
 	step := span / seedRounds
 	seen := map[string]bool{}
 	moves := 0
+	var past []pastFlows
 	for i := range seedRounds {
 		if i > 0 {
 			for range 1 + rnd.IntN(3) {
 				if _, _, _, err := dc.RandomMigration(ctx, rnd); err != nil {
-					return fmt.Errorf("demo: migrate: %w", err)
+					return nil, fmt.Errorf("demo: migrate: %w", err)
 				}
 				moves++
 			}
@@ -233,7 +265,7 @@ func seedHistory(ctx context.Context, st store.Store, srcs []source.Source, dc *
 		for _, src := range srcs {
 			snap, err := src.Collect(ctx)
 			if err != nil {
-				return fmt.Errorf("demo: collect %s: %w", src.Name(), err)
+				return nil, fmt.Errorf("demo: collect %s: %w", src.Name(), err)
 			}
 			snap.Taken = at
 			for j := range snap.Events {
@@ -243,12 +275,19 @@ func seedHistory(ctx context.Context, st store.Store, srcs []source.Source, dc *
 				}
 			}
 			if _, err := st.Apply(ctx, snap); err != nil {
-				return err
+				return nil, err
 			}
 		}
+		// The minute of traffic after the collection, so that the whole
+		// flow is attributed with what it observed.
+		dgs, _, err := exp.Datagrams(ctx, at.Add(time.Minute), time.Minute)
+		if err != nil {
+			return nil, err
+		}
+		past = append(past, pastFlows{at: at.Add(time.Minute), datagrams: dgs})
 		progress("seeding history: %s (%d/%d), %d migrations so far", at.Local().Format(time.DateTime), i+1, seedRounds, moves)
 	}
-	return nil
+	return past, nil
 }
 
 // migrateForever live-migrates a random VM every interval until ctx ends.

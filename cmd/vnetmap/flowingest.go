@@ -37,6 +37,7 @@ func startFlows(ctx context.Context, c config.Configuration, st store.Store, log
 		pc := pipeline.DefaultConfiguration()
 		pc.Workers = lc.Workers()
 		pc.Aggregate.MaxKeysPerMinute = c.Flows.MaxKeysPerMinute
+		pc.Attribute.InternalNetworks = c.Flows.InternalNetworks
 		pipe, err := pipeline.New(pc, st, c.Applications, st, logger, reg)
 		if err != nil {
 			return nil, fmt.Errorf("flows: %w", err)

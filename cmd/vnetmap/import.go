@@ -54,6 +54,7 @@ reported with its packet number and skipped.`,
 			pc := pipeline.DefaultConfiguration()
 			pc.Workers = 1
 			pc.Aggregate.MaxKeysPerMinute = c.Flows.MaxKeysPerMinute
+			pc.Attribute.InternalNetworks = c.Flows.InternalNetworks
 			pipe, err := pipeline.New(pc, st, c.Applications, st, logger, nil)
 			if err != nil {
 				return err

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -56,6 +57,11 @@ type Flows struct {
 	// port) aggregates of one minute; records beyond it are counted in one
 	// overflow aggregate.
 	MaxKeysPerMinute int `yaml:"max_keys_per_minute"`
+	// InternalNetworks are the organisation's own prefixes: an address in
+	// one that no VM or device was seen with is "unknown" rather than
+	// "external". They add to the /24s and /64s of the addresses the map
+	// knows.
+	InternalNetworks []netip.Prefix `yaml:"internal_networks"`
 }
 
 // MinFlowRetention is the shortest flow retention accepted: path answers

@@ -118,12 +118,40 @@ func (e *FlowExporter) Close() error {
 // with the VMs where vCenter has them now. Each call draws the volumes
 // from the data center's seed and t, so the same t gives the same records.
 func (e *FlowExporter) Export(ctx context.Context, t time.Time, interval time.Duration) (FlowStats, error) {
+	dgs, st, err := e.Datagrams(ctx, t, interval)
+	if err != nil {
+		return st, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, dg := range dgs {
+		conn, err := e.conn(dg.From)
+		if err != nil {
+			return st, err
+		}
+		if _, err := conn.WriteToUDPAddrPort(dg.Payload, e.to); err != nil {
+			return st, fmt.Errorf("sim: export flows from %s to %s: %w", dg.From, e.to, err)
+		}
+	}
+	return st, nil
+}
+
+// FlowDatagram is one export packet and the address it is sent from.
+type FlowDatagram struct {
+	From    netip.Addr
+	Payload []byte
+}
+
+// Datagrams returns what Export would send for the interval ending at t,
+// without sending it: for replaying the traffic of a past moment.
+func (e *FlowExporter) Datagrams(ctx context.Context, t time.Time, interval time.Duration) ([]FlowDatagram, FlowStats, error) {
 	placement, err := e.d.currentPlacement(ctx)
 	if err != nil {
-		return FlowStats{}, err
+		return nil, FlowStats{}, err
 	}
 	recs := e.d.plan.flowRecords(e.convs, placement, t, interval, e.sampling)
-	return e.send(recs, t)
+	dgs, st := e.encode(recs, t)
+	return dgs, st, nil
 }
 
 // currentPlacement returns each VM's host index: the running switches'
@@ -427,12 +455,13 @@ const (
 	ipfixRecordBytes = 8 + 8 + 1 + 2 + 4 + 2 + 4 + 6 + 6 + 2 + 8 + 8
 )
 
-// send encodes the records by exporter, templates first in every datagram,
-// and sends them.
-func (e *FlowExporter) send(recs []simRecord, t time.Time) (FlowStats, error) {
+// encode packs the records into datagrams by exporter, templates first in
+// every datagram.
+func (e *FlowExporter) encode(recs []simRecord, t time.Time) ([]FlowDatagram, FlowStats) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var st FlowStats
+	var out []FlowDatagram
 	byExporter := map[netip.Addr][]simRecord{}
 	var order []netip.Addr
 	for _, r := range recs {
@@ -443,10 +472,6 @@ func (e *FlowExporter) send(recs []simRecord, t time.Time) (FlowStats, error) {
 	}
 	for _, ex := range order {
 		rs := byExporter[ex]
-		conn, err := e.conn(ex)
-		if err != nil {
-			return st, err
-		}
 		per := (maxFlowDatagram - 80) / v9RecordBytes
 		if rs[0].ipfix {
 			per = (maxFlowDatagram - 80) / ipfixRecordBytes
@@ -459,9 +484,7 @@ func (e *FlowExporter) send(recs []simRecord, t time.Time) (FlowStats, error) {
 			} else {
 				b = e.v9Datagram(ex, rs[:n], t)
 			}
-			if _, err := conn.WriteToUDPAddrPort(b, e.to); err != nil {
-				return st, fmt.Errorf("sim: export flows from %s to %s: %w", ex, e.to, err)
-			}
+			out = append(out, FlowDatagram{From: ex, Payload: b})
 			st.Datagrams++
 			st.Records += n
 			for _, r := range rs[:n] {
@@ -471,7 +494,7 @@ func (e *FlowExporter) send(recs []simRecord, t time.Time) (FlowStats, error) {
 			rs = rs[n:]
 		}
 	}
-	return st, nil
+	return out, st
 }
 
 // conn returns the socket sending from address a. The caller holds e.mu.
