@@ -49,7 +49,8 @@ func flowsLinksCmd(g *globals) *cobra.Command {
 		Long: `links shows the traffic the switches exported per port and direction: ports in no
 port-channel, and port-channels member by member with each member's share of the channel's
 bytes. A member whose share is far from even is flagged (!), and so is its port-channel.
-Members that carried nothing in the window are listed too.`,
+Members that carried nothing in the window are listed too; what a switch exported on the
+port-channel interface itself is shown apart and left out of the shares.`,
 		Args: cobra.MaximumNArgs(1),
 	}, func(ctx context.Context, q *query.Service, target string, from, to time.Time) (*query.LinkAnswer, error) {
 		return q.LinkTraffic(ctx, target, from, to)
@@ -181,6 +182,9 @@ func printLinks(w io.Writer, a *query.LinkAnswer) {
 			flag = "IMBALANCED"
 		}
 		fmt.Fprintf(tw, "  %s %s\t%s\t%s\t%s\t%s\t\t\t%s\n", c.Switch, c.Name, byteText(c.InBytes), count(c.InPackets), byteText(c.OutBytes), count(c.OutPackets), flag)
+		if u := c.Unsplit; u != (query.LinkCounters{}) {
+			fmt.Fprintf(tw, "    (the port-channel itself)\t%s\t%s\t%s\t%s\t\t\t\n", byteText(u.InBytes), count(u.InPackets), byteText(u.OutBytes), count(u.OutPackets))
+		}
 		for _, m := range c.Members {
 			flag := ""
 			if m.Imbalanced {

@@ -61,6 +61,7 @@ func flowDB(t *testing.T, at time.Time) string {
 	}, []flow.LinkMinute{
 		{Start: at, Port: "port:leaf1/Ethernet1/1", Channel: string(pc), Direction: flow.LinkIn, Bytes: 9000, Packets: 9000},
 		{Start: at, Port: "port:leaf1/Ethernet1/2", Channel: string(pc), Direction: flow.LinkIn, Bytes: 1000, Packets: 1000},
+		{Start: at, Port: string(pc), Channel: string(pc), Direction: flow.LinkOut, Bytes: 4200, Packets: 42},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +133,7 @@ func TestFlowsCommands(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("flows links: exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"leaf1 Port-channel1", "IMBALANCED", "Ethernet1/1", "90%", "10%", "9,000"} {
+	for _, want := range []string{"leaf1 Port-channel1", "IMBALANCED", "Ethernet1/1", "90%", "10%", "9,000", "(the port-channel itself)  0 B", "4.2 kB"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("flows links output lacks %q:\n%s", want, out)
 		}

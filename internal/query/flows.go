@@ -496,8 +496,9 @@ type LinkPort struct {
 	LinkCounters
 }
 
-// LinkMember is a port-channel member with its share of the channel's bytes
-// in each direction (0 to 1). Imbalanced says a share is far from even.
+// LinkMember is a port-channel member with its share of the bytes its
+// channel's members carried in each direction (0 to 1). Imbalanced says a
+// share is far from even.
 type LinkMember struct {
 	LinkPort
 	ShareIn    float64 `json:"share_in"`
@@ -506,12 +507,16 @@ type LinkMember struct {
 }
 
 // LinkChannel is the traffic of one port-channel, member by member. Members
-// the map knows that carried nothing are listed with zero traffic.
+// the map knows that carried nothing are listed with zero traffic. Its
+// counters are the members' plus Unsplit.
 type LinkChannel struct {
 	Channel string `json:"port_channel"`
 	Switch  string `json:"switch"`
 	Name    string `json:"name"`
 	LinkCounters
+	// Unsplit is what the switch exported on the port-channel interface
+	// itself: it says nothing of the members, and the shares leave it out.
+	Unsplit LinkCounters `json:"unsplit,omitzero"`
 	Members []LinkMember `json:"members"`
 	// Imbalanced says that some member's share is far from even: the
 	// bundle's hashing (or a member's state) puts the load on some links.
@@ -520,7 +525,8 @@ type LinkChannel struct {
 
 // LinkAnswer is the answer to `flows links`: traffic per physical link and
 // per port-channel member in [From, To), as the switches exported it. Total
-// equals the sum of Ports and of every channel's members.
+// equals the sum of Ports, of every channel's members and of the channels'
+// unsplit traffic.
 type LinkAnswer struct {
 	Target   string        `json:"target,omitempty"`
 	From     time.Time     `json:"from"`
@@ -583,6 +589,9 @@ func (s *Service) LinkTraffic(ctx context.Context, target string, from, to time.
 			continue
 		}
 		ans.Total.add(l)
+		if model.ID(l.Port).Kind() == model.KindPortChannel && l.Channel == "" {
+			l.Channel = l.Port // the port-channel's own ifIndex
+		}
 		byPort := ports
 		// A port asked for alone is listed alone: shares of its channel
 		// would need the other members' traffic.
@@ -630,18 +639,26 @@ func channelOf(g *graph.Graph, ch string, members map[string]*LinkPort) LinkChan
 		name = n.Name
 	}
 	c := LinkChannel{Channel: ch, Switch: sw, Name: name, Members: make([]LinkMember, 0, len(members))}
-	for _, p := range members {
-		c.InBytes, c.InPackets = satAdd(c.InBytes, p.InBytes), satAdd(c.InPackets, p.InPackets)
-		c.OutBytes, c.OutPackets = satAdd(c.OutBytes, p.OutBytes), satAdd(c.OutPackets, p.OutPackets)
+	if agg := members[ch]; agg != nil {
+		c.Unsplit = agg.LinkCounters
+		delete(members, ch)
 	}
+	var split LinkCounters // the members' traffic
+	for _, p := range members {
+		split.InBytes, split.InPackets = satAdd(split.InBytes, p.InBytes), satAdd(split.InPackets, p.InPackets)
+		split.OutBytes, split.OutPackets = satAdd(split.OutBytes, p.OutBytes), satAdd(split.OutPackets, p.OutPackets)
+	}
+	c.LinkCounters = split
+	c.InBytes, c.InPackets = satAdd(c.InBytes, c.Unsplit.InBytes), satAdd(c.InPackets, c.Unsplit.InPackets)
+	c.OutBytes, c.OutPackets = satAdd(c.OutBytes, c.Unsplit.OutBytes), satAdd(c.OutPackets, c.Unsplit.OutPackets)
 	n := float64(len(members))
 	for _, p := range members {
-		m := LinkMember{LinkPort: *p, ShareIn: share(p.InBytes, c.InBytes), ShareOut: share(p.OutBytes, c.OutBytes)}
+		m := LinkMember{LinkPort: *p, ShareIn: share(p.InBytes, split.InBytes), ShareOut: share(p.OutBytes, split.OutBytes)}
 		if len(members) > 1 {
 			off := func(s float64, packets uint64) bool {
 				return packets >= imbalanceMinPackets && math.Abs(s-1/n) > imbalanceTolerance/n
 			}
-			m.Imbalanced = off(m.ShareIn, c.InPackets) || off(m.ShareOut, c.OutPackets)
+			m.Imbalanced = off(m.ShareIn, split.InPackets) || off(m.ShareOut, split.OutPackets)
 		}
 		c.Imbalanced = c.Imbalanced || m.Imbalanced
 		c.Members = append(c.Members, m)

@@ -93,6 +93,7 @@ func scenarioLinks() []flow.LinkMinute {
 		linkAt(0, spinePort(2), po1, flow.LinkOut, 500, 10),
 		linkAt(0, spinePort(4), po2, flow.LinkIn, 5000, 2000),
 		linkAt(0, spinePort(5), po2, flow.LinkIn, 5100, 2000),
+		linkAt(0, string(po2), po2, flow.LinkOut, 700, 7), // on the port-channel's own ifIndex
 		linkAt(0, spinePort(10), "", flow.LinkIn, 100, 1),
 		linkAt(0, spinePort(10), "", flow.LinkOut, 200, 2),
 		linkAt(0, "port:leaf1/Ethernet1/1", "", flow.LinkOut, 300, 3),
@@ -347,6 +348,9 @@ func linkRows(a *LinkAnswer) []string {
 	}
 	for _, c := range a.Channels {
 		r = append(r, fmt.Sprintf("channel %s %s in %d out %d imbalanced=%v", c.Switch, c.Name, c.InBytes, c.OutBytes, c.Imbalanced))
+		if c.Unsplit != (LinkCounters{}) {
+			r = append(r, fmt.Sprintf("  unsplit in %d out %d", c.Unsplit.InBytes, c.Unsplit.OutBytes))
+		}
 		for _, m := range c.Members {
 			r = append(r, fmt.Sprintf("  %s in %d (%.2f) out %d (%.2f) imbalanced=%v", m.Name, m.InBytes, m.ShareIn, m.OutBytes, m.ShareOut, m.Imbalanced))
 		}
@@ -364,7 +368,8 @@ func TestLinkTraffic(t *testing.T) {
 		"  Ethernet1/3 in 0 (0.00) out 0 (0.00) imbalanced=true", // idle: exported nothing in the window
 	}
 	po2Rows := []string{
-		"channel spine1 Port-channel2 in 10100 out 0 imbalanced=false",
+		"channel spine1 Port-channel2 in 10100 out 700 imbalanced=false",
+		"  unsplit in 0 out 700",
 		"  Ethernet1/4 in 5000 (0.50) out 0 (0.00) imbalanced=false",
 		"  Ethernet1/5 in 5100 (0.50) out 0 (0.00) imbalanced=false",
 	}
@@ -374,9 +379,9 @@ func TestLinkTraffic(t *testing.T) {
 		total  LinkCounters
 	}{
 		{"", append(append([]string{"port leaf1 Ethernet1/1 in 0 out 300", "port spine1 Ethernet1/10 in 100 out 200"}, po1Rows...), po2Rows...),
-			LinkCounters{InBytes: 20200, InPackets: 14001, OutBytes: 1500, OutPackets: 25}},
+			LinkCounters{InBytes: 20200, InPackets: 14001, OutBytes: 2200, OutPackets: 32}},
 		{"spine1", append(append([]string{"port spine1 Ethernet1/10 in 100 out 200"}, po1Rows...), po2Rows...),
-			LinkCounters{InBytes: 20200, InPackets: 14001, OutBytes: 1200, OutPackets: 22}},
+			LinkCounters{InBytes: 20200, InPackets: 14001, OutBytes: 1900, OutPackets: 29}},
 		{"SPINE1/po1", po1Rows, LinkCounters{InBytes: 10000, InPackets: 10000, OutBytes: 1000, OutPackets: 20}},
 		{"lag:spine1/Port-channel1", po1Rows, LinkCounters{InBytes: 10000, InPackets: 10000, OutBytes: 1000, OutPackets: 20}},
 		{"spine1/Eth1/10", []string{"port spine1 Ethernet1/10 in 100 out 200"}, LinkCounters{InBytes: 100, InPackets: 1, OutBytes: 200, OutPackets: 2}},
@@ -401,6 +406,7 @@ func TestLinkTraffic(t *testing.T) {
 				sum = sumCounters(sum, p.LinkCounters)
 			}
 			for _, c := range a.Channels {
+				sum = sumCounters(sum, c.Unsplit)
 				for _, m := range c.Members {
 					sum = sumCounters(sum, m.LinkCounters)
 				}
