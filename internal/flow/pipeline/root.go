@@ -302,6 +302,9 @@ func (c *Component) process(w *worker, shard int, from netip.AddrPort, b []byte,
 
 // count adds one to the counter of ep's class, unless ep is a VM.
 func count(counters *[3]uint64, ep *flow.Endpoint) {
+	if ep.VM != "" {
+		return
+	}
 	switch ep.Class {
 	case flow.ClassKnown:
 		counters[0]++
