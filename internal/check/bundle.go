@@ -80,7 +80,7 @@ func (ix *index) findBundles() []hostBundle {
 
 // hostLAG returns the ID of the LAG named lag of a distributed switch.
 func (ix *index) hostLAG(dvs model.ID, lag string) model.ID {
-	for _, l := range ix.g.Out(dvs, model.RelHasLAG) {
+	for l := range ix.out(dvs, model.RelHasLAG) {
 		if n := ix.g.Node(l.To); n != nil && n.Name == lag {
 			return l.To
 		}
@@ -206,11 +206,11 @@ func lagNotOnHost(ix *index, e *emitter) {
 			}
 		}
 	}
-	for _, pc := range ix.g.Nodes(model.KindPortChannel) {
+	for _, pc := range ix.nodes(model.KindPortChannel) {
 		var loose []model.ID
 		var ev []string
-		for _, m := range ix.g.In(pc.ID, model.RelInLAG) {
-			for _, c := range ix.g.In(m.From, model.RelCabled) {
+		for m := range ix.in(pc.ID, model.RelInLAG) {
+			for c := range ix.in(m.From, model.RelCabled) {
 				if c.Attrs["confidence"] == "conflict" {
 					continue
 				}

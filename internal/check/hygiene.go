@@ -92,8 +92,8 @@ func pnicNoPort(ix *index, e *emitter) {
 	if !ix.hasSwitches {
 		return
 	}
-	for _, n := range ix.g.Nodes(model.KindPNIC) {
-		if n.Attr("link") != "up" || len(ix.g.Out(n.ID, model.RelCabled)) > 0 {
+	for _, n := range ix.nodes(model.KindPNIC) {
+		if n.Attr("link") != "up" || ix.hasOut(n.ID, model.RelCabled) {
 			continue
 		}
 		var ev []string
@@ -125,19 +125,14 @@ func portNoNeighbour(ix *index, e *emitter) {
 		return
 	}
 	var vmVLANs vlanSet
-	for _, nic := range ix.g.Nodes(model.KindVNIC) {
-		if nic.Attr("connected") == "false" {
-			continue
-		}
-		for _, a := range ix.g.Out(nic.ID, model.RelAttached) {
-			if pg := ix.g.Node(a.To); pg != nil {
-				vmVLANs = append(vmVLANs, pgVLANs(pg)...)
-			}
+	for _, pg := range ix.nodes(model.KindPortgroup) {
+		if ix.hasConnectedVNIC(pg.ID) {
+			vmVLANs = append(vmVLANs, pgVLANs(pg)...)
 		}
 	}
 	vmVLANs = vmVLANs.normalize()
-	for _, n := range ix.g.Nodes(model.KindPort) {
-		if n.Attr("oper") != "up" || len(ix.g.In(n.ID, model.RelCabled)) > 0 || len(ix.g.Out(n.ID, model.RelLink)) > 0 || len(ix.g.In(n.ID, model.RelLink)) > 0 {
+	for _, n := range ix.nodes(model.KindPort) {
+		if n.Attr("oper") != "up" || ix.hasIn(n.ID, model.RelCabled) || ix.hasOut(n.ID, model.RelLink) || ix.hasIn(n.ID, model.RelLink) {
 			continue
 		}
 		if n.Attr("lldp_system") != "" || n.Attr("lldp_chassis") != "" || n.Attr("lldp_port") != "" || n.Attr("cdp_device") != "" {
@@ -155,10 +150,13 @@ func portNoNeighbour(ix *index, e *emitter) {
 			}
 		}
 		if b := ix.bundleOf(n.ID); why == "" && b != "" {
-			for _, m := range ix.g.In(b, model.RelInLAG) {
-				if hosts := ix.g.In(m.From, model.RelCabled); m.From != n.ID && len(hosts) > 0 {
-					why = fmt.Sprintf("a member of %s, whose member %s leads to %s", b.Key(), m.From.Key(), hosts[0].From.Key())
-					break
+		members:
+			for m := range ix.in(b, model.RelInLAG) {
+				for c := range ix.in(m.From, model.RelCabled) {
+					if m.From != n.ID {
+						why = fmt.Sprintf("a member of %s, whose member %s leads to %s", b.Key(), m.From.Key(), c.From.Key())
+						break members
+					}
 				}
 			}
 		}
@@ -177,11 +175,11 @@ func portNoNeighbour(ix *index, e *emitter) {
 
 // vnicDisconnected: a vNIC of a powered-on VM that is not connected.
 func vnicDisconnected(ix *index, e *emitter) {
-	for _, vm := range ix.g.Nodes(model.KindVM) {
+	for _, vm := range ix.anyOrder(model.KindVM) {
 		if vm.Attr("power") != "poweredOn" {
 			continue
 		}
-		for _, h := range ix.g.Out(vm.ID, model.RelHasVNIC) {
+		for h := range ix.out(vm.ID, model.RelHasVNIC) {
 			nic := ix.g.Node(h.To)
 			if nic == nil || nic.Attr("connected") != "false" {
 				continue
@@ -191,7 +189,7 @@ func vnicDisconnected(ix *index, e *emitter) {
 				label = h.To.Key()
 			}
 			pg := ""
-			for _, a := range ix.g.Out(h.To, model.RelAttached) {
+			for a := range ix.out(h.To, model.RelAttached) {
 				pg = " on port group " + ix.nameOf(a.To)
 			}
 			e.emit(Finding{
@@ -209,8 +207,8 @@ func vnicDisconnected(ix *index, e *emitter) {
 // are powered on.
 func macDuplicate(ix *index, e *emitter) {
 	byMAC := map[string][]model.ID{}
-	for _, nic := range ix.g.Nodes(model.KindVNIC) {
-		if m := model.NormalizeMAC(nic.Attr("mac")); m != "" {
+	for _, nic := range ix.anyOrder(model.KindVNIC) {
+		if m := normalizeMAC(nic.Attr("mac")); m != "" {
 			byMAC[m] = append(byMAC[m], nic.ID)
 		}
 	}
@@ -225,8 +223,9 @@ func macDuplicate(ix *index, e *emitter) {
 		var vms []model.ID
 		var ev []string
 		on := 0
+		slices.Sort(byMAC[m])
 		for _, nic := range byMAC[m] {
-			for _, h := range ix.g.In(nic, model.RelHasVNIC) {
+			for h := range ix.in(nic, model.RelHasVNIC) {
 				if slices.Contains(vms, h.From) {
 					continue
 				}
@@ -257,4 +256,24 @@ func macDuplicate(ix *index, e *emitter) {
 			Fix:      "give each vNIC its own MAC (let vCenter generate it, or fix the static MAC of the cloned VM)",
 		}, m)
 	}
+}
+
+// normalizeMAC is model.NormalizeMAC with a fast path for a MAC already in
+// its form (lower-case hex, colons), as the sources state them.
+func normalizeMAC(s string) string {
+	if len(s) == 17 {
+		ok := true
+		for i := 0; i < 17 && ok; i++ {
+			c := s[i]
+			if i%3 == 2 {
+				ok = c == ':'
+			} else {
+				ok = c >= '0' && c <= '9' || c >= 'a' && c <= 'f'
+			}
+		}
+		if ok {
+			return s
+		}
+	}
+	return model.NormalizeMAC(s)
 }

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,6 +25,33 @@ type index struct {
 	peers       map[model.ID]map[model.ID]bool // switch → switches it has an inter-switch link to
 	hasSwitches bool                           // the graph knows at least one physical switch
 	bundles     []hostBundle                   // see hostBundles
+
+	byKind map[model.Kind][]*graph.Node // every entity by kind, see nodes
+	sorted map[model.Kind]bool
+}
+
+// nodes returns the entities of kind k sorted by ID; the entities are
+// grouped in one pass over the graph, and each kind sorted when first
+// asked for.
+func (ix *index) nodes(k model.Kind) []*graph.Node {
+	ns := ix.anyOrder(k)
+	if !ix.sorted[k] {
+		slices.SortFunc(ns, func(a, b *graph.Node) int { return strings.Compare(string(a.ID), string(b.ID)) })
+		ix.sorted[k] = true
+	}
+	return ns
+}
+
+// anyOrder returns the entities of kind k in no particular order, for
+// rules whose findings do not depend on it (they are sorted at the end).
+func (ix *index) anyOrder(k model.Kind) []*graph.Node {
+	if ix.byKind == nil {
+		ix.byKind, ix.sorted = map[model.Kind][]*graph.Node{}, map[model.Kind]bool{}
+		for n := range ix.g.All() {
+			ix.byKind[n.Kind] = append(ix.byKind[n.Kind], n)
+		}
+	}
+	return ix.byKind[k]
 }
 
 // pgHost is a port group on a host.
@@ -36,6 +64,7 @@ type vsHost struct {
 	swID    model.ID
 	host    model.ID
 	uplinks []*uplinkInfo
+	spanned int // 1 + span(), 0 until computed
 }
 
 // uplinkInfo is one pNIC used as an uplink, with the switch ports
@@ -47,21 +76,16 @@ type uplinkInfo struct {
 	lag    string      // LAG name, when the uplink is a LAG port
 	device string
 	ports  []portRef
+	// undisputed are the ports not in dispute (all of them, or none when
+	// the evidence puts the pNIC on several).
+	undisputed []portRef
 }
 
 // up reports whether the pNIC's link is not known to be down.
 func (u *uplinkInfo) up() bool { return u.node == nil || u.node.Attr("link") != "down" }
 
 // known returns the ports of the pNIC that are not in dispute.
-func (u *uplinkInfo) known() []portRef {
-	var r []portRef
-	for _, p := range u.ports {
-		if !p.conflict {
-			r = append(r, p)
-		}
-	}
-	return r
-}
+func (u *uplinkInfo) known() []portRef { return u.undisputed }
 
 // portRef is a switch port behind a pNIC.
 type portRef struct {
@@ -101,14 +125,14 @@ func newIndex(g *graph.Graph) *index {
 		vlanOf:   map[model.ID]vlanCarry{},
 		peers:    map[model.ID]map[model.ID]bool{},
 	}
-	for _, sw := range g.Nodes(model.KindVSwitch) {
+	for _, sw := range ix.nodes(model.KindVSwitch) {
 		vh := &vsHost{sw: sw, swID: sw.ID, host: ix.hostOfVSwitch(sw)}
-		for _, e := range g.Out(sw.ID, model.RelUplink) {
+		for e := range ix.out(sw.ID, model.RelUplink) {
 			vh.uplinks = append(vh.uplinks, ix.uplink(e))
 		}
 		ix.addSwitch(vh)
 	}
-	for _, dvs := range g.Nodes(model.KindDVSwitch) {
+	for _, dvs := range ix.nodes(model.KindDVSwitch) {
 		byHost := map[model.ID]*vsHost{}
 		var hosts []model.ID
 		get := func(h model.ID) *vsHost {
@@ -120,7 +144,7 @@ func newIndex(g *graph.Graph) *index {
 			}
 			return vh
 		}
-		for _, e := range g.Out(dvs.ID, model.RelUplink) {
+		for e := range ix.out(dvs.ID, model.RelUplink) {
 			h := model.NewID(model.KindHost, e.Attrs["host"])
 			if e.Attrs["host"] == "" {
 				h = hostOfPNIC(e.To)
@@ -128,7 +152,7 @@ func newIndex(g *graph.Graph) *index {
 			vh := get(h)
 			vh.uplinks = append(vh.uplinks, ix.uplink(e))
 		}
-		for _, e := range g.In(dvs.ID, model.RelHasSwitch) {
+		for e := range ix.in(dvs.ID, model.RelHasSwitch) {
 			get(e.From)
 		}
 		slices.Sort(hosts)
@@ -136,8 +160,8 @@ func newIndex(g *graph.Graph) *index {
 			ix.addSwitch(byHost[h])
 		}
 	}
-	for _, pg := range g.Nodes(model.KindPortgroup) {
-		for _, m := range g.Out(pg.ID, model.RelMemberOf) {
+	for _, pg := range ix.nodes(model.KindPortgroup) {
+		for m := range ix.out(pg.ID, model.RelMemberOf) {
 			for _, vh := range ix.bySwitch[m.To] {
 				u := &unit{pg: pg, host: vh.host, vs: vh}
 				active, standby := pg.Attr("active"), pg.Attr("standby")
@@ -150,10 +174,10 @@ func newIndex(g *graph.Graph) *index {
 			break
 		}
 	}
-	for _, sw := range g.Nodes(model.KindSwitch) {
+	for _, sw := range ix.nodes(model.KindSwitch) {
 		ix.hasSwitches = true
-		for _, hp := range g.Out(sw.ID, model.RelHasPort) {
-			for _, l := range g.Out(hp.To, model.RelLink) {
+		for hp := range ix.out(sw.ID, model.RelHasPort) {
+			for l := range ix.out(hp.To, model.RelLink) {
 				peer := ix.switchOf(l.To)
 				if peer == sw.ID {
 					continue
@@ -181,7 +205,7 @@ func (ix *index) hostOfVSwitch(sw *graph.Node) model.ID {
 	if h := sw.Attr("host"); h != "" {
 		return model.NewID(model.KindHost, h)
 	}
-	for _, e := range ix.g.In(sw.ID, model.RelHasSwitch) {
+	for e := range ix.in(sw.ID, model.RelHasSwitch) {
 		return e.From
 	}
 	return hostOfPNIC(sw.ID)
@@ -205,8 +229,12 @@ func (ix *index) uplink(e graph.Edge) *uplinkInfo {
 	if u.name == "" {
 		u.name = u.device
 	}
-	for _, c := range ix.g.Out(e.To, model.RelCabled) {
-		u.ports = append(u.ports, ix.portRef(c.To, c.Attrs))
+	for c := range ix.out(e.To, model.RelCabled) {
+		p := ix.portRef(c.To, c.Attrs)
+		u.ports = append(u.ports, p)
+		if !p.conflict {
+			u.undisputed = append(u.undisputed, p)
+		}
 	}
 	if ix.pnics[e.To] == nil {
 		ix.pnics[e.To] = u
@@ -230,7 +258,7 @@ func (ix *index) portRef(port model.ID, attrs model.Attrs) portRef {
 
 // bundleOf returns the port-channel port is a member of, or "".
 func (ix *index) bundleOf(port model.ID) model.ID {
-	for _, l := range ix.g.Out(port, model.RelInLAG) {
+	for l := range ix.out(port, model.RelInLAG) {
 		return l.To
 	}
 	return ""
@@ -238,7 +266,7 @@ func (ix *index) bundleOf(port model.ID) model.ID {
 
 // switchOf returns the switch of a port or port-channel.
 func (ix *index) switchOf(port model.ID) model.ID {
-	for _, e := range ix.g.In(port, model.RelHasPort) {
+	for e := range ix.in(port, model.RelHasPort) {
 		return e.From
 	}
 	sw, _, _ := strings.Cut(port.Key(), "/")
@@ -278,11 +306,11 @@ func (ix *index) switchesPaired(a, b model.ID) bool { return ix.peers[a][b] }
 // group, on host (any host when host is "").
 func (ix *index) vmsOn(pg, host model.ID) []model.ID {
 	var vms []model.ID
-	for _, a := range ix.g.In(pg, model.RelAttached) {
+	for a := range ix.in(pg, model.RelAttached) {
 		if n := ix.g.Node(a.From); n == nil || n.Attr("connected") == "false" {
 			continue
 		}
-		for _, v := range ix.g.In(a.From, model.RelHasVNIC) {
+		for v := range ix.in(a.From, model.RelHasVNIC) {
 			if host == "" || ix.hostOfVM(v.From) == host {
 				vms = append(vms, v.From)
 			}
@@ -293,7 +321,7 @@ func (ix *index) vmsOn(pg, host model.ID) []model.ID {
 
 // hostOfVM returns the host vm runs on, or "".
 func (ix *index) hostOfVM(vm model.ID) model.ID {
-	for _, e := range ix.g.Out(vm, model.RelRunsOn) {
+	for e := range ix.out(vm, model.RelRunsOn) {
 		return e.To
 	}
 	return ""
@@ -369,15 +397,55 @@ func portDesc(u *uplinkInfo, role string, p portRef) string {
 	return s
 }
 
-// connectedVNICs returns the vNICs of vm that are not known to be
-// disconnected.
-func (ix *index) connectedVNICs(vm model.ID) []model.ID {
-	var r []model.ID
-	for _, e := range ix.g.Out(vm, model.RelHasVNIC) {
-		if n := ix.g.Node(e.To); n != nil && n.Attr("connected") == "false" {
+// hasConnectedVNIC reports whether a vNIC not known to be disconnected is
+// attached to the port group.
+func (ix *index) hasConnectedVNIC(pg model.ID) bool {
+	for _, a := range ix.g.In(pg, "") {
+		if a.Rel != model.RelAttached {
 			continue
 		}
-		r = append(r, e.To)
+		if n := ix.g.Node(a.From); n == nil || n.Attr("connected") != "false" {
+			return true
+		}
 	}
-	return r
+	return false
+}
+
+// out ranges over the relations of kind rel leaving id, without the copy
+// graph.Out makes of a filtered list.
+func (ix *index) out(id model.ID, rel model.RelKind) iter.Seq[graph.Edge] {
+	return func(yield func(graph.Edge) bool) {
+		for _, e := range ix.g.Out(id, "") {
+			if e.Rel == rel && !yield(e) {
+				return
+			}
+		}
+	}
+}
+
+// in ranges over the relations of kind rel arriving at id.
+func (ix *index) in(id model.ID, rel model.RelKind) iter.Seq[graph.Edge] {
+	return func(yield func(graph.Edge) bool) {
+		for _, e := range ix.g.In(id, "") {
+			if e.Rel == rel && !yield(e) {
+				return
+			}
+		}
+	}
+}
+
+// hasOut reports whether a relation of kind rel leaves id.
+func (ix *index) hasOut(id model.ID, rel model.RelKind) bool {
+	for range ix.out(id, rel) {
+		return true
+	}
+	return false
+}
+
+// hasIn reports whether a relation of kind rel arrives at id.
+func (ix *index) hasIn(id model.ID, rel model.RelKind) bool {
+	for range ix.in(id, rel) {
+		return true
+	}
+	return false
 }

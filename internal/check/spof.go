@@ -37,6 +37,18 @@ func upUplinks(vh *vsHost) []*uplinkInfo {
 	return r
 }
 
+// usableCount counts the uplinks a port group uses on its host (active or
+// standby, link not down).
+func usableCount(u *unit) int {
+	n := 0
+	for i, up := range u.vs.uplinks {
+		if u.roles[i] != graph.RoleUnused && up.up() {
+			n++
+		}
+	}
+	return n
+}
+
 // usable returns the uplinks a port group uses on its host (active or
 // standby, link not down) with their roles.
 func usable(u *unit) ([]*uplinkInfo, []string) {
@@ -53,34 +65,66 @@ func usable(u *unit) ([]*uplinkInfo, []string) {
 
 // hasPortgroups reports whether a virtual switch has a port group.
 func (ix *index) hasPortgroups(sw model.ID) bool {
-	return len(ix.g.In(sw, model.RelMemberOf)) > 0
+	return ix.hasIn(sw, model.RelMemberOf)
 }
 
-// oneSwitch returns the single switch every uplink of vh (two or more, link
-// up) is cabled to, or "".
-func oneSwitch(vh *vsHost) (model.ID, []string) {
-	ups := upUplinks(vh)
-	if len(ups) < 2 {
-		return "", nil
+// span says how many switches the uplinks of vh (link up) reach: 0 when
+// one of them has no known (undisputed) port, 1, or 2 for two or more;
+// computed once per virtual switch and host.
+func (vh *vsHost) span() int {
+	if vh.spanned == 0 {
+		vh.spanned = 1 + spanOf(vh.uplinks, nil)
 	}
-	sws, ev, ok := switchesOf(ups)
-	if !ok || len(sws) != 1 {
-		return "", nil
+	return vh.spanned - 1
+}
+
+// spanOf is span over the uplinks whose role (parallel, nil for all) is
+// not unused and whose link is not down.
+func spanOf(ups []*uplinkInfo, roles []string) int {
+	n, _ := spanOne(ups, roles)
+	return n
+}
+
+// spanOne is spanOf with the single switch when the span is 1.
+func spanOne(ups []*uplinkInfo, roles []string) (int, model.ID) {
+	var one model.ID
+	span := 1
+	for i, up := range ups {
+		if (roles != nil && roles[i] == graph.RoleUnused) || !up.up() {
+			continue
+		}
+		known := false
+		for _, p := range up.ports {
+			if p.conflict {
+				continue
+			}
+			known = true
+			if one == "" {
+				one = p.sw
+			} else if p.sw != one {
+				span = 2
+			}
+		}
+		if !known {
+			return 0, ""
+		}
 	}
-	return sws[0], ev
+	if one == "" {
+		return 0, ""
+	}
+	return span, one
 }
 
 // spofHostOneSwitch: a virtual switch with port groups whose uplinks (two
 // or more, link up) are all cabled to one switch on a host.
 func spofHostOneSwitch(ix *index, e *emitter) {
 	for _, vh := range ix.switches {
-		if !ix.hasPortgroups(vh.swID) {
+		ups := upUplinks(vh)
+		if len(ups) < 2 || vh.span() != 1 || !ix.hasPortgroups(vh.swID) {
 			continue
 		}
-		sw, ev := oneSwitch(vh)
-		if sw == "" {
-			continue
-		}
+		sws, ev, _ := switchesOf(ups)
+		sw := sws[0]
 		e.emit(Finding{
 			Severity: Warning,
 			Subjects: []model.ID{vh.host, vh.swID, sw},
@@ -96,10 +140,10 @@ func spofHostOneSwitch(ix *index, e *emitter) {
 // standby, link up) on a host.
 func spofSingleUplink(ix *index, e *emitter) {
 	for _, u := range ix.units {
-		ups, roles := usable(u)
-		if len(ups) != 1 {
+		if usableCount(u) != 1 {
 			continue
 		}
+		ups, roles := usable(u)
 		up := ups[0]
 		ev := []string{fmt.Sprintf("teaming: active %q, standby %q", u.pg.Attr("active"), u.pg.Attr("standby"))}
 		for _, p := range up.known() {
@@ -129,28 +173,25 @@ func spofVMOneSwitch(ix *index, e *emitter) {
 	}
 	var confined []confinement
 	for _, u := range ix.units {
+		if usableCount(u) < 2 {
+			continue
+		}
+		span, sw := spanOne(u.vs.uplinks, u.roles)
+		if span != 1 || u.vs.span() < 2 {
+			continue
+		}
 		ups, _ := usable(u)
-		if len(ups) < 2 {
-			continue
-		}
-		sws, ev, ok := switchesOf(ups)
-		if !ok || len(sws) != 1 {
-			continue
-		}
-		all, _, ok := switchesOf(upUplinks(u.vs))
-		if !ok || len(all) < 2 {
-			continue
-		}
-		confined = append(confined, confinement{u, sws[0], ev})
+		_, ev, _ := switchesOf(ups)
+		confined = append(confined, confinement{u, sw, ev})
 	}
 	for _, c := range confined {
 		u, sw := c.u, c.sw
-		for _, a := range ix.g.In(u.pg.ID, model.RelAttached) {
+		for a := range ix.in(u.pg.ID, model.RelAttached) {
 			nic := ix.g.Node(a.From)
 			if nic != nil && nic.Attr("connected") == "false" {
 				continue
 			}
-			for _, v := range ix.g.In(a.From, model.RelHasVNIC) {
+			for v := range ix.in(a.From, model.RelHasVNIC) {
 				vm := ix.g.Node(v.From)
 				if ix.hostOfVM(v.From) != u.host || (vm != nil && vm.Attr("power") == "poweredOff") {
 					continue

@@ -15,7 +15,7 @@ import (
 func (ix *index) switchVLANs() (vlanSet, bool) {
 	var s vlanSet
 	known := false
-	for _, n := range ix.g.Nodes(model.KindVLAN) {
+	for _, n := range ix.nodes(model.KindVLAN) {
 		known = true
 		v := atoi(n.Attr("vid"))
 		if v < 0 {
@@ -135,9 +135,23 @@ func vlanClusterInconsistent(ix *index, e *emitter) {
 	for _, u := range ix.units {
 		byHost[u.host] = append(byHost[u.host], u)
 	}
-	for _, cl := range ix.g.Nodes(model.KindCluster) {
+	pgVLAN := map[model.ID]int{} // port group → its access VLAN, 0 for none
+	vlanOf := func(pg model.ID) int {
+		v, ok := pgVLAN[pg]
+		if !ok {
+			if n := ix.g.Node(pg); n != nil && n.Attr("trunk") == "" {
+				v = atoi(n.Attr("vlan"))
+			}
+			if v <= 0 || v >= 4095 {
+				v = 0
+			}
+			pgVLAN[pg] = v
+		}
+		return v
+	}
+	for _, cl := range ix.nodes(model.KindCluster) {
 		var hosts []model.ID
-		for _, c := range ix.g.Out(cl.ID, model.RelContains) {
+		for c := range ix.out(cl.ID, model.RelContains) {
 			if c.To.Kind() == model.KindHost {
 				hosts = append(hosts, c.To)
 			}
@@ -147,13 +161,14 @@ func vlanClusterInconsistent(ix *index, e *emitter) {
 		}
 		used := map[int]bool{}
 		for _, h := range hosts {
-			for _, r := range ix.g.In(h, model.RelRunsOn) {
-				for _, nic := range ix.connectedVNICs(r.From) {
-					for _, a := range ix.g.Out(nic, model.RelAttached) {
-						if pg := ix.g.Node(a.To); pg != nil && pg.Attr("trunk") == "" {
-							if v := atoi(pg.Attr("vlan")); v > 0 && v < 4095 {
-								used[v] = true
-							}
+			for r := range ix.in(h, model.RelRunsOn) {
+				for hv := range ix.out(r.From, model.RelHasVNIC) {
+					if n := ix.g.Node(hv.To); n != nil && n.Attr("connected") == "false" {
+						continue
+					}
+					for a := range ix.out(hv.To, model.RelAttached) {
+						if v := vlanOf(a.To); v > 0 {
+							used[v] = true
 						}
 					}
 				}
@@ -239,7 +254,7 @@ func vlanOnNoSwitch(ix *index, e *emitter) {
 		return
 	}
 	byVLAN := map[int][]*graph.Node{}
-	for _, pg := range ix.g.Nodes(model.KindPortgroup) {
+	for _, pg := range ix.nodes(model.KindPortgroup) {
 		v := atoi(pg.Attr("vlan"))
 		if v <= 0 || v >= 4095 || pg.Attr("trunk") != "" || exist.contains(v) {
 			continue
@@ -288,7 +303,7 @@ func pgLabel(pg *graph.Node) string {
 // configured with different native VLANs. One finding per link.
 func nativeVLANMismatch(ix *index, e *emitter) {
 	for _, kind := range []model.Kind{model.KindPort, model.KindPortChannel} {
-		for _, n := range ix.g.Nodes(kind) {
+		for _, n := range ix.nodes(kind) {
 			if n.Attr("cdp_native_vlan") == "" {
 				continue
 			}
@@ -312,8 +327,8 @@ func nativeVLANMismatch(ix *index, e *emitter) {
 			})
 		}
 	}
-	for _, n := range ix.g.Nodes(model.KindPort) {
-		for _, l := range ix.g.Out(n.ID, model.RelLink) {
+	for _, n := range ix.nodes(model.KindPort) {
+		for l := range ix.out(n.ID, model.RelLink) {
 			a, wa := ix.nativeOf(n.ID)
 			b, wb := ix.nativeOf(l.To)
 			if a < 0 || b < 0 || a == b || ix.carry(ix.logicalOf(n.ID)).mode != "trunk" || ix.carry(ix.logicalOf(l.To)).mode != "trunk" {
@@ -364,10 +379,10 @@ func (ix *index) nativeOf(port model.ID) (int, string) {
 // peerOf returns what is at the other end of a port: the switch port of an
 // inter-switch link, else a cabled pNIC, else "".
 func (ix *index) peerOf(port model.ID) model.ID {
-	for _, l := range ix.g.Out(port, model.RelLink) {
+	for l := range ix.out(port, model.RelLink) {
 		return l.To
 	}
-	for _, c := range ix.g.In(port, model.RelCabled) {
+	for c := range ix.in(port, model.RelCabled) {
 		return c.From
 	}
 	return ""
