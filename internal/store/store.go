@@ -111,6 +111,29 @@ type Store interface {
 	// Holder returns who holds the lease name at now, "" when nobody does.
 	Holder(ctx context.Context, name string, now time.Time) (string, error)
 
+	// CreateToken records an API token (its hash, never the token); a name
+	// used by a token not revoked yields ErrTokenExists.
+	CreateToken(ctx context.Context, t Token) error
+
+	// Tokens returns every API token, revoked ones included, without
+	// their hashes.
+	Tokens(ctx context.Context) ([]Token, error)
+
+	// TokenByHash returns the API token whose hash is hash, revoked or
+	// expired ones included, or ErrNoToken.
+	TokenByHash(ctx context.Context, hash string) (Token, error)
+
+	// RevokeToken revokes the API token named name at at, or returns
+	// ErrNoToken when no token of that name is in use.
+	RevokeToken(ctx context.Context, name string, at time.Time) error
+
+	// AckFinding records the acknowledgement of a finding, replacing an
+	// earlier one of the same finding.
+	AckFinding(ctx context.Context, a Ack) error
+
+	// Acks returns every acknowledgement of a finding.
+	Acks(ctx context.Context) ([]Ack, error)
+
 	// Close releases the database.
 	Close() error
 }
