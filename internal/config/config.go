@@ -139,6 +139,10 @@ func Load(path string) (Configuration, error) {
 	}
 	defer f.Close()
 	c, err := Decode(f)
+	var le *LineError
+	if errors.As(err, &le) {
+		return Configuration{}, fmt.Errorf("%s:%d: %w", path, le.Line, le.Err)
+	}
 	if err != nil {
 		return Configuration{}, fmt.Errorf("%s: %w", path, err)
 	}
@@ -156,12 +160,15 @@ func Decode(r io.Reader) (Configuration, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return Configuration{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+		return Configuration{}, yamlError(data, err)
 	}
 	if err := applySourceDefaults(data, &c); err != nil {
 		return Configuration{}, err
 	}
-	return c, c.Validate()
+	if err := c.Validate(); err != nil {
+		return c, locate(data, err)
+	}
+	return c, nil
 }
 
 // applySourceDefaults re-reads each source's type-specific section over that
@@ -266,4 +273,31 @@ func (c Configuration) Validate() error {
 		}
 	}
 	return nil
+}
+
+// CheckSecrets reads every secret the configuration names (vCenter
+// passwords, SNMP communities and keys, webhook signing keys) as the
+// components would, and returns one error per secret that cannot be read,
+// each naming the key (never the secret). The secrets are dropped.
+func (c Configuration) CheckSecrets() []error {
+	var errs []error
+	for i, s := range c.Sources {
+		where := fmt.Sprintf("sources[%d] (%s)", i, s.Name)
+		switch {
+		case s.VSphere != nil:
+			if err := s.VSphere.CheckSecrets(); err != nil {
+				errs = append(errs, fmt.Errorf("%s.vsphere: %w", where, err))
+			}
+		case s.SNMP != nil:
+			if err := s.SNMP.CheckSecrets(); err != nil {
+				errs = append(errs, fmt.Errorf("%s.snmp: %w", where, err))
+			}
+		}
+	}
+	for i, w := range c.Webhooks {
+		if err := w.CheckSecrets(); err != nil {
+			errs = append(errs, fmt.Errorf("webhooks[%d]: %w", i, err))
+		}
+	}
+	return errs
 }

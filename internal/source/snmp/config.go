@@ -199,8 +199,14 @@ func contains(list []string, s string) bool {
 }
 
 // secret reads a secret from a file or an environment variable. The error
-// names the field and the file or variable, never the content.
+// names the key (field_file or field_env) and the file or variable, never
+// the content.
 func secret(field, file, env string) (string, error) {
+	if env != "" {
+		field += "_env"
+	} else {
+		field += "_file"
+	}
 	if env != "" {
 		v, ok := os.LookupEnv(env)
 		if !ok || v == "" {
@@ -237,4 +243,12 @@ func (c Configuration) credentials() (credentials, error) {
 	}
 	cr.privKey, err = secret("priv_key", c.PrivKeyFile, c.PrivKeyEnv)
 	return cr, err
+}
+
+// CheckSecrets reads the secrets the SNMP version needs, as a run would,
+// and returns the error, if any (naming the field and the file or
+// variable, never the content); the secrets themselves are dropped.
+func (c Configuration) CheckSecrets() error {
+	_, err := c.credentials()
+	return err
 }

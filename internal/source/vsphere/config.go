@@ -133,7 +133,7 @@ func (c Configuration) password() (string, error) {
 	if c.PasswordEnv != "" {
 		p, ok := os.LookupEnv(c.PasswordEnv)
 		if !ok || p == "" {
-			return "", fmt.Errorf("%w: environment variable %s is unset or empty", ErrSecret, c.PasswordEnv)
+			return "", fmt.Errorf("%w: password_env: environment variable %s is unset or empty", ErrSecret, c.PasswordEnv)
 		}
 		return p, nil
 	}
@@ -146,4 +146,12 @@ func (c Configuration) password() (string, error) {
 		return "", fmt.Errorf("%w: password_file %s is empty", ErrSecret, c.PasswordFile)
 	}
 	return p, nil
+}
+
+// CheckSecrets reads the password as a login would and returns the error,
+// if any (naming the file or variable, never the content); the password
+// itself is dropped.
+func (c Configuration) CheckSecrets() error {
+	_, err := c.password()
+	return err
 }
