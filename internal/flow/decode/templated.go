@@ -21,6 +21,7 @@ const (
 	ieFirstSwitched  = 22
 	ieSrcAddr6       = 27
 	ieDstAddr6       = 28
+	ieICMPType       = 32 // ICMP_TYPE / icmpTypeCodeIPv4: type<<8 | code
 	ieSamplingIntvl  = 34
 	ieSamplingAlgo   = 35
 	ieSamplerMode    = 49
@@ -30,7 +31,8 @@ const (
 	ieVLAN           = 58
 	ieDirection      = 61
 	ieDstMAC         = 80
-	ieOutSrcMAC      = 81 // NetFlow v9 OUT_SRC_MAC, IPFIX postSourceMacAddress
+	ieICMPType6      = 139 // icmpTypeCodeIPv6
+	ieOutSrcMAC      = 81  // NetFlow v9 OUT_SRC_MAC, IPFIX postSourceMacAddress
 	ieOctetsTotal    = 85
 	iePacketsTotal   = 86
 	ieStartSeconds   = 150
@@ -249,6 +251,13 @@ func (d *Decoder) dataSet(r *reader, h header, id uint16, out *Batch) *Error {
 			case ieDstAddr6:
 				if len(v) == 16 {
 					rec.DstAddr = netip.AddrFrom16([16]byte(v))
+				}
+			case ieICMPType, ieICMPType6:
+				// NetFlow v5 carries ICMP type and code in the destination
+				// port; do the same, so ICMP aggregates alike whatever the
+				// protocol version.
+				if t := uint16(uintN(v)); t != 0 {
+					rec.DstPort = t
 				}
 			case ieInIf:
 				rec.InIf = uint32(uintN(v))

@@ -74,10 +74,14 @@ type Templates struct {
 	evicted atomic.Uint64
 }
 
-// NewTemplates returns a cache of at most capacity entries (at least one per
-// shard).
+// minPerShard is the least room of a shard: with fewer, the templates of
+// one exporter that hash to the same shard would evict each other.
+const minPerShard = 8
+
+// NewTemplates returns a cache of at most capacity entries, rounded up to
+// at least minPerShard per shard.
 func NewTemplates(capacity int) *Templates {
-	t := &Templates{salt: rand.Uint64(), perShard: max(1, capacity/shards)}
+	t := &Templates{salt: rand.Uint64(), perShard: max(minPerShard, (capacity+shards-1)/shards)}
 	for i := range t.shard {
 		t.shard[i].m = make(map[key]*entry)
 	}
