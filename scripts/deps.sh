@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# deps.sh makes this machine ready for `make test`: Go modules downloaded, the
+# deps.sh makes this machine ready for `make test`: Go modules and the web
+# UI's npm packages downloaded, Chromium for the browser tests, the
 # local PostgreSQL (127.0.0.1:5432, database "test") up, and the tools of the
 # network-namespace lab (lab/: iproute2, lldpd, snmpd, net-snmp clients, jq,
 # tcpdump). It installs from Debian only what is missing, so it is quick on a
@@ -24,6 +25,9 @@ command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
 command -v softflowd >/dev/null 2>&1 || need+=(softflowd)
 command -v nc >/dev/null 2>&1 || need+=(netcat-openbsd)
 command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
+# The web UI's browser tests (cmd/vnetmap TestUI) drive Debian's Chromium;
+# no test tool downloads a browser of its own.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     # A policy-rc.d that denies every start keeps the packages from starting
@@ -53,6 +57,16 @@ if [ "$(id -u)" = 0 ]; then
 fi
 
 go mod download
+
+# The web UI's npm packages, from the lock file (make build and make test
+# build the bundle with them). Node.js 20 and npm come with the machine.
+if command -v npm >/dev/null 2>&1; then
+  if [ ! -f web/node_modules/.package-lock.json ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+    (cd web && npm ci --no-audit --no-fund)
+  fi
+else
+  echo "deps: npm (Node.js 20) is missing: the web UI cannot be built" >&2
+fi
 
 # Labs (lab/) left behind by a test process that was killed before its cleanup.
 if [ "$(id -u)" = 0 ] && command -v ip >/dev/null 2>&1; then
