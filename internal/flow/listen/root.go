@@ -114,9 +114,7 @@ func (c *Component) Start() error {
 	worker := 0
 	for _, address := range c.cfg.Listen {
 		l, err := c.open(address, worker)
-		if l != nil {
-			listeners = append(listeners, l)
-		}
+		listeners = append(listeners, l)
 		if err != nil {
 			closeAll(listeners)
 			return err
