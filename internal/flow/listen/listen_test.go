@@ -361,6 +361,25 @@ func TestTruncatedCounted(t *testing.T) {
 	}
 }
 
+// noReaders fails the test if goroutines created by Start are still there.
+// A reader has returned when Stop returns; its goroutine ends right after,
+// so this waits for that briefly.
+func noReaders(t *testing.T, when string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Second)
+	for {
+		r := readers()
+		if len(r) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("readers left %s:\n%s", when, strings.Join(r, "\n\n"))
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // readers returns the stacks of the goroutines Start created: the readers.
 func readers() []string {
 	buf := make([]byte, 1<<20)
@@ -375,9 +394,7 @@ func readers() []string {
 }
 
 func TestStopIsClean(t *testing.T) {
-	if r := readers(); len(r) != 0 {
-		t.Fatalf("readers running before the test:\n%s", strings.Join(r, "\n\n"))
-	}
+	noReaders(t, "by the tests before")
 	for _, batch := range []int{1, 32} {
 		rec := newRecorder()
 		c, err := New(testConfig(3, batch, "127.0.0.1:0", "[::1]:0"), rec, nil, prometheus.NewRegistry())
@@ -400,9 +417,7 @@ func TestStopIsClean(t *testing.T) {
 		waitFor(t, "the datagrams", func() bool { return len(rec.snapshot()) == 8 })
 		addrs := c.Addrs()
 		c.Stop()
-		if r := readers(); len(r) != 0 {
-			t.Errorf("batch=%d: readers left after Stop:\n%s", batch, strings.Join(r, "\n\n"))
-		}
+		noReaders(t, fmt.Sprintf("after Stop (batch=%d)", batch))
 		for _, a := range addrs {
 			if n := udpSockets(t, a.Port()); n != 0 {
 				t.Errorf("batch=%d: %d sockets still bound to %v after Stop", batch, n, a)
@@ -432,9 +447,7 @@ func TestStartFailsOnBusyPort(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), busyAddr) {
 		t.Fatalf("got %v; want an error naming %s", err, busyAddr)
 	}
-	if r := readers(); len(r) != 0 {
-		t.Errorf("readers left after a failed Start:\n%s", strings.Join(r, "\n\n"))
-	}
+	noReaders(t, "after a failed Start")
 	if c.Addrs() != nil {
 		t.Errorf("Addrs() = %v after a failed Start; want none", c.Addrs())
 	}
