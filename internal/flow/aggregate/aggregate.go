@@ -53,14 +53,19 @@ type Record struct {
 }
 
 // key is a flow.Minute key within one minute, with the shared endpoints
-// standing for their attribution; pp is proto<<16 | dst port (one word, so
-// that the key has no padding and hashes as plain memory).
+// standing for their attribution, and the switch ports the records crossed:
+// one lookup per record sums both the minute and its links (the links are
+// summed from the keys at flush); pp is proto<<16 | dst port (one word, so
+// that the key has no padding).
 type key struct {
 	src, dst         *flow.Endpoint
 	srcAddr, dstAddr netip.Addr
+	in, out          *attribute.Port
 	pp               uint64
 }
 
+// linkKey is a link of a record in the overflow aggregate (whose key keeps
+// no ports).
 type linkKey struct {
 	port *attribute.Port
 	dir  uintptr // 0 in, 1 out
@@ -95,7 +100,7 @@ type bucket struct {
 	minute int64
 	keys   table[key]
 	over   counters
-	links  table[linkKey]
+	links  table[linkKey] // of the overflow records
 }
 
 // shard is the state one writer adds to.
@@ -250,16 +255,18 @@ func (w *Writer) Add(r *Record) {
 		rate = 1
 	}
 	bytes, packets := mulSat(r.Bytes, rate), mulSat(r.Packets, rate)
-	k := key{r.Src, r.Dst, r.SrcAddr, r.DstAddr, uint64(r.Proto)<<16 | uint64(r.DstPort)}
+	k := key{r.Src, r.Dst, r.SrcAddr, r.DstAddr, r.In, r.Out, uint64(r.Proto)<<16 | uint64(r.DstPort)}
 	h := k.hash()
 	if c := b.keys.get(k, h); c != nil {
 		c.add(bytes, packets, 1)
-	} else if b.keys.len() < w.a.perShard {
-		b.keys.put(k, h, counters{bytes, packets, 1})
-	} else {
-		b.over.add(bytes, packets, 1)
-		w.overflows++
+		return
 	}
+	if b.keys.len() < w.a.perShard {
+		b.keys.put(k, h, counters{bytes, packets, 1})
+		return
+	}
+	b.over.add(bytes, packets, 1)
+	w.overflows++
 	if r.In != nil {
 		b.link(linkKey{r.In, 0}, bytes, packets)
 	}
@@ -420,23 +427,32 @@ func merge(buckets []*bucket) pending {
 		}
 		sums[k] = &c
 	}
+	link := func(k lkey, c counters) {
+		if p := links[k]; p != nil {
+			p.add(c.bytes, c.packets, 0)
+			return
+		}
+		c.flows = 0
+		links[k] = &c
+	}
 	overflow := flow.Endpoint{Class: flow.ClassOverflow}
 	for _, b := range buckets {
 		for j, k := range b.keys.keys {
-			src, dst := *k.src, *k.dst
+			src, dst, c := *k.src, *k.dst, b.keys.vals[j]
 			src.Addr, dst.Addr = addrString(k.srcAddr), addrString(k.dstAddr)
-			sum(mkey{b.minute, src, dst, k.pp}, b.keys.vals[j])
+			sum(mkey{b.minute, src, dst, k.pp}, c)
+			if k.in != nil {
+				link(lkey{b.minute, *k.in, 0}, c)
+			}
+			if k.out != nil {
+				link(lkey{b.minute, *k.out, 1}, c)
+			}
 		}
 		if b.over.flows > 0 {
 			sum(mkey{b.minute, overflow, overflow, 0}, b.over)
 		}
 		for j, k := range b.links.keys {
-			lk, c := lkey{b.minute, *k.port, k.dir}, b.links.vals[j]
-			if p := links[lk]; p != nil {
-				p.add(c.bytes, c.packets, 0)
-			} else {
-				links[lk] = &c
-			}
+			link(lkey{b.minute, *k.port, k.dir}, b.links.vals[j])
 		}
 	}
 	var p pending

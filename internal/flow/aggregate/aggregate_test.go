@@ -154,6 +154,7 @@ func TestOverflow(t *testing.T) {
 	for i := range 20 {
 		r := rec(t0, 100, 1, 0)
 		r.DstPort = uint16(1000 + i)
+		r.In = p7
 		recs = append(recs, r)
 	}
 	a.Add(0, recs)
@@ -181,6 +182,9 @@ func TestOverflow(t *testing.T) {
 	}
 	if all.flows != 23 || all.bytes != 2300 {
 		t.Errorf("total: got %+v; want 23 flows, 2300 bytes (nothing dropped)", all)
+	}
+	if links := sink.Links(); len(links) != 1 || links[0].Bytes != 2300 || links[0].Port != p7.ID {
+		t.Errorf("links: got %+v; want one of 2300 bytes on %s (overflow records included)", links, p7.ID)
 	}
 	if got := metric(t, reg, "vnetmap_flow_aggregate_overflow_records_total", ""); got != 15 {
 		t.Errorf("overflow metric: got %v; want 15", got)

@@ -7,9 +7,10 @@ import (
 
 // Configuration of the aggregation stage.
 type Configuration struct {
-	// MaxKeysPerMinute bounds the distinct (source, destination, protocol,
-	// destination port) keys of one minute; records beyond it go into the
-	// minute's overflow aggregate (flow.ClassOverflow) and are counted.
+	// MaxKeysPerMinute bounds the distinct keys of one minute: (source,
+	// destination, protocol, destination port, and the switch ports crossed,
+	// which the link aggregates are summed from); records beyond it go into
+	// the minute's overflow aggregate (flow.ClassOverflow) and are counted.
 	MaxKeysPerMinute int `yaml:"max_keys_per_minute"`
 	// Grace is how long after a minute ends it is kept open for records
 	// that arrive late, before it is written to the sink. Records for a

@@ -102,7 +102,8 @@ func (k key) hash() uint64 {
 	s0, s1 := addrWords(&k.srcAddr)
 	d0, d1 := addrWords(&k.dstAddr)
 	h := mix(addr(k.src)^s0, addr(k.dst)^s1)
-	return mix(h^d0, d1^k.pp)
+	h = mix(h^d0, d1^k.pp)
+	return mix(h^addr(k.in), addr(k.out))
 }
 
 // addrWords returns the first 16 bytes of an address's representation
