@@ -232,6 +232,9 @@ func (c *Component) Import(from netip.AddrPort, b []byte, captured time.Time) er
 	return c.process(w, len(c.workers)-1, from, b, captured)
 }
 
+// process decodes b into w's batch, attributes its records as of their
+// time and adds them to the aggregation shard shard; it returns the
+// decoding error, if any.
 func (c *Component) process(w *worker, shard int, from netip.AddrPort, b []byte, received time.Time) error {
 	w.batch.Reset()
 	err := c.decoder.Decode(from.Addr().Unmap(), received, b, &w.batch)
