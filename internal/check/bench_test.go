@@ -210,6 +210,7 @@ func BenchmarkCheck100k(b *testing.B) {
 				n = len(check.Run(g, bc.opts))
 				wall, cpu = time.Since(start), cpuTime(b)-c0
 			}
+			b.ReportMetric(float64(len(vs)), "facts")
 			b.ReportMetric(mapTime.Seconds(), "map-s")
 			b.ReportMetric(heap, "heap-MiB")
 			b.ReportMetric(wall.Seconds(), "run-s")
