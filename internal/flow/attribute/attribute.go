@@ -135,6 +135,16 @@ func macKey(m [6]byte) uint64 {
 // nil when none, or when two VMs of that rank claim the key) and whether a
 // non-VM owner is valid at at.
 func pick(segs []segment, at Moment) (vm *flow.Endpoint, isKnown bool) {
+	if len(segs) == 1 { // the usual case
+		s := &segs[0]
+		switch {
+		case at < s.from || at >= s.to:
+			return nil, false
+		case s.ep == known:
+			return nil, true
+		}
+		return s.ep, false
+	}
 	rank := uint8(255)
 	ambiguous := false
 	for i := range segs {
