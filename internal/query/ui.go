@@ -13,12 +13,55 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vnetmap/vnetmap/internal/graph"
 	"github.com/vnetmap/vnetmap/internal/ifname"
 	"github.com/vnetmap/vnetmap/internal/model"
 )
+
+// view is the graph of a moment with its entities listed by kind, built in
+// one pass: graph.Nodes scans every entity, and the UI's queries list
+// several kinds per request.
+type view struct {
+	*graph.Graph
+	byKind map[model.Kind][]*graph.Node
+}
+
+// Nodes returns the entities of kind k, sorted by ID.
+func (v *view) Nodes(k model.Kind) []*graph.Node { return v.byKind[k] }
+
+// lastView keeps the view of the latest graph of "now" (graphs are
+// immutable, so a view stays right as long as its graph is the one asked
+// for); views of past moments are built per request.
+var lastView struct {
+	sync.Mutex
+	v *view
+}
+
+// view returns the view of the graph of moment at (zero: now).
+func (s *Service) view(ctx context.Context, at time.Time) (*view, error) {
+	g, err := s.Cache.At(ctx, at)
+	if err != nil {
+		return nil, err
+	}
+	if at.IsZero() {
+		lastView.Lock()
+		defer lastView.Unlock()
+		if lastView.v != nil && lastView.v.Graph == g {
+			return lastView.v, nil
+		}
+	}
+	v := &view{Graph: g, byKind: map[model.Kind][]*graph.Node{}}
+	for _, n := range g.Nodes("") {
+		v.byKind[n.Kind] = append(v.byKind[n.Kind], n)
+	}
+	if at.IsZero() {
+		lastView.v = v
+	}
+	return v, nil
+}
 
 // ErrBadRequest is returned for a query argument out of range (an unknown
 // topology grouping, a search too long).
@@ -91,7 +134,7 @@ func (s *Service) Search(ctx context.Context, text string, limit int, at time.Ti
 	if limit < 0 || limit > MaxSearchLimit {
 		return nil, fmt.Errorf("%w: limit %d out of 1-%d", ErrBadRequest, limit, MaxSearchLimit)
 	}
-	g, err := s.Cache.At(ctx, at)
+	g, err := s.view(ctx, at)
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +209,7 @@ func (s *Service) Search(ctx context.Context, text string, limit int, at time.Ti
 
 // searchVLANs matches "vlan 110", "vlan110" and a bare VLAN number against
 // the VLANs the switches and port groups know.
-func searchVLANs(g *graph.Graph, q string, add func(Match)) {
+func searchVLANs(g *view, q string, add func(Match)) {
 	v := strings.TrimSpace(strings.TrimPrefix(q, "vlan"))
 	vid, err := strconv.Atoi(v)
 	if err != nil || vid < 1 || vid > 4094 || v != strconv.Itoa(vid) {
@@ -206,7 +249,7 @@ func searchVLANs(g *graph.Graph, q string, add func(Match)) {
 // searchPorts matches switch ports and port-channels by their full key
 // (leaf1/Ethernet1/7), by interface name in any spelling (Eth1/7 on every
 // switch, "leaf1 eth1/7" on one) and by description.
-func searchPorts(g *graph.Graph, q string, add func(Match)) {
+func searchPorts(g *view, q string, add func(Match)) {
 	sw, ifn := "", q
 	if a, b, ok := strings.Cut(q, " "); ok {
 		sw, ifn = a, strings.TrimSpace(b)
@@ -242,7 +285,7 @@ func searchPorts(g *graph.Graph, q string, add func(Match)) {
 
 // searchAddresses matches MACs (any notation, at least 4 hex digits) and
 // IP addresses by prefix.
-func searchAddresses(g *graph.Graph, q string, add func(Match)) {
+func searchAddresses(g *view, q string, add func(Match)) {
 	if hex := macDigits(q); len(hex) >= 4 {
 		seen := map[string]bool{}
 		for _, kind := range []model.Kind{model.KindVNIC, model.KindPNIC} {
@@ -380,14 +423,14 @@ func nameOf(n *graph.Node) string {
 
 // vmKey is what names the VM in the UI: its name, or its UUID when several
 // VMs share the name.
-func vmKey(g *graph.Graph, n *graph.Node) string {
+func vmKey(g *view, n *graph.Node) string {
 	if _, _, err := g.FindVM(n.Name); err != nil {
 		return n.ID.Key()
 	}
 	return n.Name
 }
 
-func vmDetail(g *graph.Graph, vm model.ID) string {
+func vmDetail(g *view, vm model.ID) string {
 	var parts []string
 	if es := g.Out(vm, model.RelRunsOn); len(es) > 0 {
 		parts = append(parts, "on "+es[0].To.Key())
@@ -403,7 +446,7 @@ func vmDetail(g *graph.Graph, vm model.ID) string {
 	return strings.Join(parts, " · ")
 }
 
-func hostDetail(g *graph.Graph, host model.ID) string {
+func hostDetail(g *view, host model.ID) string {
 	d := fmt.Sprintf("%d VMs", len(g.In(host, model.RelRunsOn)))
 	if c := clusterOf(g, host); c != "" {
 		d = nameOf(g.Node(c)) + " · " + d
@@ -421,7 +464,7 @@ func switchSummary(n *graph.Node) string {
 	return strings.Join(parts, " · ")
 }
 
-func portDetail(g *graph.Graph, n *graph.Node) string {
+func portDetail(g *view, n *graph.Node) string {
 	var parts []string
 	if a := n.Attr("alias"); a != "" {
 		parts = append(parts, a)
@@ -437,7 +480,7 @@ func portDetail(g *graph.Graph, n *graph.Node) string {
 }
 
 // clusterOf returns the cluster that contains host, or "".
-func clusterOf(g *graph.Graph, host model.ID) model.ID {
+func clusterOf(g *view, host model.ID) model.ID {
 	for _, e := range g.In(host, model.RelContains) {
 		if e.From.Kind() == model.KindCluster {
 			return e.From
@@ -457,7 +500,7 @@ type VMRef struct {
 	Applications []string `json:"applications,omitempty"`
 }
 
-func vmRef(g *graph.Graph, vm model.ID) VMRef {
+func vmRef(g *view, vm model.ID) VMRef {
 	r := VMRef{ID: vm, Name: vm.Key(), Key: vm.Key()}
 	if n := g.Node(vm); n != nil {
 		r.Name, r.Power, r.Key = nameOf(n), n.Attr("power"), vmKey(g, n)
@@ -549,7 +592,7 @@ type HostPortgroup struct {
 // Host returns the host page of host name (its ID key or name) at moment
 // at (zero: now).
 func (s *Service) Host(ctx context.Context, name string, at time.Time) (*HostAnswer, error) {
-	g, err := s.Cache.At(ctx, at)
+	g, err := s.view(ctx, at)
 	if err != nil {
 		return nil, err
 	}
@@ -662,7 +705,7 @@ func (s *Service) Host(ctx context.Context, name string, at time.Time) (*HostAns
 
 // findByName resolves an entity of kind by ID key, else by name, case
 // insensitively.
-func findByName(g *graph.Graph, kind model.Kind, name string) model.ID {
+func findByName(g *view, kind model.Kind, name string) model.ID {
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return ""
@@ -689,7 +732,7 @@ func pick(attrs model.Attrs, keys ...string) map[string]string {
 }
 
 // cabledPorts returns the switch ports pnic is cabled to, with evidence.
-func cabledPorts(g *graph.Graph, pnic model.ID) []CabledPort {
+func cabledPorts(g *view, pnic model.ID) []CabledPort {
 	r := []CabledPort{}
 	for _, c := range g.Out(pnic, model.RelCabled) {
 		sw, port, _ := strings.Cut(c.To.Key(), "/")
@@ -740,7 +783,7 @@ type pnicUse struct {
 
 // pnicUsers maps each pNIC of host to the virtual switches that use it as
 // an uplink and to the host's VMs whose vNICs are on those switches.
-func pnicUsers(g *graph.Graph, host model.ID) pnicUse {
+func pnicUsers(g *view, host model.ID) pnicUse {
 	u := pnicUse{switches: map[model.ID][]string{}, vms: map[model.ID]map[model.ID]bool{}}
 	uplinks := map[model.ID][]model.ID{} // virtual switch → this host's pNICs
 	for _, p := range g.Out(host, model.RelHasPNIC) {
@@ -848,7 +891,7 @@ type SwitchVLAN struct {
 // Switch returns the switch page of switch name (its ID key or name) at
 // moment at (zero: now).
 func (s *Service) Switch(ctx context.Context, name string, at time.Time) (*SwitchAnswer, error) {
-	g, err := s.Cache.At(ctx, at)
+	g, err := s.view(ctx, at)
 	if err != nil {
 		return nil, err
 	}
@@ -972,7 +1015,7 @@ type ApplicationAnswer struct {
 // Application returns the application page of name at moment at (zero:
 // now).
 func (s *Service) Application(ctx context.Context, name string, at time.Time) (*ApplicationAnswer, error) {
-	g, err := s.Cache.At(ctx, at)
+	g, err := s.view(ctx, at)
 	if err != nil {
 		return nil, err
 	}
@@ -1114,7 +1157,7 @@ func (s *Service) Topology(ctx context.Context, group string, expand []string, a
 	if len(expand) > MaxTopologyExpand {
 		return nil, fmt.Errorf("%w: %d groups to expand; at most %d", ErrBadRequest, len(expand), MaxTopologyExpand)
 	}
-	g, err := s.Cache.At(ctx, at)
+	g, err := s.view(ctx, at)
 	if err != nil {
 		return nil, err
 	}
@@ -1321,7 +1364,7 @@ func (s *Service) Topology(ctx context.Context, group string, expand []string, a
 
 // hostGroup returns (adding it to t) the group of a host: its cluster, its
 // datacenter when standalone, else a group of hosts in neither.
-func hostGroup(g *graph.Graph, host model.ID, t *topoTree) string {
+func hostGroup(g *view, host model.ID, t *topoTree) string {
 	for _, e := range g.In(host, model.RelContains) {
 		switch e.From.Kind() {
 		case model.KindCluster, model.KindDatacenter:
@@ -1340,7 +1383,7 @@ func hostGroup(g *graph.Graph, host model.ID, t *topoTree) string {
 // vmAppGroup returns (adding them to t) the group of a VM in the
 // application grouping: its application's VMs in the cluster of its host,
 // under the application.
-func vmAppGroup(g *graph.Graph, vm, host model.ID, t *topoTree) string {
+func vmAppGroup(g *view, vm, host model.ID, t *topoTree) string {
 	app, appLabel := "grp:no-app", "no application"
 	var appIDs []model.ID
 	for _, e := range g.In(vm, model.RelContains) {
