@@ -125,8 +125,13 @@ func portNoNeighbour(ix *index, e *emitter) {
 		return
 	}
 	var vmVLANs vlanSet
-	for _, pg := range ix.nodes(model.KindPortgroup) {
-		if ix.hasConnectedVNIC(pg.ID) {
+	seen := map[model.ID]bool{}
+	for _, v := range ix.vmNICs() {
+		if !v.connected || v.pg == "" || seen[v.pg] {
+			continue
+		}
+		seen[v.pg] = true
+		if pg := ix.g.Node(v.pg); pg != nil {
 			vmVLANs = append(vmVLANs, pgVLANs(pg)...)
 		}
 	}
@@ -175,67 +180,65 @@ func portNoNeighbour(ix *index, e *emitter) {
 
 // vnicDisconnected: a vNIC of a powered-on VM that is not connected.
 func vnicDisconnected(ix *index, e *emitter) {
-	for _, vm := range ix.anyOrder(model.KindVM) {
-		if vm.Attr("power") != "poweredOn" {
+	for _, v := range ix.vmNICs() {
+		if v.connected || v.nic == nil || v.vm.Attr("power") != "poweredOn" {
 			continue
 		}
-		for h := range ix.out(vm.ID, model.RelHasVNIC) {
-			nic := ix.g.Node(h.To)
-			if nic == nil || nic.Attr("connected") != "false" {
-				continue
-			}
-			label := nic.Attr("label")
-			if label == "" {
-				label = h.To.Key()
-			}
-			pg := ""
-			for a := range ix.out(h.To, model.RelAttached) {
-				pg = " on port group " + ix.nameOf(a.To)
-			}
-			e.emit(Finding{
-				Severity: Warning,
-				Subjects: []model.ID{vm.ID, h.To},
-				Message:  fmt.Sprintf("%s of powered-on VM %s%s is disconnected", label, vm.Name, pg),
-				Evidence: []string{fmt.Sprintf("%s: connected=false, start_connected=%s", h.To.Key(), nic.Attr("start_connected"))},
-				Fix:      "connect the vNIC (Edit Settings, Connected) or remove it if it is not needed",
-			})
+		label := v.nic.Attr("label")
+		if label == "" {
+			label = v.id.Key()
 		}
+		pg := ""
+		if v.pg != "" {
+			pg = " on port group " + ix.nameOf(v.pg)
+		}
+		e.emit(Finding{
+			Severity: Warning,
+			Subjects: []model.ID{v.vm.ID, v.id},
+			Message:  fmt.Sprintf("%s of powered-on VM %s%s is disconnected", label, v.vm.Name, pg),
+			Evidence: []string{fmt.Sprintf("%s: connected=false, start_connected=%s", v.id.Key(), v.nic.Attr("start_connected"))},
+			Fix:      "connect the vNIC (Edit Settings, Connected) or remove it if it is not needed",
+		})
 	}
 }
 
 // macDuplicate: one MAC on vNICs of several VMs; critical when two of them
 // are powered on.
 func macDuplicate(ix *index, e *emitter) {
-	byMAC := map[string][]model.ID{}
-	for _, nic := range ix.anyOrder(model.KindVNIC) {
-		if m := normalizeMAC(nic.Attr("mac")); m != "" {
-			byMAC[m] = append(byMAC[m], nic.ID)
+	nics := ix.vmNICs()
+	byMAC := make(map[string][]int, len(nics)) // MAC → indexes in vmNICs
+	for i, v := range nics {
+		if v.nic == nil {
+			continue
+		}
+		if m := normalizeMAC(v.nic.Attr("mac")); m != "" {
+			byMAC[m] = append(byMAC[m], i)
 		}
 	}
 	macs := make([]string, 0, len(byMAC))
-	for m, nics := range byMAC {
-		if len(nics) > 1 {
+	for m, is := range byMAC {
+		if len(is) > 1 {
 			macs = append(macs, m)
 		}
 	}
 	slices.Sort(macs)
 	for _, m := range macs {
+		is := byMAC[m]
+		slices.SortFunc(is, func(a, b int) int { return strings.Compare(string(nics[a].id), string(nics[b].id)) })
 		var vms []model.ID
 		var ev []string
 		on := 0
-		slices.Sort(byMAC[m])
-		for _, nic := range byMAC[m] {
-			for h := range ix.in(nic, model.RelHasVNIC) {
-				if slices.Contains(vms, h.From) {
-					continue
-				}
-				vms = append(vms, h.From)
-				power := attr(ix, h.From, "power")
-				if power == "poweredOn" {
-					on++
-				}
-				ev = append(ev, fmt.Sprintf("%s (%s, %s): %s", ix.nameOf(h.From), power, ix.hostOfVM(h.From).Key(), nic.Key()))
+		for _, i := range is {
+			v := nics[i]
+			if slices.Contains(vms, v.vm.ID) {
+				continue
 			}
+			vms = append(vms, v.vm.ID)
+			power := v.vm.Attr("power")
+			if power == "poweredOn" {
+				on++
+			}
+			ev = append(ev, fmt.Sprintf("%s (%s, %s): %s", v.vm.Name, power, v.host.Key(), v.id.Key()))
 		}
 		if len(vms) < 2 {
 			continue

@@ -28,6 +28,8 @@ type index struct {
 
 	byKind map[model.Kind][]*graph.Node // every entity by kind, see nodes
 	sorted map[model.Kind]bool
+	nics   []vmNIC          // see vmNICs
+	pgVLAN map[model.ID]int // see accessVLAN
 }
 
 // nodes returns the entities of kind k sorted by ID; the entities are
@@ -75,6 +77,7 @@ type uplinkInfo struct {
 	name   string      // uplink name as teaming lists it (vmnic0, uplink1, lag1-0)
 	lag    string      // LAG name, when the uplink is a LAG port
 	device string
+	down   bool // the pNIC's link is down
 	ports  []portRef
 	// undisputed are the ports not in dispute (all of them, or none when
 	// the evidence puts the pNIC on several).
@@ -82,7 +85,7 @@ type uplinkInfo struct {
 }
 
 // up reports whether the pNIC's link is not known to be down.
-func (u *uplinkInfo) up() bool { return u.node == nil || u.node.Attr("link") != "down" }
+func (u *uplinkInfo) up() bool { return !u.down }
 
 // known returns the ports of the pNIC that are not in dispute.
 func (u *uplinkInfo) known() []portRef { return u.undisputed }
@@ -223,8 +226,11 @@ func hostOfPNIC(id model.ID) model.ID {
 // uplink returns the uplink info of the uplink relation e, with its ports.
 func (ix *index) uplink(e graph.Edge) *uplinkInfo {
 	u := &uplinkInfo{pnic: e.To, node: ix.g.Node(e.To), name: e.Attrs["uplink"], lag: e.Attrs["lag"], device: deviceOf(e.To)}
-	if u.node != nil && u.node.Attr("device") != "" {
-		u.device = u.node.Attr("device")
+	if u.node != nil {
+		if d := u.node.Attr("device"); d != "" {
+			u.device = d
+		}
+		u.down = u.node.Attr("link") == "down"
 	}
 	if u.name == "" {
 		u.name = u.device
@@ -397,20 +403,6 @@ func portDesc(u *uplinkInfo, role string, p portRef) string {
 	return s
 }
 
-// hasConnectedVNIC reports whether a vNIC not known to be disconnected is
-// attached to the port group.
-func (ix *index) hasConnectedVNIC(pg model.ID) bool {
-	for _, a := range ix.g.In(pg, "") {
-		if a.Rel != model.RelAttached {
-			continue
-		}
-		if n := ix.g.Node(a.From); n == nil || n.Attr("connected") != "false" {
-			return true
-		}
-	}
-	return false
-}
-
 // out ranges over the relations of kind rel leaving id, without the copy
 // graph.Out makes of a filtered list.
 func (ix *index) out(id model.ID, rel model.RelKind) iter.Seq[graph.Edge] {
@@ -448,4 +440,66 @@ func (ix *index) hasIn(id model.ID, rel model.RelKind) bool {
 		return true
 	}
 	return false
+}
+
+// vmNIC is a vNIC with what the rules ask of it, gathered in one pass over
+// the VMs (see vmNICs).
+type vmNIC struct {
+	vm        *graph.Node
+	host      model.ID // the host the VM runs on, or ""
+	id        model.ID
+	nic       *graph.Node // nil when the graph has no entity for the vNIC
+	pg        model.ID    // the port group it is attached to, or ""
+	connected bool        // not known to be disconnected
+}
+
+// vmNICs returns every vNIC of every VM, in no particular order; computed
+// once.
+func (ix *index) vmNICs() []vmNIC {
+	if ix.nics != nil {
+		return ix.nics
+	}
+	ix.nics = []vmNIC{}
+	for _, vm := range ix.anyOrder(model.KindVM) {
+		var host model.ID
+		first := len(ix.nics)
+		for _, e := range ix.g.Out(vm.ID, "") {
+			switch e.Rel {
+			case model.RelRunsOn:
+				host = e.To
+			case model.RelHasVNIC:
+				v := vmNIC{vm: vm, id: e.To, nic: ix.g.Node(e.To), connected: true}
+				if v.nic != nil {
+					v.connected = v.nic.Attr("connected") != "false"
+				}
+				for a := range ix.out(e.To, model.RelAttached) {
+					v.pg = a.To
+				}
+				ix.nics = append(ix.nics, v)
+			}
+		}
+		for i := first; i < len(ix.nics); i++ {
+			ix.nics[i].host = host
+		}
+	}
+	return ix.nics
+}
+
+// accessVLAN returns the access VLAN of a port group (1-4094), or 0 for a
+// trunk, an untagged or an unknown one; cached.
+func (ix *index) accessVLAN(pg model.ID) int {
+	v, ok := ix.pgVLAN[pg]
+	if !ok {
+		if n := ix.g.Node(pg); n != nil && n.Attr("trunk") == "" {
+			v = atoi(n.Attr("vlan"))
+		}
+		if v <= 0 || v >= 4095 {
+			v = 0
+		}
+		if ix.pgVLAN == nil {
+			ix.pgVLAN = map[model.ID]int{}
+		}
+		ix.pgVLAN[pg] = v
+	}
+	return v
 }

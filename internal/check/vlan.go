@@ -135,19 +135,17 @@ func vlanClusterInconsistent(ix *index, e *emitter) {
 	for _, u := range ix.units {
 		byHost[u.host] = append(byHost[u.host], u)
 	}
-	pgVLAN := map[model.ID]int{} // port group → its access VLAN, 0 for none
-	vlanOf := func(pg model.ID) int {
-		v, ok := pgVLAN[pg]
-		if !ok {
-			if n := ix.g.Node(pg); n != nil && n.Attr("trunk") == "" {
-				v = atoi(n.Attr("vlan"))
-			}
-			if v <= 0 || v >= 4095 {
-				v = 0
-			}
-			pgVLAN[pg] = v
+	usedOn := map[model.ID]map[int]bool{} // host → access VLANs its VMs use
+	for _, v := range ix.vmNICs() {
+		if !v.connected || v.pg == "" || v.host == "" {
+			continue
 		}
-		return v
+		if vid := ix.accessVLAN(v.pg); vid > 0 {
+			if usedOn[v.host] == nil {
+				usedOn[v.host] = map[int]bool{}
+			}
+			usedOn[v.host][vid] = true
+		}
 	}
 	for _, cl := range ix.nodes(model.KindCluster) {
 		var hosts []model.ID
@@ -161,17 +159,8 @@ func vlanClusterInconsistent(ix *index, e *emitter) {
 		}
 		used := map[int]bool{}
 		for _, h := range hosts {
-			for r := range ix.in(h, model.RelRunsOn) {
-				for hv := range ix.out(r.From, model.RelHasVNIC) {
-					if n := ix.g.Node(hv.To); n != nil && n.Attr("connected") == "false" {
-						continue
-					}
-					for a := range ix.out(hv.To, model.RelAttached) {
-						if v := vlanOf(a.To); v > 0 {
-							used[v] = true
-						}
-					}
-				}
+			for vid := range usedOn[h] {
+				used[vid] = true
 			}
 		}
 		vids := make([]int, 0, len(used))
