@@ -181,7 +181,11 @@ func printLinks(w io.Writer, a *query.LinkAnswer) {
 		if c.Imbalanced {
 			flag = "IMBALANCED"
 		}
-		fmt.Fprintf(tw, "  %s %s\t%s\t%s\t%s\t%s\t\t\t%s\n", c.Switch, c.Name, byteText(c.InBytes), count(c.InPackets), byteText(c.OutBytes), count(c.OutPackets), flag)
+		sw := c.Switch
+		if c.PeerSwitch != "" {
+			sw += "+" + c.PeerSwitch // an MLAG (vPC) bundle
+		}
+		fmt.Fprintf(tw, "  %s %s\t%s\t%s\t%s\t%s\t\t\t%s\n", sw, c.Name, byteText(c.InBytes), count(c.InPackets), byteText(c.OutBytes), count(c.OutPackets), flag)
 		if u := c.Unsplit; u != (query.LinkCounters{}) {
 			fmt.Fprintf(tw, "    (the port-channel itself)\t%s\t%s\t%s\t%s\t\t\t\n", byteText(u.InBytes), count(u.InPackets), byteText(u.OutBytes), count(u.OutPackets))
 		}
@@ -191,7 +195,7 @@ func printLinks(w io.Writer, a *query.LinkAnswer) {
 				flag = "!"
 			}
 			name := m.Name
-			if m.Switch != c.Switch {
+			if m.Switch != c.Switch || c.PeerSwitch != "" {
 				name = m.Switch + " " + name
 			}
 			fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\t%s\t%.0f%%\t%.0f%%\t%s\n", name, byteText(m.InBytes), count(m.InPackets), byteText(m.OutBytes), count(m.OutPackets),

@@ -617,6 +617,11 @@ func (g *Graph) WhereIP(addr string) *IPLocation {
 	return loc
 }
 
+// MLAGPeer returns the switch that forms an MLAG (vPC) pair with sw for its
+// port-channel named pc: a switch linked to sw that has a port-channel of
+// that name too; "" when there is none.
+func (g *Graph) MLAGPeer(sw, pc string) string { return g.mlagPeer(sw, pc) }
+
 // mlagPeer returns the switch linked to sw that has a port-channel named
 // pc too, or "".
 func (g *Graph) mlagPeer(sw, pc string) string {

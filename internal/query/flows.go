@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -518,6 +519,11 @@ type LinkChannel struct {
 	// itself: it says nothing of the members, and the shares leave it out.
 	Unsplit LinkCounters `json:"unsplit,omitzero"`
 	Members []LinkMember `json:"members"`
+	// Peer is the other half of an MLAG (vPC) pair: the port-channel of the
+	// same name on PeerSwitch. Members then lists the members on both
+	// switches, and the shares are across the whole bundle.
+	Peer       string `json:"mlag_peer,omitempty"`
+	PeerSwitch string `json:"mlag_peer_switch,omitempty"`
 	// Imbalanced says that some member's share is far from even: the
 	// bundle's hashing (or a member's state) puts the load on some links.
 	Imbalanced bool `json:"imbalanced,omitempty"`
@@ -542,10 +548,46 @@ type linkTarget struct {
 	sw      string // switch key ("" every switch)
 	port    string // a physical port's model ID
 	channel string // a port-channel's model ID
+	// peers are the MLAG halves on other switches of the port-channel or
+	// of the switch's port-channels: their members belong to the same
+	// bundles, so their traffic is shown with them.
+	peers map[string]bool
+}
+
+// withPeers returns t with the MLAG peers of its port-channel, or of every
+// port-channel of its switch.
+func (t linkTarget) withPeers(g *graph.Graph) linkTarget {
+	var chans []string
+	switch {
+	case t.channel != "":
+		chans = []string{t.channel}
+	case t.port == "" && t.sw != "":
+		for _, e := range g.Out(model.NewID(model.KindSwitch, t.sw), model.RelHasPort) {
+			if e.To.Kind() == model.KindPortChannel {
+				chans = append(chans, string(e.To))
+			}
+		}
+	}
+	for _, ch := range chans {
+		sw, name := splitPort(ch)
+		if n := g.Node(model.ID(ch)); n != nil && n.Name != "" {
+			name = n.Name
+		}
+		if peer := g.MLAGPeer(sw, name); peer != "" {
+			if t.peers == nil {
+				t.peers = map[string]bool{}
+			}
+			t.peers[string(model.NewID(model.KindPortChannel, peer+"/"+name))] = true
+		}
+	}
+	return t
 }
 
 // selects reports whether l is about t.
 func (t linkTarget) selects(l flow.LinkMinute) bool {
+	if t.peers[l.Channel] {
+		return true
+	}
 	switch {
 	case t.channel != "":
 		return l.Channel == t.channel
@@ -581,6 +623,7 @@ func (s *Service) LinkTraffic(ctx context.Context, target string, from, to time.
 	if err != nil {
 		return nil, err
 	}
+	t = t.withPeers(g)
 	ans := &LinkAnswer{Target: target, From: from, To: to, Channels: []LinkChannel{}, Ports: []LinkPort{}}
 	ports := map[string]*LinkPort{}
 	channels := map[string]map[string]*LinkPort{} // channel → member port → traffic
@@ -617,14 +660,20 @@ func (s *Service) LinkTraffic(ctx context.Context, target string, from, to time.
 	slices.SortFunc(ans.Ports, func(a, b LinkPort) int {
 		return cmp.Or(cmp.Compare(b.bytes(), a.bytes()), strings.Compare(a.Port, b.Port))
 	})
-	for ch, members := range channels {
-		// Members the map knows that exported nothing are idle members.
-		for _, e := range g.In(model.ID(ch), model.RelInLAG) {
-			if members[string(e.From)] == nil {
-				members[string(e.From)] = linkPort(g, string(e.From))
+	for _, b := range mlagBundles(g, channels) {
+		members := map[string]*LinkPort{}
+		for _, ch := range b {
+			for id, p := range channels[ch] {
+				members[id] = p
+			}
+			// Members the map knows that exported nothing are idle members.
+			for _, e := range g.In(model.ID(ch), model.RelInLAG) {
+				if members[string(e.From)] == nil {
+					members[string(e.From)] = linkPort(g, string(e.From))
+				}
 			}
 		}
-		ans.Channels = append(ans.Channels, channelOf(g, ch, members))
+		ans.Channels = append(ans.Channels, channelOf(g, b, members))
 	}
 	slices.SortFunc(ans.Channels, func(a, b LinkChannel) int {
 		return cmp.Or(cmp.Compare(b.bytes(), a.bytes()), strings.Compare(a.Channel, b.Channel))
@@ -632,16 +681,58 @@ func (s *Service) LinkTraffic(ctx context.Context, target string, from, to time.
 	return ans, nil
 }
 
-// channelOf sums a port-channel's members and computes their shares.
-func channelOf(g *graph.Graph, ch string, members map[string]*LinkPort) LinkChannel {
+// mlagBundles groups the port-channels of channels into bundles: the two
+// halves of an MLAG (vPC) pair, whose members are one host's LAG spread over
+// two switches, form one bundle; any other port-channel is a bundle alone.
+// Each bundle lists its port-channels in order; bundles come sorted.
+func mlagBundles(g *graph.Graph, channels map[string]map[string]*LinkPort) [][]string {
+	var out [][]string
+	done := map[string]bool{}
+	for _, ch := range slices.Sorted(maps.Keys(channels)) {
+		if done[ch] {
+			continue
+		}
+		done[ch] = true
+		b := []string{ch}
+		sw, name := splitPort(ch)
+		if n := g.Node(model.ID(ch)); n != nil && n.Name != "" {
+			name = n.Name
+		}
+		if peer := g.MLAGPeer(sw, name); peer != "" {
+			pc := string(model.NewID(model.KindPortChannel, peer+"/"+name))
+			if !done[pc] {
+				done[pc] = true
+				b = append(b, pc)
+				if channels[pc] == nil {
+					channels[pc] = map[string]*LinkPort{}
+				}
+			}
+		}
+		slices.Sort(b)
+		out = append(out, b)
+	}
+	return out
+}
+
+// channelOf sums a bundle's members (a port-channel, or both halves of an
+// MLAG pair: the first names it, the second is its MLAG peer) and computes
+// their shares.
+func channelOf(g *graph.Graph, bundle []string, members map[string]*LinkPort) LinkChannel {
+	ch := bundle[0]
 	sw, name := splitPort(ch)
 	if n := g.Node(model.ID(ch)); n != nil && n.Name != "" {
 		name = n.Name
 	}
 	c := LinkChannel{Channel: ch, Switch: sw, Name: name, Members: make([]LinkMember, 0, len(members))}
-	if agg := members[ch]; agg != nil {
-		c.Unsplit = agg.LinkCounters
-		delete(members, ch)
+	if len(bundle) > 1 {
+		c.Peer = string(bundle[1])
+		c.PeerSwitch, _ = splitPort(bundle[1])
+	}
+	for _, pc := range bundle {
+		if agg := members[pc]; agg != nil {
+			c.Unsplit = sumLink(c.Unsplit, agg.LinkCounters)
+			delete(members, pc)
+		}
 	}
 	var split LinkCounters // the members' traffic
 	for _, p := range members {
@@ -841,4 +932,12 @@ func (s side) is(e flow.Endpoint) bool {
 		return slices.Contains(strings.Split(e.App, ","), s.app)
 	}
 	return e.VM == s.vm
+}
+
+// sumLink adds two counters, saturating.
+func sumLink(a, b LinkCounters) LinkCounters {
+	return LinkCounters{
+		InBytes: satAdd(a.InBytes, b.InBytes), InPackets: satAdd(a.InPackets, b.InPackets),
+		OutBytes: satAdd(a.OutBytes, b.OutBytes), OutPackets: satAdd(a.OutPackets, b.OutPackets),
+	}
 }

@@ -534,3 +534,49 @@ func TestParseWindow(t *testing.T) {
 		})
 	}
 }
+
+// TestLinkTrafficMLAGBundle: the two halves of a vPC port-channel (leaf1
+// and leaf2 Port-channel20, one member each, one host LAG) are one bundle:
+// shares are across both switches, so an imbalance between them shows, and
+// asking for either half or either switch shows the whole bundle.
+func TestLinkTrafficMLAGBundle(t *testing.T) {
+	q := flowScenario(t)
+	ctx := context.Background()
+	leafPC := func(sw string) model.ID { return model.NewID(model.KindPortChannel, sw+"/Port-channel20") }
+	leafPort := func(sw string) string { return string(model.NewID(model.KindPort, sw+"/Ethernet1/2")) }
+	if err := q.Store.WriteFlows(ctx, nil, []flow.LinkMinute{
+		linkAt(2, leafPort("leaf1"), leafPC("leaf1"), flow.LinkIn, 8000, 4000),
+		linkAt(2, leafPort("leaf2"), leafPC("leaf2"), flow.LinkIn, 2000, 1000),
+		linkAt(2, leafPort("leaf1"), leafPC("leaf1"), flow.LinkOut, 3000, 30),
+		linkAt(2, leafPort("leaf2"), leafPC("leaf2"), flow.LinkOut, 3000, 30),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"channel leaf1 Port-channel20 in 10000 out 6000 imbalanced=true",
+		"  Ethernet1/2 in 8000 (0.80) out 3000 (0.50) imbalanced=true",
+		"  Ethernet1/2 in 2000 (0.20) out 3000 (0.50) imbalanced=true",
+	}
+	for _, target := range []string{"leaf1/Port-channel20", "leaf2/po20", "leaf2"} {
+		a, err := q.LinkTraffic(ctx, target, wFrom, wTo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows []string
+		for _, r := range linkRows(a) {
+			if !strings.HasPrefix(r, "port ") {
+				rows = append(rows, r)
+			}
+		}
+		if !slices.Equal(rows, want) {
+			t.Errorf("%s:\n got %q\nwant %q", target, rows, want)
+		}
+		if len(a.Channels) == 1 {
+			c := a.Channels[0]
+			if c.Peer != string(leafPC("leaf2")) || c.PeerSwitch != "leaf2" || c.Members[0].Switch != "leaf1" || c.Members[1].Switch != "leaf2" {
+				t.Errorf("%s: peer %q on %q, members on %s and %s; want leaf2's Port-channel20, members on leaf1 and leaf2",
+					target, c.Peer, c.PeerSwitch, c.Members[0].Switch, c.Members[1].Switch)
+			}
+		}
+	}
+}
