@@ -73,9 +73,6 @@ type segment struct {
 	rank     uint8
 }
 
-// span is where a key's segments are in Index.segs.
-type span struct{ off, n uint32 }
-
 // portSeg says that an ifIndex named port during [from, to).
 type portSeg struct {
 	from, to Moment
@@ -86,8 +83,7 @@ type portSeg struct {
 type Exporter struct {
 	// Switch is the switch's model ID.
 	Switch string
-	ports  intTable // ifIndex → segments
-	segs   []portSeg
+	ports  intTable[portSeg] // ifIndex → segments
 }
 
 type exporterSeg struct {
@@ -99,14 +95,13 @@ type exporterSeg struct {
 // built for. It is immutable and safe for concurrent use; lookups do not
 // allocate.
 type Index struct {
-	macs intTable // MAC (macKey) → segments
-	ip4  intTable // IPv4 address (v4Key) → segments
-	ip6  map[[16]byte]span
-	segs []segment
+	macs intTable[segment] // MAC (macKey) → segments
+	ip4  intTable[segment] // IPv4 address (v4Key) → segments
+	ip6  map[[16]byte][]segment
 
 	exporters map[netip.Addr][]exporterSeg
 
-	nets4      intTable            // /24 networks of known IPv4 addresses (a set)
+	nets4      intTable[struct{}]  // /24 networks of known IPv4 addresses (a set)
 	nets6      map[uint64]struct{} // /64 networks of known IPv6 addresses
 	configured []netip.Prefix
 
@@ -131,24 +126,26 @@ func macKey(m [6]byte) uint64 {
 	return uint64(m[0])<<40 | uint64(m[1])<<32 | uint64(m[2])<<24 | uint64(m[3])<<16 | uint64(m[4])<<8 | uint64(m[5])
 }
 
-// pick returns the VM endpoint of segs valid at at (the best-ranked one;
-// nil when none, or when two VMs of that rank claim the key) and whether a
-// non-VM owner is valid at at.
-func pick(segs []segment, at Moment) (vm *flow.Endpoint, isKnown bool) {
-	if len(segs) == 1 { // the usual case
-		s := &segs[0]
+// pick returns the VM endpoint of a key's segments (first, then more)
+// valid at at (the best-ranked one; nil when none, or when two VMs of that
+// rank claim the key) and whether a non-VM owner is valid at at.
+func pick(first *segment, more []segment, at Moment) (vm *flow.Endpoint, isKnown bool) {
+	if len(more) == 0 { // the usual case
 		switch {
-		case at < s.from || at >= s.to:
+		case at < first.from || at >= first.to:
 			return nil, false
-		case s.ep == known:
+		case first.ep == known:
 			return nil, true
 		}
-		return s.ep, false
+		return first.ep, false
 	}
 	rank := uint8(255)
 	ambiguous := false
-	for i := range segs {
-		s := &segs[i]
+	for i := -1; i < len(more); i++ {
+		s := first
+		if i >= 0 {
+			s = &more[i]
+		}
 		if at < s.from || at >= s.to {
 			continue
 		}
@@ -169,8 +166,6 @@ func pick(segs []segment, at Moment) (vm *flow.Endpoint, isKnown bool) {
 	return vm, isKnown
 }
 
-func (ix *Index) at(sp span) []segment { return ix.segs[sp.off : sp.off+sp.n] }
-
 // Endpoint attributes one side of a record at moment at: mac is the side's
 // MAC (zero when the record has none), addr its address (invalid when it
 // has none). The order is: the VM whose vNIC has the MAC; the VM whose vNIC
@@ -183,30 +178,29 @@ func (ix *Index) at(sp span) []segment { return ix.segs[sp.off : sp.off+sp.n] }
 func (ix *Index) Endpoint(mac [6]byte, addr netip.Addr, at Moment) *flow.Endpoint {
 	macKnown := false
 	if k := macKey(mac); k != 0 {
-		if sp, ok := ix.macs.get(k); ok {
+		if sl := ix.macs.get(k); sl != nil {
 			var vm *flow.Endpoint
-			if vm, macKnown = pick(ix.at(sp), at); vm != nil {
+			if vm, macKnown = pick(&sl.first, ix.macs.more(sl), at); vm != nil {
 				return vm
 			}
 		}
 	}
 	if addr.IsValid() {
 		addr = addr.Unmap()
-		var sp span
-		var ok bool
+		var vm *flow.Endpoint
+		var isKnown bool
 		if addr.Is4() {
-			sp, ok = ix.ip4.get(uint64(v4Key(addr)))
-		} else {
-			sp, ok = ix.ip6[addr.As16()]
+			if sl := ix.ip4.get(uint64(v4Key(addr))); sl != nil {
+				vm, isKnown = pick(&sl.first, ix.ip4.more(sl), at)
+			}
+		} else if segs := ix.ip6[addr.As16()]; len(segs) > 0 {
+			vm, isKnown = pick(&segs[0], segs[1:], at)
 		}
-		if ok {
-			vm, isKnown := pick(ix.at(sp), at)
-			if vm != nil {
-				return vm
-			}
-			if isKnown {
-				return known
-			}
+		if vm != nil {
+			return vm
+		}
+		if isKnown {
+			return known
 		}
 		if !ix.Internal(addr) {
 			return external
@@ -230,7 +224,7 @@ func v4Key(a netip.Addr) uint32 {
 func (ix *Index) Internal(addr netip.Addr) bool {
 	addr = addr.Unmap()
 	if addr.Is4() {
-		if _, ok := ix.nets4.get(uint64(v4Key(addr) & 0xffffff00)); ok {
+		if ix.nets4.get(uint64(v4Key(addr)&0xffffff00)) != nil {
 			return true
 		}
 	} else if addr.Is6() {
@@ -269,11 +263,14 @@ func (e *Exporter) Port(ifIndex uint32, at Moment) *Port {
 	if e == nil || ifIndex == 0 {
 		return nil
 	}
-	sp, ok := e.ports.get(uint64(ifIndex))
-	if !ok {
+	sl := e.ports.get(uint64(ifIndex))
+	if sl == nil {
 		return nil
 	}
-	for _, s := range e.segs[sp.off : sp.off+sp.n] {
+	if at >= sl.first.from && at < sl.first.to {
+		return sl.first.port
+	}
+	for _, s := range e.ports.more(sl) {
 		if at >= s.from && at < s.to {
 			return s.port
 		}

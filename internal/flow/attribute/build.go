@@ -389,50 +389,39 @@ func Build(versions []model.Version, rules []correlate.AppRule, internal []netip
 	}
 
 	ix := &Index{
-		ip6:        make(map[[16]byte]span, len(b.ip6)),
+		ip6:        make(map[[16]byte][]segment, len(b.ip6)),
 		exporters:  make(map[netip.Addr][]exporterSeg, len(byAddr)),
 		nets6:      b.nets6,
 		configured: slices.Clone(internal),
 	}
-	add := func(segs []segment) span {
-		segs = coalesce(segs)
-		sp := span{uint32(len(ix.segs)), uint32(len(segs))}
-		ix.segs = append(ix.segs, segs...)
-		return sp
-	}
-	macs := make(map[uint64]span, len(b.macs))
 	for k, segs := range b.macs {
-		macs[k] = add(segs)
+		b.macs[k] = coalesce(segs)
+		ix.Stats.Segments += len(b.macs[k])
 	}
-	ix.macs = newIntTable(macs)
-	ip4 := make(map[uint32]span, len(b.ip4))
+	ix.macs = newIntTable(b.macs)
 	for k, segs := range b.ip4 {
-		ip4[k] = add(segs)
+		b.ip4[k] = coalesce(segs)
+		ix.Stats.Segments += len(b.ip4[k])
 	}
-	ix.ip4 = newIntTable(ip4)
-	nets4 := make(map[uint32]span, len(b.nets4))
+	ix.ip4 = newIntTable(b.ip4)
+	for k, segs := range b.ip6 {
+		ix.ip6[k] = slices.Clip(coalesce(segs))
+		ix.Stats.Segments += len(ix.ip6[k])
+	}
+	nets4 := make(map[uint32][]struct{}, len(b.nets4))
 	for n := range b.nets4 {
-		nets4[n] = span{0, 1}
+		nets4[n] = []struct{}{{}}
 	}
 	ix.nets4 = newIntTable(nets4)
-	for k, segs := range b.ip6 {
-		ix.ip6[k] = add(segs)
-	}
 	for a, segs := range byAddr {
 		ix.exporters[a] = coalesceExporters(segs)
 	}
 	for e, m := range portSegs {
-		spans := make(map[uint32]span, len(m))
-		for ifIndex, segs := range m {
-			spans[ifIndex] = span{uint32(len(e.segs)), uint32(len(segs))}
-			e.segs = append(e.segs, segs...)
-		}
-		e.ports = newIntTable(spans)
-		ix.Stats.Ports += len(spans)
+		e.ports = newIntTable(m)
+		ix.Stats.Ports += len(m)
 	}
-	ix.Stats.MACs = len(macs)
-	ix.Stats.Addresses = len(ip4) + len(ix.ip6)
-	ix.Stats.Segments = len(ix.segs)
+	ix.Stats.MACs = len(b.macs)
+	ix.Stats.Addresses = len(b.ip4) + len(ix.ip6)
 	ix.Stats.Exporters = len(ix.exporters)
 	return ix
 }
