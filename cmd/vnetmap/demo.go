@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -33,13 +34,19 @@ const demoSource = "demo-vc"
 // demoFabricSource is the source name of the demo's simulated switches.
 const demoFabricSource = "demo-fabric"
 
-// demoPasswordEnv carries the simulator's password to the vSphere source,
-// the way a real deployment would (never on the command line, never logged).
+// demoPasswordEnv is the prefix of the environment variable that carries
+// the simulator's password to the vSphere source, the way a real deployment
+// would (never on the command line, never logged). Each demo adds a random
+// suffix, so that demos in one process (tests) do not share it.
 const demoPasswordEnv = "VNETMAP_DEMO_VC_PASSWORD"
 
-// demoCommunityEnv carries the simulated switches' SNMP community to the
-// SNMP source, like the vCenter password.
+// demoCommunityEnv is the prefix of the variable that carries the simulated
+// switches' SNMP community to the SNMP source, like the vCenter password.
 const demoCommunityEnv = "VNETMAP_DEMO_SNMP_COMMUNITY"
+
+// demoEnv returns a variable name of its own for one demo: prefix and a
+// random suffix.
+func demoEnv(prefix string) string { return prefix + "_" + strings.ToUpper(cryptorand.Text()[:8]) }
 
 type demoOptions struct {
 	seed         int64
@@ -97,11 +104,13 @@ func runDemo(ctx context.Context, g *globals, o demoOptions) error {
 		return fmt.Errorf("demo: start simulator: %w", err)
 	}
 	defer dc.Close()
-	if err := os.Setenv(demoPasswordEnv, dc.Password()); err != nil {
+	passwordEnv := demoEnv(demoPasswordEnv)
+	if err := os.Setenv(passwordEnv, dc.Password()); err != nil {
 		return err
 	}
+	defer os.Unsetenv(passwordEnv)
 	vcfg := vsphere.DefaultConfiguration()
-	vcfg.Name, vcfg.URL, vcfg.Username, vcfg.PasswordEnv, vcfg.Insecure = demoSource, dc.URL(), dc.Username(), demoPasswordEnv, true
+	vcfg.Name, vcfg.URL, vcfg.Username, vcfg.PasswordEnv, vcfg.Insecure = demoSource, dc.URL(), dc.Username(), passwordEnv, true
 	col, err := vsphere.New(vcfg, logger.With("source", demoSource))
 	if err != nil {
 		return err
@@ -203,11 +212,12 @@ func startDemoFabric(ctx context.Context, dc *sim.DataCenter, logger *slog.Logge
 	if err != nil {
 		return nil, fmt.Errorf("demo: start switches: %w", err)
 	}
-	if err := os.Setenv(demoCommunityEnv, community); err != nil {
+	communityEnv := demoEnv(demoCommunityEnv)
+	if err := os.Setenv(communityEnv, community); err != nil {
 		return nil, err
 	}
 	cfg := snmp.DefaultConfiguration()
-	cfg.Name, cfg.Seeds, cfg.Port, cfg.CommunityEnv = demoFabricSource, seeds, port, demoCommunityEnv
+	cfg.Name, cfg.Seeds, cfg.Port, cfg.CommunityEnv = demoFabricSource, seeds, port, communityEnv
 	cfg.Discovery.AllowedSubnets = []string{"127.0.0.0/8"}
 	return snmp.New(cfg, logger.With("source", demoFabricSource))
 }

@@ -83,6 +83,7 @@ func movedVM(t *testing.T, db string) string {
 }
 
 func TestDemoThenQueries(t *testing.T) {
+	t.Parallel()
 	db := demoDB(t)
 
 	code, out, errOut := vnetmap(t, "--db", db, "where", "web01", "--json")
@@ -233,6 +234,7 @@ func (s *syncBuffer) String() string {
 }
 
 func TestDemoServesAPI(t *testing.T) {
+	t.Parallel()
 	db := "sqlite:" + t.TempDir() + "/serve.db"
 	ctx, cancel := context.WithCancel(context.Background())
 	var errb syncBuffer
@@ -320,6 +322,7 @@ func TestDemoServesAPI(t *testing.T) {
 }
 
 func TestDemoIsDeterministic(t *testing.T) {
+	t.Parallel()
 	where := func() query.WhereAnswer {
 		db := "sqlite:" + t.TempDir() + "/d.db"
 		if code, _, errOut := vnetmap(t, "--db", db, "demo", "--once", "--seed", "5", "--history", "0"); code != 0 {
