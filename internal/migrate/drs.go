@@ -132,33 +132,38 @@ func (e *evaluator) drsCluster(cl *graph.Node, must bool) DRSCluster {
 	}
 	hosts := contained(g, cl.ID, model.KindHost)
 	c.Hosts = len(hosts)
-	sets := map[string]*safeSet{}
+	sets := map[string]*safeSet{}  // by the safe hosts
+	bySig := map[string]*safeSet{} // by what the VMs use (vmInfo.signature)
 	for _, h := range hosts {
 		for _, r := range g.In(h, model.RelRunsOn) {
 			vm := r.From
-			s := &safeSet{}
-			for _, cand := range hosts {
-				if v := e.verdict(vm, cand); v.Safe {
-					s.safe = append(s.safe, cand)
-				} else {
-					s.unsafe = append(s.unsafe, cand)
+			vi := e.vmInfo(vm)
+			sig := vi.signature()
+			s, ok := bySig[sig]
+			if !ok {
+				s = &safeSet{}
+				for _, cand := range hosts {
+					if e.safe(vi, cand) {
+						s.safe = append(s.safe, cand)
+					} else {
+						s.unsafe = append(s.unsafe, cand)
+					}
 				}
+				if k := joinIDs(s.safe); sets[k] != nil {
+					s = sets[k]
+				} else if len(s.safe) > 0 && len(s.unsafe) > 0 {
+					sets[k] = s
+				}
+				bySig[sig] = s
 			}
-			m := DRSMember{ID: vm, Name: name(g, vm)}
+			m := DRSMember{ID: vm, Name: vi.name}
 			switch {
 			case len(s.unsafe) == 0:
-				continue
 			case len(s.safe) == 0:
 				c.NoSafeHost = append(c.NoSafeHost, m)
-				continue
+			default:
+				s.vms = append(s.vms, m)
 			}
-			k := joinIDs(s.safe)
-			if have, ok := sets[k]; ok {
-				have.vms = append(have.vms, m)
-				continue
-			}
-			s.vms = []DRSMember{m}
-			sets[k] = s
 		}
 	}
 	for _, s := range sets {

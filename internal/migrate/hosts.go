@@ -75,8 +75,9 @@ func (e *evaluator) hosts(vm model.ID, datacenter bool) HostSet {
 	if !contains(candidates, s.Host) {
 		candidates = append(candidates, s.Host)
 	}
+	vi := e.vmInfo(vm)
 	for _, h := range candidates {
-		v := e.verdict(vm, h)
+		v := e.verdictOf(vi, h)
 		if v.Safe {
 			s.Safe = append(s.Safe, v)
 		} else {

@@ -14,6 +14,7 @@ package migrate
 
 import (
 	"fmt"
+	"iter"
 	"sort"
 	"strconv"
 	"strings"
@@ -143,24 +144,32 @@ func Evaluate(g *graph.Graph, vm, host model.ID) Verdict {
 func UnsafePlacements(g *graph.Graph) []Placement {
 	e := newEvaluator(g)
 	var out []Placement
-	for _, n := range g.Nodes(model.KindVM) {
-		host := currentHost(g, n.ID)
-		if host == "" {
-			continue
+	for _, h := range g.Nodes(model.KindHost) {
+		for r := range edges(g.In(h.ID, ""), model.RelRunsOn) {
+			vi := e.vmInfo(r.From)
+			if vi.cur != h.ID || e.safe(vi, h.ID) {
+				continue // a VM stated on two hosts is evaluated once, on the first
+			}
+			v := e.verdictOf(vi, h.ID)
+			p := Placement{VM: vi.id, Name: v.VMName, Host: h.ID, HostName: v.HostName, Reasons: v.Reasons}
+			if n := g.Node(vi.id); n != nil {
+				p.Power = n.Attr("power")
+			}
+			out = append(out, p)
 		}
-		v := e.verdict(n.ID, host)
-		if v.Safe {
-			continue
-		}
-		out = append(out, Placement{VM: n.ID, Name: v.VMName, Host: host, HostName: v.HostName, Power: n.Attr("power"), Reasons: v.Reasons})
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Name != out[j].Name {
+			return out[i].Name < out[j].Name
+		}
+		return out[i].VM < out[j].VM
+	})
 	return out
 }
 
 // currentHost returns the host vm runs on, or "".
 func currentHost(g *graph.Graph, vm model.ID) model.ID {
-	for _, e := range g.Out(vm, model.RelRunsOn) {
+	for e := range edges(g.Out(vm, ""), model.RelRunsOn) {
 		return e.To
 	}
 	return ""
@@ -175,6 +184,7 @@ type evaluator struct {
 	dvsHosts map[model.ID]map[model.ID][]graph.Edge // distributed switch → host → uplinks
 	linked   map[model.ID]map[string]bool           // switch → switches it has an inter-switch link to
 	memo     map[nicKey]*nicResult
+	free     map[model.ID]bool // port group → hostFree
 }
 
 type nicKey struct{ pg, from, to model.ID }
@@ -185,15 +195,114 @@ type nicResult struct {
 }
 
 func newEvaluator(g *graph.Graph) *evaluator {
-	return &evaluator{g: g, dvsHosts: map[model.ID]map[model.ID][]graph.Edge{}, linked: map[model.ID]map[string]bool{}, memo: map[nicKey]*nicResult{}}
+	return &evaluator{g: g, dvsHosts: map[model.ID]map[model.ID][]graph.Edge{}, linked: map[model.ID]map[string]bool{}, memo: map[nicKey]*nicResult{}, free: map[model.ID]bool{}}
+}
+
+// vmInfo is what the evaluation of a VM needs, read once per VM.
+type vmInfo struct {
+	id   model.ID
+	name string
+	cur  model.ID // the host it runs on, or ""
+	nics []vnicInfo
+}
+
+// vnicInfo is a vNIC that needs a network, and its port groups.
+type vnicInfo struct {
+	id    model.ID
+	label string
+	pgs   []pgUse
+}
+
+// pgUse is a port group a vNIC is attached to, with the host its result
+// depends on: the VM's current host, or "" when the result is the same
+// whatever that host (a distributed port group with a VLAN, a trunk or a
+// private VLAN), so that the VMs of every host share it.
+type pgUse struct{ pg, from model.ID }
+
+func (e *evaluator) vmInfo(vm model.ID) *vmInfo {
+	g := e.g
+	vi := &vmInfo{id: vm, name: name(g, vm), cur: currentHost(g, vm)}
+	for _, nic := range vnics(g, vm) {
+		ni := vnicInfo{id: nic.ID, label: nic.Attr("label")}
+		if ni.label == "" {
+			ni.label = nic.ID.Key()
+		}
+		for a := range edges(g.Out(nic.ID, ""), model.RelAttached) {
+			u := pgUse{pg: a.To, from: vi.cur}
+			if e.hostFree(a.To) {
+				u.from = ""
+			}
+			ni.pgs = append(ni.pgs, u)
+		}
+		vi.nics = append(vi.nics, ni)
+	}
+	return vi
+}
+
+// signature identifies what the evaluation of the VM depends on: two VMs
+// with the same signature are safe on the same hosts.
+func (vi *vmInfo) signature() string {
+	var b strings.Builder
+	for _, ni := range vi.nics {
+		for _, u := range ni.pgs {
+			b.WriteString(string(u.pg))
+			b.WriteByte(0)
+			b.WriteString(string(u.from))
+			b.WriteByte(0)
+		}
+		b.WriteByte(1)
+	}
+	return b.String()
+}
+
+// hostFree reports whether the evaluation of port group pg does not depend
+// on the VM's current host: a distributed port group that is not untagged
+// nor tagging every VLAN in the guest.
+func (e *evaluator) hostFree(pg model.ID) bool {
+	free, ok := e.free[pg]
+	if !ok {
+		if n := e.g.Node(pg); n != nil && switchOf(e.g, pg).Kind() == model.KindDVSwitch {
+			_, untagged, all, err := required(n)
+			free = err == nil && !untagged && !all
+		}
+		e.free[pg] = free
+	}
+	return free
+}
+
+// edges yields the relations of kind rel among es, without the copy
+// graph.Out makes to filter.
+func edges(es []graph.Edge, rel model.RelKind) iter.Seq[graph.Edge] {
+	return func(yield func(graph.Edge) bool) {
+		for _, e := range es {
+			if e.Rel == rel && !yield(e) {
+				return
+			}
+		}
+	}
 }
 
 // verdict evaluates vm on host.
-func (e *evaluator) verdict(vm, host model.ID) Verdict {
+func (e *evaluator) verdict(vm, host model.ID) Verdict { return e.verdictOf(e.vmInfo(vm), host) }
+
+// safe is verdictOf(vi, host).Safe without building the verdict.
+func (e *evaluator) safe(vi *vmInfo, host model.ID) bool {
+	if e.g.Node(host) == nil {
+		return false
+	}
+	for _, ni := range vi.nics {
+		for _, u := range ni.pgs {
+			if len(e.nic(u.pg, u.from, host).reasons) > 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (e *evaluator) verdictOf(vi *vmInfo, host model.ID) Verdict {
 	g := e.g
-	v := Verdict{VM: vm, VMName: name(g, vm), Host: host, HostName: name(g, host), Reasons: []Reason{}}
-	cur := currentHost(g, vm)
-	v.Current = cur == host
+	v := Verdict{VM: vi.id, VMName: vi.name, Host: host, HostName: name(g, host), Current: vi.cur == host, Reasons: []Reason{}}
 	hn := g.Node(host)
 	if hn == nil {
 		v.Reasons = append(v.Reasons, Reason{Code: CodeUnknownHost, Message: fmt.Sprintf("no host %s is known", host.Key()), Subjects: []model.ID{host}})
@@ -205,15 +314,11 @@ func (e *evaluator) verdict(vm, host model.ID) Verdict {
 	if hn.Attr("maintenance") == "true" {
 		v.Warnings = append(v.Warnings, Reason{Code: CodeHostState, Message: fmt.Sprintf("host %s is in maintenance mode", v.HostName), Subjects: []model.ID{host}})
 	}
-	for _, nic := range vnics(g, vm) {
-		label := nic.Attr("label")
-		if label == "" {
-			label = nic.ID.Key()
-		}
-		for _, a := range g.Out(nic.ID, model.RelAttached) {
-			r := e.nic(a.To, cur, host)
-			v.Reasons = appendPrefixed(v.Reasons, label, nic.ID, r.reasons)
-			v.Warnings = appendPrefixed(v.Warnings, label, nic.ID, r.warnings)
+	for _, ni := range vi.nics {
+		for _, u := range ni.pgs {
+			r := e.nic(u.pg, u.from, host)
+			v.Reasons = appendPrefixed(v.Reasons, ni.label, ni.id, r.reasons)
+			v.Warnings = appendPrefixed(v.Warnings, ni.label, ni.id, r.warnings)
 		}
 	}
 	v.Safe = len(v.Reasons) == 0
@@ -224,14 +329,16 @@ func (e *evaluator) verdict(vm, host model.ID) Verdict {
 // connecting at power-on — in label order.
 func vnics(g *graph.Graph, vm model.ID) []*graph.Node {
 	var out []*graph.Node
-	for _, e := range g.Out(vm, model.RelHasVNIC) {
+	for e := range edges(g.Out(vm, ""), model.RelHasVNIC) {
 		n := g.Node(e.To)
 		if n == nil || (n.Attr("connected") == "false" && n.Attr("start_connected") != "true") {
 			continue
 		}
 		out = append(out, n)
 	}
-	sort.Slice(out, func(i, j int) bool { return labelOrder(out[i]) < labelOrder(out[j]) })
+	if len(out) > 1 {
+		sort.Slice(out, func(i, j int) bool { return labelOrder(out[i]) < labelOrder(out[j]) })
+	}
 	return out
 }
 
@@ -263,7 +370,7 @@ func name(g *graph.Graph, id model.ID) string {
 
 // switchOf returns the virtual switch a port group is a member of, or "".
 func switchOf(g *graph.Graph, pg model.ID) model.ID {
-	for _, e := range g.Out(pg, model.RelMemberOf) {
+	for e := range edges(g.Out(pg, ""), model.RelMemberOf) {
 		return e.To
 	}
 	return ""
@@ -336,6 +443,9 @@ func (e *evaluator) checkNIC(r *nicResult, pg, from, to model.ID) {
 			r.warn(CodeUplinkDown, []model.ID{u.pnic}, "%s of %s (%s) is down", u.device, hostName, u.role)
 		}
 	}
+	for i := range ups {
+		ups[i].ports = e.ports(r, ups[i], hostName)
+	}
 	e.checkVLANs(r, src, tpg, pgName, from, to, ups)
 	e.checkMTU(r, tpg, tsw, ups)
 	e.checkTeaming(r, tpg, pgName, ups)
@@ -403,14 +513,17 @@ type uplink struct {
 	role   string // "active" or "standby"
 	lag    string // the LACP LAG it is a member of, on a distributed switch
 	link   string
+	ports  []switchPort // the switch ports known behind it
 }
 
 // uplinks returns the active and standby uplinks of port group pg on host
 // through virtual switch sw, active first.
 func (e *evaluator) uplinks(sw, host model.ID, pg *graph.Node) []uplink {
-	edges := e.g.Out(sw, model.RelUplink)
+	var edges []graph.Edge
 	if sw.Kind() == model.KindDVSwitch {
 		edges = e.dvsUplinks(sw)[host]
+	} else {
+		edges = e.g.Out(sw, model.RelUplink)
 	}
 	active, standby := model.SplitList(pg.Attr("active")), model.SplitList(pg.Attr("standby"))
 	var out []uplink
@@ -586,7 +699,7 @@ func (e *evaluator) checkVLANs(r *nicResult, src, pg *graph.Node, pgName string,
 	var natives []int
 	var nativeSubjects []model.ID
 	for _, u := range ups {
-		for _, p := range e.ports(r, u, hostName) {
+		for _, p := range u.ports {
 			set, native, ok := carried(p.vlans)
 			if !ok {
 				r.warn(CodeVLANsUnknown, []model.ID{p.id}, "the switch did not report the VLANs of %s (behind %s of %s): not checked", p.label, u.device, hostName)
@@ -693,9 +806,8 @@ func (e *evaluator) portOf(port model.ID) *graph.Node {
 func (e *evaluator) checkMTU(r *nicResult, pg *graph.Node, sw model.ID, ups []uplink) {
 	g := e.g
 	want := mtuOf(g, pg, sw)
-	quiet := &nicResult{} // the port warnings were given by checkVLANs
 	for _, u := range ups {
-		for _, p := range e.ports(quiet, u, name(g, sw)) {
+		for _, p := range u.ports {
 			for _, n := range []*graph.Node{p.node, g.Node(p.pc)} {
 				if n == nil {
 					continue
@@ -725,7 +837,6 @@ func (e *evaluator) checkTeaming(r *nicResult, pg *graph.Node, pgName string, up
 		}
 		groups[k] = append(groups[k], u)
 	}
-	quiet := &nicResult{}
 	for _, k := range keys {
 		type member struct {
 			u uplink
@@ -733,7 +844,7 @@ func (e *evaluator) checkTeaming(r *nicResult, pg *graph.Node, pgName string, up
 		}
 		var ms []member
 		for _, u := range groups[k] {
-			for _, p := range e.ports(quiet, u, "") {
+			for _, p := range u.ports {
 				ms = append(ms, member{u, p})
 			}
 		}
