@@ -27,11 +27,15 @@ type Component struct {
 	logger   *slog.Logger
 	metrics  *metrics
 	onChange func()
-	entries  []entry
+	entries  []*entry
 	holder   string // lease holder name; "" when leases are off
 
 	cancel context.CancelFunc
+	done   <-chan struct{} // closed when the loops' context ends
 	wg     sync.WaitGroup
+
+	mu      sync.Mutex // guards running and every entry's waiters
+	running bool
 }
 
 // leaseName is the lease of a source in the store.
@@ -55,6 +59,12 @@ func (c *Component) UseLeases(holder string) { c.holder = holder }
 type entry struct {
 	src      source.Source
 	interval time.Duration
+	// wake holds a pending trigger (capacity 1: triggers coalesce).
+	wake chan struct{}
+	// waiters receive the result of the next run started after they were
+	// added (capacity 1 each, so the loop never blocks on them); guarded
+	// by Component.mu.
+	waiters []chan Result
 }
 
 // Result is the outcome of one full run of one source.
@@ -79,7 +89,7 @@ func New(st store.Store, logger *slog.Logger, reg prometheus.Registerer, onChang
 // Add schedules src every interval once Start is called. It must not be
 // called after Start.
 func (c *Component) Add(src source.Source, interval time.Duration) {
-	c.entries = append(c.entries, entry{src: src, interval: interval})
+	c.entries = append(c.entries, &entry{src: src, interval: interval, wake: make(chan struct{}, 1)})
 }
 
 // RunOnce runs every source once, concurrently, and returns one result per
@@ -148,6 +158,10 @@ func (c *Component) failed(name string, err error) {
 // interval, and for watching sources the live deltas in between.
 func (c *Component) Start(ctx context.Context) {
 	ctx, c.cancel = context.WithCancel(ctx)
+	c.done = ctx.Done()
+	c.mu.Lock()
+	c.running = true
+	c.mu.Unlock()
 	for _, e := range c.entries {
 		c.wg.Add(1)
 		go func() {
@@ -157,12 +171,134 @@ func (c *Component) Start(ctx context.Context) {
 	}
 }
 
-// Stop stops every loop and waits for them.
+// Stop stops every loop and waits for them. Callers of Run still waiting
+// get ErrNotRunning.
 func (c *Component) Stop() {
 	if c.cancel != nil {
 		c.cancel()
 	}
 	c.wg.Wait()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.running = false
+	for _, e := range c.entries {
+		for _, w := range e.waiters {
+			w <- Result{Source: e.src.Name(), Err: ErrNotRunning, Error: ErrNotRunning.Error()}
+		}
+		e.waiters = nil
+	}
+}
+
+// ErrUnknownSource is returned by Trigger and Run for a source the
+// component was not given.
+var ErrUnknownSource = errors.New("collect: unknown source")
+
+// ErrNotRunning is returned by Trigger and Run before Start or after Stop
+// (or once Start's context ended).
+var ErrNotRunning = errors.New("collect: not running")
+
+// ErrNotHolder is the error of a triggered run that did not happen because
+// another process holds the source's lease (see UseLeases): that process
+// polls the source.
+var ErrNotHolder = errors.New("collect: source polled by another process")
+
+// Sources returns the names of the sources, in the order they were added.
+func (c *Component) Sources() []string {
+	names := make([]string, len(c.entries))
+	for i, e := range c.entries {
+		names[i] = e.src.Name()
+	}
+	return names
+}
+
+// Trigger asks for a full run of the source named name, or of every source
+// when name is "", now rather than at its next scheduled time, and returns
+// at once with the names of the sources asked. Triggers of a source that
+// arrive before its loop takes the first one make one run. The next
+// scheduled run comes one interval after the triggered one. It is safe for
+// concurrent use.
+func (c *Component) Trigger(name string) ([]string, error) {
+	entries, err := c.ask(name, false)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(entries))
+	for i, a := range entries {
+		names[i] = a.e.src.Name()
+	}
+	return names, nil
+}
+
+// Run triggers like Trigger and waits for the runs: for each source, the
+// first run that starts after the call (not one already under way). It
+// returns one result per source, in the order they were added; a source
+// whose lease another process holds gets a result with ErrNotHolder. It
+// returns ctx's error when ctx ends first, and ErrNotRunning when the
+// component stops first. It is safe for concurrent use.
+func (c *Component) Run(ctx context.Context, name string) ([]Result, error) {
+	asked, err := c.ask(name, true)
+	if err != nil {
+		return nil, err
+	}
+	results := make([]Result, len(asked))
+	for i, a := range asked {
+		select {
+		case results[i] = <-a.result:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-c.done:
+			return nil, ErrNotRunning
+		}
+	}
+	return results, nil
+}
+
+// asked is a source a trigger was sent to, and where its result arrives.
+type asked struct {
+	e      *entry
+	result chan Result
+}
+
+// ask sends a trigger to the source named name (every source for ""),
+// with a waiter each when wait is set.
+func (c *Component) ask(name string, wait bool) ([]asked, error) {
+	var out []asked
+	for _, e := range c.entries {
+		if name == "" || e.src.Name() == name {
+			out = append(out, asked{e: e})
+		}
+	}
+	if len(out) == 0 && name != "" {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownSource, name)
+	}
+	c.mu.Lock()
+	if !c.running {
+		c.mu.Unlock()
+		return nil, ErrNotRunning
+	}
+	if wait {
+		for i := range out {
+			out[i].result = make(chan Result, 1)
+			out[i].e.waiters = append(out[i].e.waiters, out[i].result)
+		}
+	}
+	c.mu.Unlock()
+	for _, a := range out {
+		select {
+		case a.e.wake <- struct{}{}:
+		default: // a trigger is pending already; its run serves this one too
+		}
+	}
+	return out, nil
+}
+
+// takeWaiters removes and returns the waiters of e.
+func (c *Component) takeWaiters(e *entry) []chan Result {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	w := e.waiters
+	e.waiters = nil
+	return w
 }
 
 // retryAfter bounds how long a failed source waits before its next try.
@@ -172,7 +308,7 @@ const retryAfter = 15 * time.Second
 // this goroutine only, in the order they were produced, so a delta observed
 // during a full collection is applied after it and wins. With leases, the
 // source is run and watched only while this process holds its lease.
-func (c *Component) loop(ctx context.Context, e entry) {
+func (c *Component) loop(ctx context.Context, e *entry) {
 	name := e.src.Name()
 	w, watching := e.src.(source.Watcher)
 	deltas := make(chan model.Snapshot, 64)
@@ -202,6 +338,23 @@ func (c *Component) loop(ctx context.Context, e entry) {
 	// (deltas, lease renewals) must not push it back.
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	// fullRun runs the source and schedules the next run: an interval
+	// later, sooner after a failure.
+	fullRun := func() Result {
+		res := c.run(ctx, e.src)
+		if ctx.Err() != nil {
+			return res
+		}
+		if res.Err != nil {
+			timer.Reset(min(e.interval, retryAfter))
+			return res
+		}
+		timer.Reset(e.interval)
+		if watching && stopWatch == nil {
+			stopWatch = startWatch(ctx, w, deltas, watchDone)
+		}
+		return res
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -213,17 +366,26 @@ func (c *Component) loop(ctx context.Context, e entry) {
 					continue
 				}
 			}
-			res := c.run(ctx, e.src)
+			fullRun()
 			if ctx.Err() != nil {
 				return
 			}
-			if res.Err != nil {
-				timer.Reset(min(e.interval, retryAfter))
-				continue
+		case <-e.wake:
+			waiters := c.takeWaiters(e)
+			if !held {
+				held = c.acquire(ctx, name, ttl, false)
 			}
-			timer.Reset(e.interval)
-			if watching && stopWatch == nil {
-				stopWatch = startWatch(ctx, w, deltas, watchDone)
+			var res Result
+			if held {
+				res = fullRun()
+			} else {
+				res = c.notHeld(ctx, name)
+			}
+			for _, w := range waiters {
+				w <- res
+			}
+			if ctx.Err() != nil {
+				return
 			}
 		case <-renew:
 			if held && !c.acquire(ctx, name, ttl, true) {
@@ -297,6 +459,17 @@ func (c *Component) acquire(ctx context.Context, name string, ttl time.Duration,
 		c.logger.Warn("stopped polling source: lease lost", "source", name, "holder", c.holder)
 	}
 	return ok
+}
+
+// notHeld is the result of a triggered run of a source whose lease another
+// process holds.
+func (c *Component) notHeld(ctx context.Context, name string) Result {
+	err := ErrNotHolder
+	if holder, herr := c.store.Holder(ctx, leaseName(name), time.Now()); herr == nil && holder != "" {
+		err = fmt.Errorf("%w (%s)", ErrNotHolder, holder)
+	}
+	c.logger.Info("triggered collection not run here: another process polls the source", "source", name, "error", err)
+	return Result{Source: name, Err: err, Error: err.Error()}
 }
 
 // release gives the source's lease up at shutdown, so another process takes
