@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/vnetmap/vnetmap/internal/check"
+	"github.com/vnetmap/vnetmap/internal/graph"
 	"github.com/vnetmap/vnetmap/internal/model"
 	"github.com/vnetmap/vnetmap/internal/query"
 )
@@ -346,6 +347,72 @@ func deliveries(t *testing.T, reg *prometheus.Registry, webhook, result string) 
 			}
 			if labels["webhook"] == webhook && labels["result"] == result {
 				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	return 0
+}
+
+// TestWatchSkipsTheSameMap: a map that cannot be loaded is counted as a
+// failed evaluation and tried again at the next signal; the same map twice
+// is evaluated once.
+func TestWatchSkipsTheSameMap(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	n, err := check.NewNotifier(nil, slog.New(slog.DiscardHandler), reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := graph.Build(t0, nil)
+	var loads atomic.Int32
+	load := func(context.Context) (*graph.Graph, error) {
+		if loads.Add(1) == 1 {
+			return nil, errors.New("store unreachable")
+		}
+		return g, nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	changed := make(chan struct{}, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		check.Watch(ctx, load, changed, 0, n)
+	}()
+	defer func() { cancel(); <-done }()
+	evaluations := func(result string) float64 {
+		return counter(t, reg, "vnetmap_check_evaluations_total", "result", result)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for loads.Load() < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d loads after 10s; want 3", loads.Load())
+		}
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if f, s := evaluations("failure"), evaluations("success"); f != 1 || s != 1 {
+		t.Errorf("evaluations: %v failed, %v succeeded; want 1 and 1 (the same map is not evaluated twice)", f, s)
+	}
+}
+
+// counter reads a counter of reg with one label.
+func counter(t *testing.T, reg *prometheus.Registry, name, label, value string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == label && l.GetValue() == value {
+					return m.GetCounter().GetValue()
+				}
 			}
 		}
 	}
