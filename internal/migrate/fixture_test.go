@@ -30,6 +30,14 @@ var (
 	dvs1 = model.NewID(model.KindDVSwitch, "dvs-1")
 	lag1 = model.NewID(model.KindHostLAG, "dvs-1/lag1")
 	dbPG = model.NewID(model.KindPortgroup, "dvs-1/dvportgroup-12")
+	// dvPGs are the other distributed port groups, on lag1: trunk (VLANs
+	// 110 and 120), pvlan (private VLAN 501 of primary 500) and guest-all
+	// (guest tagging of every VLAN).
+	dvPGs = map[string]model.ID{
+		"trunk":     model.NewID(model.KindPortgroup, "dvs-1/dvportgroup-13"),
+		"pvlan":     model.NewID(model.KindPortgroup, "dvs-1/dvportgroup-14"),
+		"guest-all": model.NewID(model.KindPortgroup, "dvs-1/dvportgroup-15"),
+	}
 )
 
 // hostSpec is how one host departs from a correct one.
@@ -60,6 +68,16 @@ func newSite() *site {
 	s.rel(dvs1, dvs1, model.RelHasLAG, lag1)
 	s.entity(dvs1, dbPG, "db-120", model.Attrs{"type": "distributed", "vlan": "120", "policy": "loadbalance_srcid", "active": "lag1"})
 	s.rel(dvs1, dbPG, model.RelMemberOf, dvs1)
+	for name, a := range map[string]model.Attrs{
+		"trunk":     {"trunk": "110,120"},
+		"pvlan":     {"vlan": "500", "pvlan": "501"},
+		"guest-all": {"trunk": "0-4094"},
+	} {
+		id := dvPGs[name]
+		a["type"], a["active"] = "distributed", "lag1"
+		s.entity(dvs1, id, name, a)
+		s.rel(dvs1, id, model.RelMemberOf, dvs1)
+	}
 	for _, leaf := range []string{"leaf1", "leaf2"} {
 		sw := model.NewID(model.KindSwitch, leaf)
 		s.entity(sw, sw, leaf, nil)
@@ -97,6 +115,9 @@ func (s *site) portChannel(leaf, name string, member model.ID, a model.Attrs) {
 	s.rel(sw, member, model.RelInLAG, id)
 }
 
+// defaultVLANs are what a correct host's switch ports allow.
+const defaultVLANs = "1,110,120,500,501"
+
 func trunk(vlans string) model.Attrs {
 	return model.Attrs{"mode": "trunk", "allowed_vlans": vlans, "native_vlan": "1", "mtu": "9216"}
 }
@@ -132,7 +153,7 @@ func (s *site) host(parent model.ID, h hostSpec) {
 		nics[n] = model.NewID(model.KindPNIC, h.name+"/"+dev)
 		s.entity(host, nics[n], dev, attrs)
 		s.rel(host, host, model.RelHasPNIC, nics[n])
-		pa := trunk("1,110,120")
+		pa := trunk(defaultVLANs)
 		maps.Copy(pa, h.port[n])
 		p := s.port(leaves[n], portName, pa)
 		pc := h.pc[n]
@@ -140,7 +161,7 @@ func (s *site) host(parent model.ID, h hostSpec) {
 			pc = fmt.Sprintf("Port-channel%d", 10+s.hosts)
 		}
 		if pc != "" && pc != "-" {
-			s.portChannel(leaves[n], pc, p, trunk("1,110,120"))
+			s.portChannel(leaves[n], pc, p, trunk(defaultVLANs))
 		}
 	}
 	vs := model.NewID(model.KindVSwitch, h.name+"/vSwitch0")
@@ -178,7 +199,7 @@ func (s *site) host(parent model.ID, h hostSpec) {
 }
 
 // vm adds a VM on host with one vNIC per port group (a standard port group
-// by name, "db-120" for the distributed one).
+// by name, or a distributed one: "db-120" or a key of dvPGs).
 func (s *site) vm(name, host string, pgs ...string) model.ID {
 	id := model.NewID(model.KindVM, "uuid-"+name)
 	s.entity(id, id, name, model.Attrs{"power": "poweredOn"})
@@ -190,6 +211,8 @@ func (s *site) vm(name, host string, pgs ...string) model.ID {
 		to := model.NewID(model.KindPortgroup, host+"/"+pg)
 		if pg == "db-120" {
 			to = dbPG
+		} else if id, ok := dvPGs[pg]; ok {
+			to = id
 		}
 		s.rel(id, nic, model.RelAttached, to)
 	}

@@ -39,6 +39,8 @@ func knownSite() (*site, map[string]model.ID) {
 		hostSpec{name: "esx-native-split", port: [4]model.Attrs{1: {"native_vlan": "5"}}},
 		hostSpec{name: "esx-standby-down", link: [4]string{1: "down"}},
 		hostSpec{name: "esx-all-down", link: [4]string{0: "down", 1: "down"}},
+		hostSpec{name: "esx-no-501", pc: [4]string{2: "Port-channel90", 3: "Port-channel90"}},
+		hostSpec{name: "esx-small-pc", pc: [4]string{2: "Port-channel91", 3: "Port-channel91"}},
 	)
 	s.cluster("c2", hostSpec{name: "esx-c2"})
 	vms := map[string]model.ID{
@@ -46,6 +48,9 @@ func knownSite() (*site, map[string]model.ID) {
 		"db":        s.vm("db", "esx-ok", "db-120"),
 		"flat":      s.vm("flat", "esx-ok", "flat"),
 		"web-stuck": s.vm("web-stuck", "esx-standby-vlan", "app-110"),
+		"trunk":     s.vm("trunk", "esx-ok", "trunk"),
+		"pvlan":     s.vm("pvlan", "esx-ok", "pvlan"),
+		"guest":     s.vm("guest", "esx-ok", "guest-all"),
 	}
 	return s, vms
 }
@@ -62,10 +67,19 @@ func codes(rs []Reason) []string {
 func TestEvaluateKnownTruth(t *testing.T) {
 	s, vms := knownSite()
 	// esx-lag-vlan: the leaf1 half of the LAG's port-channel does not
-	// allow VLAN 120.
+	// allow VLAN 120; esx-no-501: both halves lack VLAN 501; esx-small-pc:
+	// the leaf2 half has MTU 1500.
 	for i, f := range s.facts {
-		if f.Subject == model.NewID(model.KindPortChannel, "leaf1/Port-channel24") && !f.IsRelation() {
+		if f.IsRelation() {
+			continue
+		}
+		switch f.Subject {
+		case model.NewID(model.KindPortChannel, "leaf1/Port-channel24"):
 			s.facts[i].Attrs = trunk("1,110")
+		case model.NewID(model.KindPortChannel, "leaf1/Port-channel90"), model.NewID(model.KindPortChannel, "leaf2/Port-channel90"):
+			s.facts[i].Attrs = trunk("1,110,120,500")
+		case model.NewID(model.KindPortChannel, "leaf2/Port-channel91"):
+			s.facts[i].Attrs = model.Attrs{"mode": "trunk", "allowed_vlans": defaultVLANs, "native_vlan": "1", "mtu": "1500"}
 		}
 	}
 	g := s.graph(t)
@@ -104,6 +118,15 @@ func TestEvaluateKnownTruth(t *testing.T) {
 		{"flat", "esx-native-split", false, []string{CodeNativeVLAN}, nil, "VLAN 5 on leaf2 Ethernet1/180"},
 		{"web-stuck", "esx-standby-vlan", false, []string{CodeVLANNotCarried}, nil, "vmnic1 (standby)"},
 		{"web-stuck", "esx-ok", true, nil, nil, ""},
+		{"trunk", "esx-ok2", true, nil, nil, ""},
+		{"trunk", "esx-lag-vlan", false, []string{CodeVLANNotCarried}, nil, "VLAN 120 of trunk is not allowed on leaf1 Port-channel24"},
+		{"pvlan", "esx-ok2", true, nil, nil, ""},
+		{"pvlan", "esx-no-501", false, []string{CodeVLANNotCarried}, nil, "VLAN 501 of pvlan is not allowed on leaf1 Port-channel90 (leaf1 Ethernet1/211)"},
+		{"pvlan", "esx-small-pc", false, []string{CodeSwitchMTU}, nil, "leaf2 Port-channel91 has MTU 1500, below the 9000 of dvs1 (port group pvlan) behind vmnic3"},
+		{"guest", "esx-ok", true, nil, nil, ""},
+		{"guest", "esx-ok2", true, nil, nil, ""},
+		{"guest", "esx-no-501", false, []string{CodeVLANNotCarried}, nil, "VLAN 501 of guest-all is not allowed"},
+		{"guest", "esx-lag-vlan", false, []string{CodeVLANNotCarried}, nil, "VLAN 120,500-501 of guest-all is not allowed on leaf1 Port-channel24"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.vm+" to "+tt.host, func(t *testing.T) {
@@ -174,7 +197,7 @@ func TestHosts(t *testing.T) {
 		return out
 	}
 	wantSafe := []string{"esx-lag-split", "esx-lag-unbundled", "esx-lag-vlan", "esx-no-dvs", "esx-ok", "esx-ok2",
-		"esx-standby-down", "esx-unknown-port", "esx-vlans-unknown", "esx-native", "esx-native-split"}
+		"esx-standby-down", "esx-unknown-port", "esx-vlans-unknown", "esx-native", "esx-native-split", "esx-no-501", "esx-small-pc"}
 	slices.Sort(wantSafe)
 	wantUnsafe := []string{"esx-active-vlan", "esx-all-down", "esx-iphash-no-pc", "esx-no-pg", "esx-other-vlan",
 		"esx-small-port", "esx-small-vswitch", "esx-srcid-on-pc", "esx-standby-vlan"}
