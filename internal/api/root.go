@@ -92,8 +92,9 @@ func Handler(q *query.Service, gatherer prometheus.Gatherer, logger *slog.Logger
 	maps.Copy(handlers, flowHandlers(s))
 	maps.Copy(handlers, migrateHandlers(s))
 	mux := http.NewServeMux()
+	latency := newRequestDuration(gatherer)
 	for _, route := range Routes {
-		mux.Handle(route, handlers[route])
+		mux.Handle(route, latency.wrap(route, handlers[route]))
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)

@@ -133,6 +133,9 @@ func TestVCenterGoneKeepsFactsAndMarksStale(t *testing.T) {
 	if r := h.comp.RunOnce(ctx); r[0].Err != nil {
 		t.Fatalf("first run: %v", r[0].Err)
 	}
+	if v := value(t, h.comp.metrics.stale.WithLabelValues("vc-test")); v != 0 {
+		t.Errorf("stale gauge after a good run = %v; want 0", v)
+	}
 	vm := h.dc.VMs()[0].Name
 	before, err := h.q.Where(ctx, vm, time.Time{})
 	if err != nil {
@@ -142,6 +145,9 @@ func TestVCenterGoneKeepsFactsAndMarksStale(t *testing.T) {
 	r := h.comp.RunOnce(ctx)
 	if r[0].Err == nil {
 		t.Fatal("run against a closed vCenter succeeded")
+	}
+	if v := value(t, h.comp.metrics.stale.WithLabelValues("vc-test")); v != 1 {
+		t.Errorf("stale gauge after a failed run = %v; want 1", v)
 	}
 	if !strings.Contains(r[0].Err.Error(), "127.0.0.1") {
 		t.Errorf("error %q does not name the vCenter", r[0].Err)

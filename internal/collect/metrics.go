@@ -9,6 +9,7 @@ type metrics struct {
 	facts       *prometheus.GaugeVec
 	lastSuccess *prometheus.GaugeVec
 	leased      *prometheus.GaugeVec
+	stale       *prometheus.GaugeVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -32,9 +33,12 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		leased: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "vnetmap_collect_lease_held", Help: "1 while this process holds the source's lease and polls it (with leases on).",
 		}, []string{"source"}),
+		stale: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "vnetmap_collect_source_stale", Help: "1 when the source's last run (or live watch) failed or was partial: its facts are kept but may be out of date.",
+		}, []string{"source"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.runs, m.deltas, m.duration, m.facts, m.lastSuccess, m.leased)
+		reg.MustRegister(m.runs, m.deltas, m.duration, m.facts, m.lastSuccess, m.leased, m.stale)
 	}
 	return m
 }

@@ -129,10 +129,12 @@ func (c *Component) run(ctx context.Context, src source.Source) Result {
 	}
 	if len(snap.Failures) > 0 {
 		c.metrics.runs.WithLabelValues(name, "partial").Inc()
+		c.metrics.stale.WithLabelValues(name).Set(1)
 		c.logger.Warn("collection partly failed; unread facts kept, source marked stale", "source", name,
 			"failures", len(snap.Failures), "first", snap.Failures[0])
 	} else {
 		c.metrics.runs.WithLabelValues(name, "success").Inc()
+		c.metrics.stale.WithLabelValues(name).Set(0)
 	}
 	c.metrics.facts.WithLabelValues(name).Set(float64(res.Facts))
 	c.metrics.lastSuccess.WithLabelValues(name).SetToCurrentTime()
@@ -145,6 +147,7 @@ func (c *Component) run(ctx context.Context, src source.Source) Result {
 // failed records a failed run: the store keeps the facts and marks the source stale.
 func (c *Component) failed(name string, err error) {
 	c.metrics.runs.WithLabelValues(name, "failure").Inc()
+	c.metrics.stale.WithLabelValues(name).Set(1)
 	c.logger.Error("collection failed; facts kept, source marked stale", "source", name, "error", err)
 	// The store gets its own context: a run cancelled by shutdown is still recorded.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
