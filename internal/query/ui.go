@@ -1161,7 +1161,8 @@ func (s *Service) Topology(ctx context.Context, group string, expand []string, a
 	if err != nil {
 		return nil, err
 	}
-	t := &topoTree{parent: map[string]string{}, children: map[string][]string{}, nodes: map[string]*TopoNode{}}
+	size := len(g.Nodes(model.KindVM)) + len(g.Nodes(model.KindHost)) + len(g.Nodes(model.KindSwitch)) + 64
+	t := &topoTree{parent: make(map[string]string, size), children: make(map[string][]string, size/8), nodes: make(map[string]*TopoNode, size)}
 	a := &TopologyAnswer{At: moment(at), Group: group, Expanded: []string{}, Nodes: []TopoNode{}, Edges: []TopoEdge{}, Totals: map[string]int{}}
 
 	type base struct{ a, b, kind string }
@@ -1308,7 +1309,7 @@ func (s *Service) Topology(ctx context.Context, group string, expand []string, a
 
 	// The visible node that stands for each entity: its highest collapsed
 	// ancestor, or itself.
-	rep := map[string]string{}
+	rep := make(map[string]string, size)
 	var visible func(id string) string
 	visible = func(id string) string {
 		if r, ok := rep[id]; ok {

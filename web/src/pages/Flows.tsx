@@ -11,6 +11,7 @@ import { A, Badge, Section, Status } from '../components/common'
 import { href, navigate, keepAt } from '../router'
 import { ago, bytes, fmtTime, fromLocalInput, localInput } from '../format'
 import { rendered } from '../perf'
+import { loadCytoscape } from '../lazy'
 
 function nodeName(n: FlowNode): string {
   return n.name || n.kind
@@ -57,6 +58,7 @@ export function FlowTable(props: { deps: DepsAnswer }) {
 export function FlowsPage(props: { target: string; from: string; to: string }) {
   const from = props.from || ago(3600e3)
   const r = useApi<DepsAnswer>('/flows/deps', { target: props.target, from, to: props.to })
+  useEffect(() => void loadCytoscape(), [])
   const box = useRef<HTMLDivElement>(null)
   const cy = useRef<Core | null>(null)
   const [target, setTarget] = useState(props.target)
@@ -68,7 +70,7 @@ export function FlowsPage(props: { target: string; from: string; to: string }) {
   useEffect(() => {
     if (!d || r.loading || !box.current) return
     let cancelled = false
-    import('cytoscape').then(({ default: cytoscape }) => {
+    loadCytoscape().then(({ default: cytoscape }) => {
       if (cancelled || !box.current) return
       const nodes = new Map<string, FlowNode>()
       const id = (n: FlowNode) => `${n.kind}:${n.vm ?? n.name ?? ''}`

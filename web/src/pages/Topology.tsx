@@ -12,6 +12,7 @@ import { A, Badge, Status } from '../components/common'
 import { href, keepAt, navigate } from '../router'
 import { layout, nodeLabel, nodeSize } from '../topo'
 import { rendered } from '../perf'
+import { loadCytoscape } from '../lazy'
 
 const groups: [string, string][] = [
   ['cluster', 'Cluster'],
@@ -39,6 +40,7 @@ function pageURL(n: TopoNode): string | null {
 export function TopologyPage(props: { group: string; expand: string[]; at: string }) {
   const group = props.group || 'cluster'
   const t = useApi<TopologyAnswer>('/topology', { group, expand: props.expand, at: props.at })
+  useEffect(() => void loadCytoscape(), [])
   const box = useRef<HTMLDivElement>(null)
   const cy = useRef<Core | null>(null)
   const [selected, setSelected] = useState<TopoNode | null>(null)
@@ -60,7 +62,7 @@ export function TopologyPage(props: { group: string; expand: string[]; at: strin
     // The server's answer says which expansions took effect: keep the URL to them.
     if (data.expanded.join('\n') !== props.expand.join('\n')) go(data.expanded, true)
     let cancelled = false
-    import('cytoscape').then(({ default: cytoscape }) => {
+    loadCytoscape().then(({ default: cytoscape }) => {
       if (cancelled || !box.current) return
       const pos = layout(data.nodes, data.edges)
       const big = data.nodes.length > 800
