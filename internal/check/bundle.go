@@ -23,13 +23,8 @@ type hostBundle struct {
 	uplinks []*uplinkInfo
 }
 
-// hostBundles lists every host bundle, LAGs first (computed once).
-func (ix *index) hostBundles() []hostBundle {
-	if ix.bundles == nil {
-		ix.bundles = ix.findBundles()
-	}
-	return ix.bundles
-}
+// hostBundles lists every host bundle, LAGs first.
+func (ix *index) hostBundles() []hostBundle { return ix.bundles }
 
 func (ix *index) findBundles() []hostBundle {
 	out := []hostBundle{}

@@ -18,9 +18,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/vnetmap/vnetmap/internal/graph"
 	"github.com/vnetmap/vnetmap/internal/model"
@@ -178,26 +181,40 @@ func (o Options) Keep(f Finding) bool {
 // Run evaluates the rules selected by opts on g and returns the findings
 // opts selects, sorted: worst severity first, then by rule, subjects and ID.
 // Options that name an unknown rule select nothing of it (see Validate).
+// The rules run concurrently (GOMAXPROCS at most) on an index of the map
+// that is read-only once built.
 func Run(g *graph.Graph, opts Options) []Finding {
 	ix := newIndex(g)
-	e := &emitter{seen: map[string]bool{}}
+	var selected []Rule
 	for _, r := range rules {
-		if len(opts.Rules) > 0 && !slices.Contains(opts.Rules, r.Name) {
-			continue
+		if len(opts.Rules) == 0 || slices.Contains(opts.Rules, r.Name) {
+			selected = append(selected, r)
 		}
-		e.rule = r.Name
-		r.run(ix, e)
 	}
-	out := e.findings[:0]
-	for _, f := range e.findings {
-		if opts.Keep(f) {
-			out = append(out, f)
+	results := make([][]Finding, len(selected))
+	var next atomic.Int32
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(selected)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < len(selected); i = int(next.Add(1)) - 1 {
+				e := &emitter{rule: selected[i].Name, seen: map[string]bool{}}
+				selected[i].run(ix, e)
+				results[i] = e.findings
+			}
+		}()
+	}
+	wg.Wait()
+	out := []Finding{}
+	for _, fs := range results {
+		for _, f := range fs {
+			if opts.Keep(f) {
+				out = append(out, f)
+			}
 		}
 	}
 	sortFindings(out)
-	if out == nil {
-		out = []Finding{}
-	}
 	return out
 }
 

@@ -12,15 +12,14 @@ import (
 
 // index is what the rules share, computed once per run: each virtual
 // switch's uplinks on each host with the switch ports behind them, and each
-// port group on each host with the role of every uplink.
+// port group on each host with the role of every uplink. It is read-only
+// once newIndex returns, as the rules read it concurrently.
 type index struct {
 	g *graph.Graph
 
 	switches    []*vsHost                      // every virtual switch on every host
 	bySwitch    map[model.ID][]*vsHost         // virtual switch → its presence on each host
 	units       []*unit                        // every port group on every host
-	byPGHost    map[pgHost]*unit               // (port group, host) → unit
-	pnics       map[model.ID]*uplinkInfo       // pNIC → its uplink info (the first virtual switch using it)
 	vlanOf      map[model.ID]vlanCarry         // port or port-channel → VLANs it lets through
 	peers       map[model.ID]map[model.ID]bool // switch → switches it has an inter-switch link to
 	hasSwitches bool                           // the graph knows at least one physical switch
@@ -32,32 +31,29 @@ type index struct {
 	pgVLAN map[model.ID]int // see accessVLAN
 }
 
-// nodes returns the entities of kind k sorted by ID; the entities are
-// grouped in one pass over the graph, and each kind sorted when first
-// asked for.
+// nodes returns the entities of kind k sorted by ID. The kinds the rules
+// list (sortedKinds) are sorted once when the index is built; another kind
+// is sorted into a copy.
 func (ix *index) nodes(k model.Kind) []*graph.Node {
-	ns := ix.anyOrder(k)
+	ns := ix.byKind[k]
 	if !ix.sorted[k] {
-		slices.SortFunc(ns, func(a, b *graph.Node) int { return strings.Compare(string(a.ID), string(b.ID)) })
-		ix.sorted[k] = true
+		ns = slices.Clone(ns)
+		sortNodes(ns)
 	}
 	return ns
 }
 
 // anyOrder returns the entities of kind k in no particular order, for
 // rules whose findings do not depend on it (they are sorted at the end).
-func (ix *index) anyOrder(k model.Kind) []*graph.Node {
-	if ix.byKind == nil {
-		ix.byKind, ix.sorted = map[model.Kind][]*graph.Node{}, map[model.Kind]bool{}
-		for n := range ix.g.All() {
-			ix.byKind[n.Kind] = append(ix.byKind[n.Kind], n)
-		}
-	}
-	return ix.byKind[k]
+func (ix *index) anyOrder(k model.Kind) []*graph.Node { return ix.byKind[k] }
+
+func sortNodes(ns []*graph.Node) {
+	slices.SortFunc(ns, func(a, b *graph.Node) int { return strings.Compare(string(a.ID), string(b.ID)) })
 }
 
-// pgHost is a port group on a host.
-type pgHost struct{ pg, host model.ID }
+// sortedKinds are the kinds prepare sorts: those the rules walk in order.
+var sortedKinds = []model.Kind{model.KindVSwitch, model.KindDVSwitch, model.KindPortgroup, model.KindSwitch, model.KindVLAN,
+	model.KindCluster, model.KindPort, model.KindPortChannel, model.KindPNIC}
 
 // vsHost is a virtual switch as one host has it: a standard vSwitch, or a
 // host's share of a distributed switch.
@@ -123,10 +119,18 @@ func newIndex(g *graph.Graph) *index {
 	ix := &index{
 		g:        g,
 		bySwitch: map[model.ID][]*vsHost{},
-		byPGHost: map[pgHost]*unit{},
-		pnics:    map[model.ID]*uplinkInfo{},
 		vlanOf:   map[model.ID]vlanCarry{},
 		peers:    map[model.ID]map[model.ID]bool{},
+		byKind:   map[model.Kind][]*graph.Node{},
+		sorted:   map[model.Kind]bool{},
+		pgVLAN:   map[model.ID]int{},
+	}
+	for n := range g.All() {
+		ix.byKind[n.Kind] = append(ix.byKind[n.Kind], n)
+	}
+	for _, k := range sortedKinds {
+		sortNodes(ix.byKind[k])
+		ix.sorted[k] = true
 	}
 	for _, sw := range ix.nodes(model.KindVSwitch) {
 		vh := &vsHost{sw: sw, swID: sw.ID, host: ix.hostOfVSwitch(sw)}
@@ -172,7 +176,6 @@ func newIndex(g *graph.Graph) *index {
 					u.roles = append(u.roles, graph.UplinkRole(active, standby, up.name, up.lag))
 				}
 				ix.units = append(ix.units, u)
-				ix.byPGHost[pgHost{pg.ID, vh.host}] = u
 			}
 			break
 		}
@@ -194,7 +197,35 @@ func newIndex(g *graph.Graph) *index {
 			}
 		}
 	}
+	ix.prepare()
 	return ix
+}
+
+// prepare computes what the rules share, so that the index is read-only
+// while they run concurrently: what each port lets through, the spans of
+// the virtual switches, the host bundles, the VMs' vNICs and the port
+// groups' access VLANs.
+func (ix *index) prepare() {
+	for _, k := range []model.Kind{model.KindPort, model.KindPortChannel} {
+		for _, n := range ix.byKind[k] {
+			ix.vlanOf[n.ID] = carryOf(n)
+		}
+	}
+	for _, vh := range ix.switches {
+		vh.spanned = 1 + spanOf(vh.uplinks, nil)
+	}
+	ix.bundles = ix.findBundles()
+	ix.nics = ix.findVMNICs()
+	for _, pg := range ix.byKind[model.KindPortgroup] {
+		v := 0
+		if pg.Attr("trunk") == "" {
+			v = atoi(pg.Attr("vlan"))
+		}
+		if v <= 0 || v >= 4095 {
+			v = 0
+		}
+		ix.pgVLAN[pg.ID] = v
+	}
 }
 
 func (ix *index) addSwitch(vh *vsHost) {
@@ -242,9 +273,6 @@ func (ix *index) uplink(e graph.Edge) *uplinkInfo {
 			u.undisputed = append(u.undisputed, p)
 		}
 	}
-	if ix.pnics[e.To] == nil {
-		ix.pnics[e.To] = u
-	}
 	return u
 }
 
@@ -284,23 +312,28 @@ func (ix *index) carry(port model.ID) vlanCarry {
 	if c, ok := ix.vlanOf[port]; ok {
 		return c
 	}
+	return carryOf(ix.g.Node(port))
+}
+
+// carryOf reads what a port lets through from its attributes.
+func carryOf(n *graph.Node) vlanCarry {
 	c := vlanCarry{native: -1}
-	if n := ix.g.Node(port); n != nil {
-		c.mode = n.Attr("mode")
-		var err error
-		switch c.mode {
-		case "access":
-			c.native = atoi(n.Attr("access_vlan"))
-			if c.native >= 0 {
-				c.set, c.ok = vlanOne(c.native), true
-			}
-		case "trunk":
-			c.native = atoi(n.Attr("native_vlan"))
-			c.set, err = parseVLANs(n.Attr("allowed_vlans"))
-			c.ok = err == nil
-		}
+	if n == nil {
+		return c
 	}
-	ix.vlanOf[port] = c
+	c.mode = n.Attr("mode")
+	var err error
+	switch c.mode {
+	case "access":
+		c.native = atoi(n.Attr("access_vlan"))
+		if c.native >= 0 {
+			c.set, c.ok = vlanOne(c.native), true
+		}
+	case "trunk":
+		c.native = atoi(n.Attr("native_vlan"))
+		c.set, err = parseVLANs(n.Attr("allowed_vlans"))
+		c.ok = err == nil
+	}
 	return c
 }
 
@@ -453,16 +486,14 @@ type vmNIC struct {
 	connected bool        // not known to be disconnected
 }
 
-// vmNICs returns every vNIC of every VM, in no particular order; computed
-// once.
-func (ix *index) vmNICs() []vmNIC {
-	if ix.nics != nil {
-		return ix.nics
-	}
-	ix.nics = []vmNIC{}
+// vmNICs returns every vNIC of every VM, in no particular order.
+func (ix *index) vmNICs() []vmNIC { return ix.nics }
+
+func (ix *index) findVMNICs() []vmNIC {
+	nics := []vmNIC{}
 	for _, vm := range ix.anyOrder(model.KindVM) {
 		var host model.ID
-		first := len(ix.nics)
+		first := len(nics)
 		for _, e := range ix.g.Out(vm.ID, "") {
 			switch e.Rel {
 			case model.RelRunsOn:
@@ -475,31 +506,16 @@ func (ix *index) vmNICs() []vmNIC {
 				for a := range ix.out(e.To, model.RelAttached) {
 					v.pg = a.To
 				}
-				ix.nics = append(ix.nics, v)
+				nics = append(nics, v)
 			}
 		}
-		for i := first; i < len(ix.nics); i++ {
-			ix.nics[i].host = host
+		for i := first; i < len(nics); i++ {
+			nics[i].host = host
 		}
 	}
-	return ix.nics
+	return nics
 }
 
 // accessVLAN returns the access VLAN of a port group (1-4094), or 0 for a
-// trunk, an untagged or an unknown one; cached.
-func (ix *index) accessVLAN(pg model.ID) int {
-	v, ok := ix.pgVLAN[pg]
-	if !ok {
-		if n := ix.g.Node(pg); n != nil && n.Attr("trunk") == "" {
-			v = atoi(n.Attr("vlan"))
-		}
-		if v <= 0 || v >= 4095 {
-			v = 0
-		}
-		if ix.pgVLAN == nil {
-			ix.pgVLAN = map[model.ID]int{}
-		}
-		ix.pgVLAN[pg] = v
-	}
-	return v
-}
+// trunk, an untagged or an unknown one.
+func (ix *index) accessVLAN(pg model.ID) int { return ix.pgVLAN[pg] }

@@ -2,7 +2,6 @@ package check
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/vnetmap/vnetmap/internal/graph"
 	"github.com/vnetmap/vnetmap/internal/model"
@@ -69,14 +68,9 @@ func (ix *index) hasPortgroups(sw model.ID) bool {
 }
 
 // span says how many switches the uplinks of vh (link up) reach: 0 when
-// one of them has no known (undisputed) port, 1, or 2 for two or more;
-// computed once per virtual switch and host.
-func (vh *vsHost) span() int {
-	if vh.spanned == 0 {
-		vh.spanned = 1 + spanOf(vh.uplinks, nil)
-	}
-	return vh.spanned - 1
-}
+// one of them has no known (undisputed) port, 1, or 2 for two or more
+// (computed by prepare).
+func (vh *vsHost) span() int { return vh.spanned - 1 }
 
 // spanOf is span over the uplinks whose role (parallel, nil for all) is
 // not unused and whose link is not down.
@@ -211,13 +205,4 @@ func spofVMOneSwitch(ix *index, e *emitter) {
 			}
 		}
 	}
-}
-
-// joinIDs joins the keys of ids.
-func joinIDs(ids []model.ID) string {
-	s := make([]string, len(ids))
-	for i, id := range ids {
-		s[i] = id.Key()
-	}
-	return strings.Join(s, ", ")
 }
