@@ -226,10 +226,15 @@ type FindingsAnswer struct {
 	// Counts are the findings shown, by severity.
 	Counts   map[check.Severity]int `json:"counts"`
 	Findings []check.Finding        `json:"findings"`
+	// Acknowledged are the acknowledgements of the findings shown, by
+	// finding ID (a finding keeps its ID, and so its acknowledgement, as
+	// long as it stays about the same things).
+	Acknowledged map[string]store.Ack `json:"acknowledged,omitempty"`
 }
 
 // Findings evaluates the checks on the map of moment at (zero: now) and
-// returns the findings opts selects (see check.Run and docs/checks.md).
+// returns the findings opts selects (see check.Run and docs/checks.md),
+// with the acknowledgements of those acknowledged.
 // Options naming an unknown rule or severity are an error wrapping
 // check.ErrBadOptions.
 func (s *Service) Findings(ctx context.Context, at time.Time, opts check.Options) (*FindingsAnswer, error) {
@@ -244,6 +249,22 @@ func (s *Service) Findings(ctx context.Context, at time.Time, opts check.Options
 		Findings: check.Run(g, opts)}
 	for _, f := range ans.Findings {
 		ans.Counts[f.Severity]++
+	}
+	acks, err := s.Store.Acks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	shown := map[string]bool{}
+	for _, f := range ans.Findings {
+		shown[f.ID] = true
+	}
+	for _, a := range acks {
+		if shown[a.Finding] {
+			if ans.Acknowledged == nil {
+				ans.Acknowledged = map[string]store.Ack{}
+			}
+			ans.Acknowledged[a.Finding] = a
+		}
 	}
 	return ans, nil
 }
