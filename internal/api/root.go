@@ -1,5 +1,8 @@
 // Package api serves vnetmap's REST API under /api/v1 with the same JSON as
-// the CLI's --json output, plus /healthz and /metrics.
+// the CLI's --json output, plus /healthz, /readyz and /metrics; the
+// operators' actions (collect now, apply DRS rules, acknowledge a finding)
+// and the management of API tokens; and the Policy saying which role each
+// request needs (package auth enforces it).
 //
 // It is not for answering queries itself: it parses requests, calls the
 // query service and renders its answers or errors as JSON.
@@ -17,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/vnetmap/vnetmap/internal/auth"
 	"github.com/vnetmap/vnetmap/internal/check"
 	"github.com/vnetmap/vnetmap/internal/graph"
 	"github.com/vnetmap/vnetmap/internal/query"
@@ -47,14 +51,27 @@ var Routes = []string{
 	"GET /api/v1/flows/links",
 	"GET /api/v1/migrate-check/{vm}",
 	"GET /api/v1/drs-rules",
+	"GET /api/v1/whoami",
+	"GET /api/v1/tokens",
+	"POST /api/v1/tokens",
+	"DELETE /api/v1/tokens/{name}",
+	"POST /api/v1/collect",
+	"POST /api/v1/drs-rules/apply",
+	"POST /api/v1/findings/{rule}/{digest}/ack",
 	"GET /api/v1/openapi.json",
 	"GET /healthz",
+	"GET /readyz",
 	"GET /metrics",
 }
 
 // Handler returns the HTTP handler of the API. gatherer serves /metrics.
-func Handler(q *query.Service, gatherer prometheus.Gatherer, logger *slog.Logger) http.Handler {
+// Access control is not in it: serve puts an auth.Authenticator with
+// Policy in front; the actions and the token routes refuse to run without.
+func Handler(q *query.Service, gatherer prometheus.Gatherer, logger *slog.Logger, opts ...Option) http.Handler {
 	s := &server{q: q, logger: logger}
+	for _, o := range opts {
+		o(s)
+	}
 	handlers := map[string]http.Handler{
 		"GET /api/v1/where/{x}": answer(s, func(r *http.Request, at time.Time) (*query.WhereAnswer, error) {
 			return q.Where(r.Context(), r.PathValue("x"), at)
@@ -86,8 +103,11 @@ func Handler(q *query.Service, gatherer prometheus.Gatherer, logger *slog.Logger
 		"GET /healthz": http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		}),
+		"GET /readyz":  http.HandlerFunc(s.readyz),
 		"GET /metrics": promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}),
 	}
+	maps.Copy(handlers, accessHandlers(s))
+	maps.Copy(handlers, actionHandlers(s))
 	maps.Copy(handlers, uiHandlers(s))
 	maps.Copy(handlers, flowHandlers(s))
 	maps.Copy(handlers, migrateHandlers(s))
@@ -105,6 +125,11 @@ func Handler(q *query.Service, gatherer prometheus.Gatherer, logger *slog.Logger
 type server struct {
 	q      *query.Service
 	logger *slog.Logger
+	ready  readiness
+
+	tokens    *auth.Tokens
+	collector Collector
+	applyDRS  DRSApplier
 }
 
 // answer is the handler of a query that takes ?at=: it parses the moment,
