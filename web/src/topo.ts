@@ -39,13 +39,15 @@ export function tierOf(n: TopoNode): number {
 export interface LayoutOptions {
   /** horizontal distance between node centres */
   dx: number
-  /** vertical distance between tiers' rows */
+  /** least vertical distance between tiers (it grows with the drawing's width, to keep it readable) */
   dy: number
+  /** vertical distance between the rows of a wrapped tier */
+  rowGap: number
   /** most nodes in one row before a tier wraps */
   perRow: number
 }
 
-const defaults: LayoutOptions = { dx: 120, dy: 150, perRow: 48 }
+const defaults: LayoutOptions = { dx: 120, dy: 150, rowGap: 80, perRow: 32 }
 
 /** layout places nodes in tiers; edges order the nodes within a tier. */
 export function layout(nodes: TopoNode[], edges: TopoEdge[], opts: Partial<LayoutOptions> = {}): Map<string, Placed> {
@@ -67,6 +69,8 @@ export function layout(nodes: TopoNode[], edges: TopoEdge[], opts: Partial<Layou
   const pos = new Map<string, Placed>()
   let y = 0
   const order = [...tiers.keys()].sort((a, b) => a - b)
+  const widest = Math.max(...[...tiers.values()].map((ns) => Math.min(ns.length, o.perRow)))
+  const dy = Math.max(o.dy, (widest * o.dx) / 6)
   for (const t of order) {
     const ns = tiers.get(t)!
     // Barycentre of the already placed neighbours (tiers above), else of
@@ -85,9 +89,9 @@ export function layout(nodes: TopoNode[], edges: TopoEdge[], opts: Partial<Layou
       const row = sorted.slice(r * perRow, (r + 1) * perRow)
       const width = (row.length - 1) * o.dx
       row.forEach((n, i) => pos.set(n.id, { id: n.id, x: i * o.dx - width / 2, y }))
-      y += r < rows - 1 ? o.dy * 0.6 : 0
+      y += r < rows - 1 ? o.rowGap : 0
     }
-    y += o.dy
+    y += dy
   }
   return pos
 }
