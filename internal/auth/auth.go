@@ -15,6 +15,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"gopkg.in/yaml.v3"
 )
 
 // Role is what a client may do. Roles are ordered: each may do what the
@@ -71,6 +73,17 @@ func (r *Role) UnmarshalText(b []byte) error {
 	v, err := ParseRole(string(b))
 	if err != nil {
 		return err
+	}
+	*r = v
+	return nil
+}
+
+// UnmarshalYAML reads a role name, an error naming the line when it is
+// none (yaml reports the line of its own type errors only).
+func (r *Role) UnmarshalYAML(value *yaml.Node) error {
+	v, err := ParseRole(value.Value)
+	if err != nil || value.Kind != yaml.ScalarNode {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: unknown role %q: want viewer, operator, admin or none", value.Line, value.Value)}}
 	}
 	*r = v
 	return nil

@@ -473,10 +473,11 @@ func TestConfigurationValidate(t *testing.T) {
 		c    TLSConfiguration
 		want string
 	}{
-		{TLSConfiguration{CertFile: "a.pem"}, "cert_file and key_file"},
-		{TLSConfiguration{KeyFile: "a.key"}, "cert_file and key_file"},
+		{TLSConfiguration{CertFile: "a.pem"}, "key_file"},
+		{TLSConfiguration{KeyFile: "a.key"}, "cert_file"},
 		{TLSConfiguration{SelfSigned: true, CertFile: "a", KeyFile: "b"}, "self_signed"},
-		{TLSConfiguration{Dir: "/tmp"}, "dir and hosts"},
+		{TLSConfiguration{Dir: "/tmp"}, "dir"},
+		{TLSConfiguration{Hosts: []string{"x"}}, "hosts"},
 		{TLSConfiguration{SelfSigned: true, Hosts: []string{"ok.example.com", "bad host"}}, "hosts[1]"},
 		{TLSConfiguration{SelfSigned: true, Hosts: []string{"-bad.example.com"}}, "hosts[0]"},
 	} {

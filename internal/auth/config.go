@@ -72,12 +72,16 @@ var dnsName = regexp.MustCompile(`^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z
 // files can be read is checked when the port starts.
 func (c TLSConfiguration) Validate() error {
 	switch {
-	case (c.CertFile == "") != (c.KeyFile == ""):
-		return errors.New("cert_file and key_file: give both or neither")
+	case c.CertFile != "" && c.KeyFile == "":
+		return errors.New("key_file: missing (cert_file is given)")
+	case c.CertFile == "" && c.KeyFile != "":
+		return errors.New("cert_file: missing (key_file is given)")
 	case c.SelfSigned && c.CertFile != "":
 		return errors.New("self_signed: not with cert_file and key_file")
-	case !c.SelfSigned && (c.Dir != "" || len(c.Hosts) > 0):
-		return errors.New("dir and hosts: only with self_signed: true")
+	case !c.SelfSigned && c.Dir != "":
+		return errors.New("dir: only with self_signed: true")
+	case !c.SelfSigned && len(c.Hosts) > 0:
+		return errors.New("hosts: only with self_signed: true")
 	}
 	for i, h := range c.Hosts {
 		if _, err := netip.ParseAddr(h); err != nil && (len(h) > 253 || !dnsName.MatchString(h)) {

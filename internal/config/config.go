@@ -17,6 +17,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/vnetmap/vnetmap/internal/auth"
 	"github.com/vnetmap/vnetmap/internal/check"
 	"github.com/vnetmap/vnetmap/internal/correlate"
 	"github.com/vnetmap/vnetmap/internal/flow/aggregate"
@@ -42,6 +43,11 @@ type Configuration struct {
 	// Flows configures the flow listener of serve and how long its
 	// per-minute aggregates are kept.
 	Flows Flows `yaml:"flows"`
+	// Auth is the access control of serve's port: the anonymous role and
+	// the limit on failed authentications (API tokens are in the store).
+	Auth auth.Configuration `yaml:"auth"`
+	// TLS makes serve's port HTTPS: certificate files, or self-signed.
+	TLS auth.TLSConfiguration `yaml:"tls"`
 }
 
 // Flows configures the NetFlow/IPFIX/sFlow listener and the retention of
@@ -120,7 +126,7 @@ const MinInterval = 10 * time.Second
 
 // DefaultConfiguration returns the configuration used without a file.
 func DefaultConfiguration() Configuration {
-	return Configuration{DB: "sqlite:vnetmap.db", Listen: "127.0.0.1:8080", Flows: DefaultFlows(),
+	return Configuration{DB: "sqlite:vnetmap.db", Listen: "127.0.0.1:8080", Flows: DefaultFlows(), Auth: auth.DefaultConfiguration(),
 		// The common conventions: a custom attribute or a tag category "app".
 		Applications: []correlate.AppRule{{FromAttribute: "app"}, {FromTagCategory: "app"}}}
 }
@@ -219,6 +225,12 @@ func (c Configuration) Validate() error {
 	}
 	if err := c.Flows.Validate(); err != nil {
 		return fmt.Errorf("%w: flows.%w", ErrInvalid, err)
+	}
+	if err := c.Auth.Validate(); err != nil {
+		return fmt.Errorf("%w: auth.%w", ErrInvalid, err)
+	}
+	if err := c.TLS.Validate(); err != nil {
+		return fmt.Errorf("%w: tls.%w", ErrInvalid, err)
 	}
 	for i, a := range c.Applications {
 		if err := a.Validate(); err != nil {
