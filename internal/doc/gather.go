@@ -27,6 +27,11 @@ type Options struct {
 	// Since asks for a change log from that moment to the documented one
 	// (zero: none).
 	Since time.Time
+	// After are moments documented before (the previous run's in the
+	// output directory, or the one --previous names): the documented moment
+	// is not before them when the map changed since (see Moment). Since is
+	// one too.
+	After []time.Time
 	// FlowWindow is the traffic window before the documented moment
 	// (zero: DefaultFlowWindow; negative: no traffic).
 	FlowWindow time.Duration
@@ -40,7 +45,11 @@ func Gather(ctx context.Context, svc *query.Service, o Options) (Input, error) {
 	if !asked {
 		at = time.Now()
 	}
-	moment, err := Moment(ctx, svc.Store, at)
+	after := o.After
+	if !o.Since.IsZero() {
+		after = append(after, o.Since)
+	}
+	moment, err := Moment(ctx, svc.Store, at, after...)
 	if err != nil {
 		return Input{}, err
 	}

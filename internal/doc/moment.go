@@ -25,14 +25,19 @@ func keyOf(v model.Version) versionKey {
 }
 
 // Moment returns the moment that documentation asked for at documents:
-// the earliest moment from which the facts have stayed as they are at at,
-// found from the latest start of a fact valid at at and the ends of the
-// facts that were valid then and not at at. The map at that moment is the
-// map at at; and because it does not move while nothing changes,
-// documentation generated twice without a change in between shows the
-// same moment and is the same, byte for byte. With no fact at all it is
-// at.
-func Moment(ctx context.Context, src FactSource, at time.Time) (time.Time, error) {
+// a moment at which the map is the map at at, and from which it stayed so
+// as far as the facts at hand show. It starts from the latest start of a
+// fact valid at at, or from the latest of the earlier documented moments
+// in after (no later than at) when that is later, and moves past the end
+// of every fact valid there but not at at. Because it does not move while
+// nothing changes, documentation generated twice without a change in
+// between shows the same moment and is the same, byte for byte; and
+// because an earlier run's moment is a starting point, a run never
+// documents a moment before the previous run's when the map changed since.
+// (A fact that came and went between the latest start and at, with no
+// documented moment in between, is not seen: the map before and after it
+// is the same.) With no fact at all it is at.
+func Moment(ctx context.Context, src FactSource, at time.Time, after ...time.Time) (time.Time, error) {
 	now, err := src.FactsAt(ctx, at)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("doc: documented moment: %w", err)
@@ -46,6 +51,11 @@ func Moment(ctx context.Context, src FactSource, at time.Time) (time.Time, error
 		valid[keyOf(v)] = true
 		if v.From.After(l) {
 			l = v.From
+		}
+	}
+	for _, a := range after {
+		if a.After(l) && !a.After(at) {
+			l = a
 		}
 	}
 	// Facts valid at l that ended by at changed the map after l: move l
