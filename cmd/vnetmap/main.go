@@ -61,6 +61,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.AddCommand(whereCmd(g), historyCmd(g), impactCmd(g), pathCmd(g), diffCmd(g), checkCmd(g), decodeCmd(g), collectCmd(g), serveCmd(g), demoCmd(g), simCmd(g))
 	root.AddCommand(migrateCheckCmd(g), drsRulesCmd(g))
 	root.AddCommand(flowsCmd(g), importCmd(g), configCmd(g))
+	root.AddCommand(docCmd(g))
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return 0
