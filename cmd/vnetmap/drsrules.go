@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -95,6 +96,28 @@ func runDRSRules(ctx context.Context, g *globals, o drsOptions) error {
 		printDRSPlan(g.stdout, plan)
 		return nil
 	}
+	applied, err := applyDRSPlan(ctx, src, plan, g.logger())
+	if applied != nil {
+		if o.asJSON {
+			if perr := printJSON(g.stdout, applied); perr != nil {
+				return perr
+			}
+		} else {
+			printDRSApplied(g.stdout, src.Name, applied.Result)
+		}
+	}
+	return err
+}
+
+// errNoCluster is wrapped by applyDRSPlan's error when the plan has no
+// cluster of the source.
+var errNoCluster = errors.New("drs-rules: the map has no cluster of source")
+
+// applyDRSPlan makes the vCenter of the vsphere source src match the
+// clusters of plan that belong to it (drs-rules --apply, and POST
+// /api/v1/drs-rules/apply in serve). It returns what it did, nil when it
+// did not reach vCenter, with the error that stopped it.
+func applyDRSPlan(ctx context.Context, src *vsphere.Configuration, plan *migrate.DRSPlan, logger *slog.Logger) (*drsApplied, error) {
 	mine := &migrate.DRSPlan{At: plan.At, Mandatory: plan.Mandatory, Clusters: []migrate.DRSCluster{}}
 	var want []vsphere.DRSCluster
 	for _, c := range plan.Clusters {
@@ -104,24 +127,18 @@ func runDRSRules(ctx context.Context, g *globals, o drsOptions) error {
 		}
 	}
 	if len(want) == 0 {
-		return fmt.Errorf("drs-rules: the map has no cluster of source %s (collect it first)", src.Name)
+		return nil, fmt.Errorf("%w %s (collect it first)", errNoCluster, src.Name)
 	}
-	col, err := vsphere.New(*src, g.logger().With("source", src.Name))
+	col, err := vsphere.New(*src, logger.With("source", src.Name))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer col.Close()
 	res, err := col.ApplyDRS(ctx, want)
-	if res != nil {
-		if o.asJSON {
-			if perr := printJSON(g.stdout, drsApplied{Source: src.Name, Plan: mine, Result: res}); perr != nil {
-				return perr
-			}
-		} else {
-			printDRSApplied(g.stdout, src.Name, res)
-		}
+	if res == nil {
+		return nil, err
 	}
-	return err
+	return &drsApplied{Source: src.Name, Plan: mine, Result: res}, err
 }
 
 // vsphereSource returns the configuration of the vsphere source named
