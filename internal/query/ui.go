@@ -27,6 +27,35 @@ import (
 type view struct {
 	*graph.Graph
 	byKind map[model.Kind][]*graph.Node
+
+	macsOnce sync.Once
+	macs     []macEntry
+}
+
+// macEntry is a MAC of a vNIC, pNIC or forwarding table with its bare hex
+// digits, for searches by part of a MAC.
+type macEntry struct {
+	digits, mac string
+	node        *graph.Node
+}
+
+// macIndex lists every MAC the view knows (vNICs, pNICs, then forwarding
+// tables), built on the first search by MAC.
+func (v *view) macIndex() []macEntry {
+	v.macsOnce.Do(func() {
+		for _, kind := range []model.Kind{model.KindVNIC, model.KindPNIC, model.KindMAC} {
+			for _, n := range v.Nodes(kind) {
+				mac := n.ID.Key()
+				if kind != model.KindMAC {
+					mac = model.NormalizeMAC(n.Attr("mac"))
+				}
+				if mac != "" {
+					v.macs = append(v.macs, macEntry{digits: strings.ReplaceAll(mac, ":", ""), mac: mac, node: n})
+				}
+			}
+		}
+	})
+	return v.macs
 }
 
 // Nodes returns the entities of kind k, sorted by ID.
@@ -111,6 +140,8 @@ type Match struct {
 	Port string `json:"port,omitempty"`
 
 	score int // 0 exact, 1 prefix, 2 contains
+	// finish fills the fields that cost a lookup, for the matches kept.
+	finish func(*Match)
 }
 
 // kindRank orders matches of the same score.
@@ -164,7 +195,10 @@ func (s *Service) Search(ctx context.Context, text string, limit int, at time.Ti
 			sc = 1
 		}
 		if sc >= 0 {
-			add(Match{Kind: model.KindVM, ID: n.ID, Name: n.Name, Detail: vmDetail(g, n.ID), Page: PageVM, Key: vmKey(g, n), score: sc})
+			vm := n
+			add(Match{Kind: model.KindVM, ID: n.ID, Name: n.Name, Page: PageVM, score: sc, finish: func(m *Match) {
+				m.Detail, m.Key = vmDetail(g, vm.ID), vmKey(g, vm)
+			}})
 		}
 	}
 	for _, n := range g.Nodes(model.KindApplication) {
@@ -190,8 +224,10 @@ func (s *Service) Search(ctx context.Context, text string, limit int, at time.Ti
 	searchPorts(g, q, add)
 	searchAddresses(g, q, add)
 
-	sort.SliceStable(all, func(i, j int) bool {
-		a, b := all[i], all[j]
+	// The best limit matches, in order, without sorting them all (a MAC
+	// prefix can match every vNIC): a sorted slice of at most limit+1,
+	// each match inserted after the ones it does not beat (stable).
+	less := func(a, b *Match) bool {
 		if a.score != b.score {
 			return a.score < b.score
 		}
@@ -199,9 +235,28 @@ func (s *Service) Search(ctx context.Context, text string, limit int, at time.Ti
 			return kindRank[a.Kind] < kindRank[b.Kind]
 		}
 		return naturalLess(a.Name, b.Name)
-	})
+	}
+	best := make([]Match, 0, limit+1)
+	for i := range all {
+		m := &all[i]
+		if len(best) == limit+1 && !less(m, &best[limit]) {
+			continue
+		}
+		at := sort.Search(len(best), func(j int) bool { return less(m, &best[j]) })
+		if len(best) < limit+1 {
+			best = append(best, Match{})
+		}
+		copy(best[at+1:], best[at:len(best)-1])
+		best[at] = *m
+	}
+	all = best
 	if len(all) > limit {
 		all, ans.Truncated = all[:limit], true
+	}
+	for i := range all {
+		if all[i].finish != nil {
+			all[i].finish(&all[i])
+		}
 	}
 	ans.Matches = append(ans.Matches, all...)
 	return ans, nil
@@ -288,39 +343,42 @@ func searchPorts(g *view, q string, add func(Match)) {
 func searchAddresses(g *view, q string, add func(Match)) {
 	if hex := macDigits(q); len(hex) >= 4 {
 		seen := map[string]bool{}
-		for _, kind := range []model.Kind{model.KindVNIC, model.KindPNIC} {
-			for _, n := range g.Nodes(kind) {
-				mac := model.NormalizeMAC(n.Attr("mac"))
-				if mac == "" || !strings.Contains(strings.ReplaceAll(mac, ":", ""), hex) {
-					continue
-				}
-				seen[mac] = true
-				m := Match{Kind: model.KindMAC, ID: model.NewID(model.KindMAC, mac), Name: mac, score: macScore(mac, hex)}
-				if kind == model.KindVNIC {
-					vms := g.In(n.ID, model.RelHasVNIC)
-					if len(vms) == 0 {
-						continue
-					}
-					vm := g.Node(vms[0].From)
-					if vm == nil {
-						continue
-					}
-					m.Detail = "vNIC " + n.Attr("label") + " of VM " + vm.Name
-					m.Page, m.Key = PageVM, vmKey(g, vm)
-				} else {
-					host, dev, _ := strings.Cut(n.ID.Key(), "/")
-					m.Detail = "pNIC " + dev + " of host " + host
-					m.Page, m.Key = PageHost, host
-				}
-				add(m)
-			}
-		}
-		for _, n := range g.Nodes(model.KindMAC) {
-			mac := n.ID.Key()
-			if seen[mac] || !strings.Contains(strings.ReplaceAll(mac, ":", ""), hex) {
+		for _, e := range g.macIndex() {
+			if !strings.Contains(e.digits, hex) {
 				continue
 			}
-			add(Match{Kind: model.KindMAC, ID: n.ID, Name: mac, Detail: fmt.Sprintf("learned on %d ports", len(g.In(n.ID, model.RelLearned))), Page: PageWhere, Key: mac, score: macScore(mac, hex)})
+			n, mac := e.node, e.mac
+			m := Match{Kind: model.KindMAC, ID: model.NewID(model.KindMAC, mac), Name: mac, score: macScore(mac, hex)}
+			switch n.Kind {
+			case model.KindVNIC:
+				vms := g.In(n.ID, model.RelHasVNIC)
+				if len(vms) == 0 {
+					continue
+				}
+				vm := g.Node(vms[0].From)
+				if vm == nil {
+					continue
+				}
+				m.Page = PageVM
+				m.finish = func(m *Match) {
+					m.Detail = "vNIC " + n.Attr("label") + " of VM " + vm.Name
+					m.Key = vmKey(g, vm)
+				}
+			case model.KindPNIC:
+				host, dev, _ := strings.Cut(n.ID.Key(), "/")
+				m.Detail = "pNIC " + dev + " of host " + host
+				m.Page, m.Key = PageHost, host
+			default: // a forwarding-table entry of a MAC no NIC has
+				if seen[mac] {
+					continue
+				}
+				m.ID, m.Page, m.Key = n.ID, PageWhere, mac
+				m.finish = func(m *Match) {
+					m.Detail = fmt.Sprintf("learned on %d ports", len(g.In(n.ID, model.RelLearned)))
+				}
+			}
+			seen[mac] = true
+			add(m)
 		}
 	}
 	if !strings.ContainsAny(q, ".:") || strings.Trim(q, "0123456789abcdef.:") != "" {
@@ -340,14 +398,18 @@ func searchAddresses(g *view, q string, add func(Match)) {
 			sc = 0
 		}
 		m := Match{Kind: model.KindIP, ID: n.ID, Name: ip, Page: PageWhere, Key: ip, score: sc}
+		var vm *graph.Node
 		for _, e := range g.In(n.ID, model.RelHasIP) {
 			for _, v := range g.In(e.From, model.RelHasVNIC) {
-				if vm := g.Node(v.From); vm != nil {
-					m.Detail, m.Page, m.Key = "IP of VM "+vm.Name, PageVM, vmKey(g, vm)
+				if x := g.Node(v.From); x != nil {
+					vm = x
 				}
 			}
 		}
-		if m.Page == PageWhere {
+		if vm != nil {
+			m.Page = PageVM
+			m.finish = func(m *Match) { m.Detail, m.Key = "IP of VM "+vm.Name, vmKey(g, vm) }
+		} else {
 			arp := g.In(n.ID, model.RelARP)
 			if len(arp) == 0 {
 				continue
@@ -471,7 +533,9 @@ func portDetail(g *view, n *graph.Node) string {
 	}
 	for _, c := range g.In(n.ID, model.RelCabled) {
 		host, dev, _ := strings.Cut(c.From.Key(), "/")
-		parts = append(parts, host+" "+dev)
+		if !slices.Contains(parts, host+" "+dev) {
+			parts = append(parts, host+" "+dev)
+		}
 	}
 	if m := n.Attr("mode"); m != "" {
 		parts = append(parts, m)
