@@ -93,6 +93,9 @@ type Rule struct {
 	// Summary says what the rule finds, in one line.
 	Summary string `json:"summary"`
 	run     func(*index, *emitter)
+	// graphOnly rules read the graph alone (ix.g), not the index, so they
+	// start before it is built.
+	graphOnly bool
 }
 
 // Rule names.
@@ -118,23 +121,23 @@ const (
 
 // rules is every rule, in evaluation order.
 var rules = []Rule{
-	{RuleVLANNotCarried, "a port group's VLAN is not allowed on the switch port of one of its host's active or standby uplinks", vlanNotCarried},
-	{RuleVLANClusterInconsistent, "a VLAN the cluster's VMs use works on some hosts of the cluster and not on others", vlanClusterInconsistent},
-	{RuleVLANOnNoSwitch, "a port group's VLAN exists on no switch", vlanOnNoSwitch},
-	{RuleLAGNotOnSwitch, "a host bundles uplinks (LACP LAG or IP-hash teaming) whose switch ports are not one port-channel", lagNotOnSwitch},
-	{RuleLAGNotOnHost, "a switch port-channel bundles ports whose host NICs are neither in a LAG nor in IP-hash teaming", lagNotOnHost},
-	{RuleLAGSplitNoMLAG, "a host bundle spans port-channels of two switches that are not an MLAG/vPC pair", lagSplitNoMLAG},
-	{RuleNativeVLANMismatch, "the two ends of a link have different native VLANs (CDP, or both ends' configuration)", nativeVLANMismatch},
-	{RuleMTUMismatch, "a virtual switch's MTU is larger than the MTU of its uplinks' switch ports", mtuMismatch},
-	{RuleSPOFHostOneSwitch, "every uplink of a host's virtual switch is cabled to one switch", spofHostOneSwitch},
-	{RuleSPOFSingleUplink, "a port group has a single active uplink and no standby on a host", spofSingleUplink},
-	{RuleSPOFVMOneSwitch, "a VM's teaming confines its network to one switch although its host is cabled to several", spofVMOneSwitch},
-	{RuleEvidenceConflict, "sources disagree on the cabling (a pNIC on two ports, a port with two pNICs, a MAC on unrelated ports)", evidenceConflict},
-	{RulePNICNoPort, "a host NIC with link up has no known switch port", pnicNoPort},
-	{RulePortNoNeighbour, "a switch port with link up where a host is expected has no known neighbour", portNoNeighbour},
-	{RuleVNICDisconnected, "a powered-on VM has a disconnected vNIC", vnicDisconnected},
-	{RuleMACDuplicate, "several VMs have the same MAC address", macDuplicate},
-	{RuleVMUnsafeHost, "a VM runs on a host where it does not keep its network (port group, VLAN upstream, MTU, teaming)", vmUnsafeHost},
+	{RuleVLANNotCarried, "a port group's VLAN is not allowed on the switch port of one of its host's active or standby uplinks", vlanNotCarried, false},
+	{RuleVLANClusterInconsistent, "a VLAN the cluster's VMs use works on some hosts of the cluster and not on others", vlanClusterInconsistent, false},
+	{RuleVLANOnNoSwitch, "a port group's VLAN exists on no switch", vlanOnNoSwitch, false},
+	{RuleLAGNotOnSwitch, "a host bundles uplinks (LACP LAG or IP-hash teaming) whose switch ports are not one port-channel", lagNotOnSwitch, false},
+	{RuleLAGNotOnHost, "a switch port-channel bundles ports whose host NICs are neither in a LAG nor in IP-hash teaming", lagNotOnHost, false},
+	{RuleLAGSplitNoMLAG, "a host bundle spans port-channels of two switches that are not an MLAG/vPC pair", lagSplitNoMLAG, false},
+	{RuleNativeVLANMismatch, "the two ends of a link have different native VLANs (CDP, or both ends' configuration)", nativeVLANMismatch, false},
+	{RuleMTUMismatch, "a virtual switch's MTU is larger than the MTU of its uplinks' switch ports", mtuMismatch, false},
+	{RuleSPOFHostOneSwitch, "every uplink of a host's virtual switch is cabled to one switch", spofHostOneSwitch, false},
+	{RuleSPOFSingleUplink, "a port group has a single active uplink and no standby on a host", spofSingleUplink, false},
+	{RuleSPOFVMOneSwitch, "a VM's teaming confines its network to one switch although its host is cabled to several", spofVMOneSwitch, false},
+	{RuleEvidenceConflict, "sources disagree on the cabling (a pNIC on two ports, a port with two pNICs, a MAC on unrelated ports)", evidenceConflict, true},
+	{RulePNICNoPort, "a host NIC with link up has no known switch port", pnicNoPort, false},
+	{RulePortNoNeighbour, "a switch port with link up where a host is expected has no known neighbour", portNoNeighbour, false},
+	{RuleVNICDisconnected, "a powered-on VM has a disconnected vNIC", vnicDisconnected, false},
+	{RuleMACDuplicate, "several VMs have the same MAC address", macDuplicate, false},
+	{RuleVMUnsafeHost, "a VM runs on a host where it does not keep its network (port group, VLAN upstream, MTU, teaming)", vmUnsafeHost, true},
 }
 
 // Rules returns every rule, in evaluation order.
@@ -182,28 +185,39 @@ func (o Options) Keep(f Finding) bool {
 // opts selects, sorted: worst severity first, then by rule, subjects and ID.
 // Options that name an unknown rule select nothing of it (see Validate).
 // The rules run concurrently (GOMAXPROCS at most) on an index of the map
-// that is read-only once built.
+// that is read-only once built; those that read the graph alone start
+// while the index is being built.
 func Run(g *graph.Graph, opts Options) []Finding {
-	ix := newIndex(g)
-	var selected []Rule
-	for _, r := range rules {
-		if len(opts.Rules) == 0 || slices.Contains(opts.Rules, r.Name) {
-			selected = append(selected, r)
+	var early, late []int // indexes in rules of the selected rules
+	for i, r := range rules {
+		switch {
+		case len(opts.Rules) > 0 && !slices.Contains(opts.Rules, r.Name):
+		case r.graphOnly:
+			early = append(early, i)
+		default:
+			late = append(late, i)
 		}
 	}
-	results := make([][]Finding, len(selected))
-	var next atomic.Int32
+	results := make([][]Finding, len(rules))
+	run := func(ix *index, i int) {
+		e := &emitter{rule: rules[i].Name, seen: map[string]bool{}}
+		rules[i].run(ix, e)
+		results[i] = e.findings
+	}
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(selected)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1)) - 1; i < len(selected); i = int(next.Add(1)) - 1 {
-				e := &emitter{rule: selected[i].Name, seen: map[string]bool{}}
-				selected[i].run(ix, e)
-				results[i] = e.findings
-			}
-		}()
+	for _, i := range early { // beside the index's construction
+		wg.Go(func() { run(&index{g: g}, i) })
+	}
+	if len(late) > 0 {
+		ix := newIndex(g)
+		var next atomic.Int32
+		for range min(runtime.GOMAXPROCS(0), len(late)) {
+			wg.Go(func() {
+				for n := int(next.Add(1)) - 1; n < len(late); n = int(next.Add(1)) - 1 {
+					run(ix, late[n])
+				}
+			})
+		}
 	}
 	wg.Wait()
 	out := []Finding{}

@@ -132,6 +132,9 @@ func newIndex(g *graph.Graph) *index {
 		sortNodes(ix.byKind[k])
 		ix.sorted[k] = true
 	}
+	nics := make(chan []vmNIC, 1) // the pass over the VMs runs beside the rest
+	go func() { nics <- ix.findVMNICs() }()
+	defer func() { ix.nics = <-nics }()
 	for _, sw := range ix.nodes(model.KindVSwitch) {
 		vh := &vsHost{sw: sw, swID: sw.ID, host: ix.hostOfVSwitch(sw)}
 		for e := range ix.out(sw.ID, model.RelUplink) {
@@ -203,8 +206,8 @@ func newIndex(g *graph.Graph) *index {
 
 // prepare computes what the rules share, so that the index is read-only
 // while they run concurrently: what each port lets through, the spans of
-// the virtual switches, the host bundles, the VMs' vNICs and the port
-// groups' access VLANs.
+// the virtual switches, the host bundles and the port groups' access VLANs
+// (newIndex gathers the VMs' vNICs meanwhile).
 func (ix *index) prepare() {
 	for _, k := range []model.Kind{model.KindPort, model.KindPortChannel} {
 		for _, n := range ix.byKind[k] {
@@ -215,7 +218,6 @@ func (ix *index) prepare() {
 		vh.spanned = 1 + spanOf(vh.uplinks, nil)
 	}
 	ix.bundles = ix.findBundles()
-	ix.nics = ix.findVMNICs()
 	for _, pg := range ix.byKind[model.KindPortgroup] {
 		v := 0
 		if pg.Attr("trunk") == "" {
