@@ -514,3 +514,38 @@ func fuzzSite() *fuzzTarget {
 	})
 	return fuzzSrv
 }
+
+// TestCollectWithoutSources: a process with no source answers a waited
+// collection with an empty list of results.
+func TestCollectWithoutSources(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "v.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	logger := slog.New(slog.DiscardHandler)
+	comp := collect.New(st, logger, nil, nil)
+	comp.Start(ctx)
+	defer comp.Stop()
+	toks := auth.NewTokens(st)
+	c, err := toks.Create(ctx, "ops", auth.Operator, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := auth.New(auth.DefaultConfiguration(), toks, Policy, logger, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := a.Wrap(Handler(query.New(st, nil), prometheus.NewRegistry(), logger, WithCollector(comp)))
+	for body, want := range map[string]string{`{"wait":true}`: `"results": []`, `{}`: `"triggered": []`} {
+		r := httptest.NewRequest("POST", "/api/v1/collect", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set("Authorization", "Bearer "+c.Secret)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code/100 != 2 || !strings.Contains(w.Body.String(), want) {
+			t.Errorf("collect %s without sources: %d %s; want %s", body, w.Code, w.Body, want)
+		}
+	}
+}

@@ -100,10 +100,10 @@ type collectRequest struct {
 // CollectAnswer is the answer to POST /api/v1/collect.
 type CollectAnswer struct {
 	// Triggered are the sources asked to run (without wait).
-	Triggered []string `json:"triggered,omitempty"`
+	Triggered []string `json:"triggered,omitzero"`
 	// Results are the runs' outcomes (with wait), as `vnetmap collect
 	// --json` prints them.
-	Results []collect.Result `json:"results,omitempty"`
+	Results []collect.Result `json:"results,omitzero"`
 }
 
 // drsApplyRequest is the body of POST /api/v1/drs-rules/apply.
@@ -155,8 +155,14 @@ func (s *server) collect(w http.ResponseWriter, r *http.Request) {
 	var err error
 	if req.Wait {
 		ans.Results, err = s.collector.Run(r.Context(), req.Source)
+		if ans.Results == nil {
+			ans.Results = []collect.Result{} // no source: an empty list, not nothing
+		}
 	} else {
 		ans.Triggered, err = s.collector.Trigger(req.Source)
+		if ans.Triggered == nil {
+			ans.Triggered = []string{}
+		}
 	}
 	switch {
 	case errors.Is(err, collect.ErrUnknownSource):
