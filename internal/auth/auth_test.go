@@ -19,7 +19,10 @@ import (
 )
 
 // openStore returns a SQLite store in a temporary directory.
-func openStore(t *testing.T) store.Store {
+func openStore(t *testing.T) store.Store { return openStoreTB(t) }
+
+// openStoreTB is openStore for tests and benchmarks.
+func openStoreTB(t testing.TB) store.Store {
 	t.Helper()
 	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "v.db"))
 	if err != nil {
