@@ -157,8 +157,10 @@ func serveTLS(ctx context.Context, addr string, h http.Handler, tlsConf *tls.Con
 	}
 	// The server's own messages (TLS handshakes refused, say) at debug:
 	// every scanner would fill the log otherwise. They never hold a header.
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, TLSConfig: tlsConf,
-		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelDebug)}
+	// A request (its body at most 1 MiB) must arrive within a minute; the
+	// answer may take longer (a collection waited for).
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute,
+		TLSConfig: tlsConf, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelDebug)}
 	logger.Info("serving the web UI and the REST API", "ui", scheme+"://"+ln.Addr().String()+"/", "api", scheme+"://"+ln.Addr().String()+"/api/v1")
 	if ready != nil {
 		ready(ln.Addr().String())
