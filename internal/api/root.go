@@ -47,6 +47,7 @@ var Routes = []string{
 	"GET /api/v1/host/{name}",
 	"GET /api/v1/switch/{name}",
 	"GET /api/v1/application/{name}",
+	"GET /api/v1/placements/{vm}",
 	"GET /api/v1/flows/deps",
 	"GET /api/v1/flows/links",
 	"GET /api/v1/migrate-check/{vm}",

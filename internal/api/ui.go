@@ -10,7 +10,8 @@ import (
 )
 
 // uiHandlers are the handlers of the routes the web UI needs beyond the
-// CLI's answers: search, host, switch and application pages, topology.
+// CLI's answers: search, host, switch and application pages, topology, and
+// a VM's placements without the cost of their attachments.
 func uiHandlers(s *server) map[string]http.Handler {
 	q := s.q
 	return map[string]http.Handler{
@@ -38,6 +39,9 @@ func uiHandlers(s *server) map[string]http.Handler {
 		}),
 		"GET /api/v1/switch/{name}": uiAnswer(s, func(r *http.Request, at time.Time) (*query.SwitchAnswer, error) {
 			return q.Switch(r.Context(), r.PathValue("name"), at)
+		}),
+		"GET /api/v1/placements/{vm}": uiAnswer(s, func(r *http.Request, at time.Time) (*query.HistoryAnswer, error) {
+			return q.Placements(r.Context(), r.PathValue("vm"), at)
 		}),
 		"GET /api/v1/application/{name}": uiAnswer(s, func(r *http.Request, at time.Time) (*query.ApplicationAnswer, error) {
 			return q.Application(r.Context(), r.PathValue("name"), at)

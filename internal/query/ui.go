@@ -1066,6 +1066,30 @@ func (s *Service) Switch(ctx context.Context, name string, at time.Time) (*Switc
 	return a, nil
 }
 
+// Placements returns the placement timeline of the VM named by q (looked up
+// as of at; zero: now): History without the physical attachment of each
+// placement, which costs the map of each placement's first moment. The VM
+// page shows it on every visit, so it must stay cheap on a large estate.
+func (s *Service) Placements(ctx context.Context, q string, at time.Time) (*HistoryAnswer, error) {
+	g, err := s.Cache.At(ctx, at)
+	if err != nil {
+		return nil, err
+	}
+	vm, _, err := g.FindVM(q)
+	if err != nil {
+		return nil, err
+	}
+	versions, err := s.Store.History(ctx, vm)
+	if err != nil {
+		return nil, err
+	}
+	events, err := s.Store.Events(ctx, vm)
+	if err != nil {
+		return nil, err
+	}
+	return &HistoryAnswer{Query: q, Timeline: graph.History(vm, versions, events)}, nil
+}
+
 // ApplicationAnswer is the application page: its VMs, where they run.
 type ApplicationAnswer struct {
 	At       time.Time `json:"at"`

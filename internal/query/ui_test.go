@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vnetmap/vnetmap/internal/graph"
 	"github.com/vnetmap/vnetmap/internal/model"
@@ -276,5 +277,34 @@ func TestTopology(t *testing.T) {
 	}
 	if _, err := q.Topology(ctx, "", make([]string, MaxTopologyExpand+1), t1); !errors.Is(err, ErrBadRequest) {
 		t.Errorf("too many expansions: error %v; want ErrBadRequest", err)
+	}
+}
+
+func TestPlacements(t *testing.T) {
+	q := scenario(t)
+	ctx := context.Background()
+	a, err := q.Placements(ctx, "app1", t1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := q.History(ctx, "app1", t1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got, want []string
+	for _, p := range a.Placements {
+		got = append(got, p.HostName+" "+p.From.Format(time.RFC3339))
+		if p.Attachment != nil {
+			t.Errorf("placement on %s has an attachment: %+v", p.HostName, p.Attachment)
+		}
+	}
+	for _, p := range h.Placements {
+		want = append(want, p.HostName+" "+p.From.Format(time.RFC3339))
+	}
+	if len(got) != 2 || !reflect.DeepEqual(got, want) {
+		t.Errorf("placements = %v; want the history's %v (esx01 then esx02)", got, want)
+	}
+	if _, err := q.Placements(ctx, "nosuch", t1); !errors.Is(err, graph.ErrNotFound) {
+		t.Errorf("Placements(nosuch) error = %v; want ErrNotFound", err)
 	}
 }

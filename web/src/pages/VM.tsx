@@ -116,7 +116,9 @@ export function VMPage(props: { vm: string; at: string }) {
 }
 
 function Timeline(props: { vm: string; at: string }) {
-  const h = useApi<HistoryAnswer>(`/history/${enc(props.vm)}`, { at: props.at })
+  // /placements is /history without each placement's attachment (a map of
+  // each past moment, costly on a large estate); "View the map then" shows it.
+  const h = useApi<HistoryAnswer>(`/placements/${enc(props.vm)}`, { at: props.at })
   const ps = h.data?.placements ?? []
   return (
     <Section title="Placements and migrations" id="history">
