@@ -321,11 +321,15 @@ func (c *Component) loop(ctx context.Context, e *entry) {
 	leasing := c.holder != ""
 	held := !leasing
 	ttl := leaseTTL(e.interval)
-	var renew <-chan time.Time
+	// The lease is renewed by a goroutine of its own, so that a run longer
+	// than the lease does not lose it; when a renewal fails, the run under
+	// way is cancelled and the loop hears of it on lost.
+	var lease *keeper
+	var lost <-chan struct{}
 	if leasing {
-		t := time.NewTicker(ttl / 3)
-		defer t.Stop()
-		renew = t.C
+		lease = c.keepLease(ctx, name, ttl)
+		defer lease.stop()
+		lost = lease.lost
 		defer c.release(name)
 	}
 	endWatch := func() {
@@ -344,7 +348,9 @@ func (c *Component) loop(ctx context.Context, e *entry) {
 	// fullRun runs the source and schedules the next run: an interval
 	// later, sooner after a failure.
 	fullRun := func() Result {
-		res := c.run(ctx, e.src)
+		runCtx, cancel := lease.runContext(ctx)
+		res := c.run(runCtx, e.src)
+		cancel()
 		if ctx.Err() != nil {
 			return res
 		}
@@ -368,6 +374,7 @@ func (c *Component) loop(ctx context.Context, e *entry) {
 					timer.Reset(ttl / 3)
 					continue
 				}
+				lease.hold()
 			}
 			fullRun()
 			if ctx.Err() != nil {
@@ -376,7 +383,9 @@ func (c *Component) loop(ctx context.Context, e *entry) {
 		case <-e.wake:
 			waiters := c.takeWaiters(e)
 			if !held {
-				held = c.acquire(ctx, name, ttl, false)
+				if held = c.acquire(ctx, name, ttl, false); held {
+					lease.hold()
+				}
 			}
 			var res Result
 			if held {
@@ -390,12 +399,10 @@ func (c *Component) loop(ctx context.Context, e *entry) {
 			if ctx.Err() != nil {
 				return
 			}
-		case <-renew:
-			if held && !c.acquire(ctx, name, ttl, true) {
-				held = false
-				endWatch()
-				timer.Reset(ttl / 3)
-			}
+		case <-lost:
+			held = false
+			endWatch()
+			timer.Reset(ttl / 3)
 		case s := <-deltas:
 			if !held {
 				continue // observed before the lease was lost: the new holder reads it
@@ -421,6 +428,81 @@ func (c *Component) loop(ctx context.Context, e *entry) {
 			c.failed(name, fmt.Errorf("watching %s: %w", name, err))
 			timer.Reset(min(e.interval, retryAfter))
 		}
+	}
+}
+
+// keeper renews one source's lease while the loop holds it.
+type keeper struct {
+	lost chan struct{} // one value per loss
+	done chan struct{}
+
+	mu      sync.Mutex
+	held    bool
+	cancels map[*int]context.CancelFunc // of the runs under way
+}
+
+// keepLease starts renewing the source's lease every ttl/3 while hold was
+// called more recently than a loss; stop ends it.
+func (c *Component) keepLease(ctx context.Context, name string, ttl time.Duration) *keeper {
+	k := &keeper{lost: make(chan struct{}, 1), done: make(chan struct{}), cancels: map[*int]context.CancelFunc{}}
+	go func() {
+		t := time.NewTicker(ttl / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-k.done:
+				return
+			case <-t.C:
+			}
+			k.mu.Lock()
+			held := k.held
+			k.mu.Unlock()
+			if !held || c.acquire(ctx, name, ttl, true) {
+				continue
+			}
+			k.mu.Lock()
+			k.held = false
+			for _, cancel := range k.cancels {
+				cancel()
+			}
+			k.mu.Unlock()
+			select {
+			case k.lost <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	return k
+}
+
+// hold says the loop took the lease: renew it from now on.
+func (k *keeper) hold() {
+	k.mu.Lock()
+	k.held = true
+	k.mu.Unlock()
+}
+
+// stop ends the renewals.
+func (k *keeper) stop() { close(k.done) }
+
+// runContext returns the context of one run: cancelled when the lease is
+// lost. Without leases (k nil) it is ctx itself.
+func (k *keeper) runContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if k == nil {
+		return ctx, func() {}
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	id := new(int)
+	k.mu.Lock()
+	k.cancels[id] = cancel
+	k.mu.Unlock()
+	return rctx, func() {
+		k.mu.Lock()
+		delete(k.cancels, id)
+		k.mu.Unlock()
+		cancel()
 	}
 }
 

@@ -62,13 +62,10 @@ func listenCollector(t *testing.T, l *Lab, port uint16) *collector {
 	return c
 }
 
-// key is the flow direction a record belongs to (ICMP without ports).
+// key is the flow direction a record belongs to (for ICMP, the
+// destination port is the type and code).
 func key(r *decode.Record) Flow {
-	f := Flow{r.SrcAddr, r.DstAddr, r.Proto, r.SrcPort, r.DstPort}
-	if f.Proto == ICMP {
-		f.SrcPort, f.DstPort = 0, 0
-	}
-	return f
+	return Flow{r.SrcAddr, r.DstAddr, r.Proto, r.SrcPort, r.DstPort}
 }
 
 // sums adds up the records received so far per flow direction.
@@ -147,7 +144,7 @@ func generate(ctx context.Context, t *testing.T, l *Lab) map[Flow]Sent {
 	// payloads, and one packet per echo, reply and datagram.
 	a, b := vm1.Addr, vm2.Addr
 	for k, w := range map[Flow]Sent{
-		{a, b, ICMP, 0, 0}:       {5, 5 * (20 + 8 + 56)},
+		{a, b, ICMP, 0, 8 << 8}:  {5, 5 * (20 + 8 + 56)},
 		{b, a, ICMP, 0, 0}:       {5, 5 * (20 + 8 + 56)},
 		{a, b, UDP, 40001, 5002}: {3, 3 * (20 + 8 + 100)},
 		{b, a, UDP, 40002, 5003}: {2, 2 * (20 + 8 + 1000)},

@@ -13,8 +13,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Flow is one direction of a flow, as exporters key it. ICMP flows have no
-// ports here (exporters put the ICMP type in a port or a field of its own).
+// Flow is one direction of a flow, as exporters key it. For ICMP the
+// destination port is the type and code (type<<8 | code), as NetFlow v5
+// carries them and the decoder reads them from v9 and IPFIX.
 type Flow struct {
 	Src, Dst         netip.Addr
 	Proto            uint8
@@ -265,8 +266,11 @@ func (l *Lab) Ping(ctx context.Context, from, to VM, count, size int) (map[Flow]
 	sent, _ := strconv.ParseUint(string(m[1]), 10, 64)
 	recv, _ := strconv.ParseUint(string(m[2]), 10, 64)
 	per := uint64(ipv4Header + 8 + size)
+	// The destination "port" of an ICMP flow is its type and code, as
+	// NetFlow v5 carries them and the decoder reads them from v9 and IPFIX:
+	// echo request (8, 0), echo reply (0, 0).
 	return map[Flow]Sent{
-		{from.Addr, to.Addr, ICMP, 0, 0}: {sent, sent * per},
-		{to.Addr, from.Addr, ICMP, 0, 0}: {recv, recv * per},
+		{from.Addr, to.Addr, ICMP, 0, 8 << 8}: {sent, sent * per},
+		{to.Addr, from.Addr, ICMP, 0, 0}:      {recv, recv * per},
 	}, nil
 }
