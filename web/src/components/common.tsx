@@ -2,7 +2,7 @@
 
 import type { ComponentChildren } from 'preact'
 import { keepAt } from '../router'
-import { pageOf } from '../format'
+import { key, kindOf, pageOf } from '../format'
 import type { Loaded } from '../hooks'
 
 /** A is an in-app link that keeps the moment the UI shows. */
@@ -17,7 +17,8 @@ export function A(props: { to: string; children: ComponentChildren; class?: stri
 /** EntityLink links a model ID to the page that shows it (or shows it as text). */
 export function EntityLink(props: { id: string; label?: string }) {
   const to = pageOf(props.id)
-  const label = props.label ?? props.id
+  const k = key(props.id)
+  const label = props.label ?? `${kindOf(props.id)} ${kindOf(props.id) === 'vm' && k.length > 13 ? k.slice(0, 12) + '…' : k}`
   return to ? <A to={to}>{label}</A> : <span>{label}</span>
 }
 

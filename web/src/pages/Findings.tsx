@@ -67,7 +67,7 @@ export function FindingsPage(props: { severity: string; rule: string; q: string;
         <p class="summary">
           {shown.length} of {all.length} findings
           {r.data.counts &&
-            Object.entries(r.data.counts).map(([s, n]) => (
+            ['critical', 'warning', 'info'].filter((s) => r.data!.counts![s] !== undefined).map((s) => [s, r.data!.counts![s]] as const).map(([s, n]) => (
               <>
                 {' '}
                 <Badge kind={s}>
