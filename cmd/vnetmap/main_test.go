@@ -270,12 +270,14 @@ func TestDemoServesAPI(t *testing.T) {
 		body, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, body
 	}
-	for { // the first collection runs after the API is up
-		if status, _ := get("/api/v1/where/web01"); status == http.StatusOK {
+	for { // the first collection (vCenter, then the switches) runs after the API is up
+		vc, _ := get("/api/v1/where/web01")
+		sw, _ := get("/api/v1/where/10.10.255.250") // the printer: known from the switches only
+		if vc == http.StatusOK && sw == http.StatusOK {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("web01 not collected in time")
+			t.Fatal("web01 and the switches not collected in time")
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
