@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vnetmap/vnetmap/internal/doc"
-	"github.com/vnetmap/vnetmap/internal/query"
 	"github.com/vnetmap/vnetmap/internal/timeparse"
 )
 
@@ -84,23 +83,29 @@ without a change rewrites nothing. DIR must be new, empty, or the output of an e
 			}
 			defer st.Close()
 			start := time.Now()
-			in, err := doc.Gather(c.Context(), query.New(st, conf.Applications), o)
+			in, err := doc.Gather(c.Context(), st, conf.Applications, o)
 			if errors.Is(err, doc.ErrBadOptions) {
 				return usageError{err}
 			}
 			if err != nil {
 				return err
 			}
-			files, err := doc.Render(c.Context(), doc.Build(in), fs)
+			gathered := time.Now()
+			site := doc.Build(in)
+			built := time.Now()
+			files, err := doc.Render(c.Context(), site, fs)
 			if err != nil {
 				return err
 			}
+			rendered := time.Now()
 			ws, err := doc.Write(out, files, in.Moment, fs)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stdout, "documented %s in %s: %d files (%d written, %d removed), %d bytes, in %.1fs\n",
-				in.Moment.Format(time.RFC3339), out, ws.Files, ws.Written, ws.Removed, ws.Bytes, time.Since(start).Seconds())
+			end := time.Now()
+			fmt.Fprintf(g.stdout, "documented %s in %s: %d files (%d written, %d removed), %d bytes, in %.1fs (map, findings and traffic %.1fs, content %.1fs, diagrams and pages %.1fs, files %.1fs)\n",
+				in.Moment.Format(time.RFC3339), out, ws.Files, ws.Written, ws.Removed, ws.Bytes, end.Sub(start).Seconds(),
+				gathered.Sub(start).Seconds(), built.Sub(gathered).Seconds(), rendered.Sub(built).Seconds(), end.Sub(rendered).Seconds())
 			return nil
 		},
 	}

@@ -10,7 +10,7 @@ import (
 // BenchmarkBuild measures making the content from the gathered input (the
 // scenario's map); the 10,000-VM figures are in BENCHMARKS.md.
 func BenchmarkBuild(b *testing.B) {
-	in, err := doc.Gather(context.Background(), scenario(b), doc.Options{Since: t0})
+	in, err := doc.Gather(context.Background(), scenario(b).Store, apps, doc.Options{Since: t0})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -19,7 +19,7 @@ func Build(in Input) *Site {
 	b := &builder{g: g, s: &Site{Moment: in.Moment.UTC(), Counts: g.CountByKind(), Findings: in.Findings, Flows: in.Flows,
 		Changes: in.Changes, pages: newPager(), anchors: map[model.ID]string{}},
 		hosts: map[model.ID]*Host{}, switches: map[model.ID]*Switch{}, ports: map[model.ID]*SwitchPort{},
-		uplinks: map[model.ID]*Uplink{}, vms: map[model.ID]*VM{}}
+		uplinks: map[model.ID]*Uplink{}, vms: map[model.ID]*VM{}, dvsUplinks: map[model.ID]map[string][]graph.Edge{}}
 	b.buildSwitches()
 	b.buildHosts()
 	b.buildVMs()
@@ -38,6 +38,8 @@ type builder struct {
 	ports    map[model.ID]*SwitchPort
 	uplinks  map[model.ID]*Uplink
 	vms      map[model.ID]*VM
+	// dvsUplinks are a distributed switch's uplink relations by host.
+	dvsUplinks map[model.ID]map[string][]graph.Edge
 }
 
 // name is a node's display name, or its ID key.
@@ -92,6 +94,11 @@ func (b *builder) buildSwitches() {
 		b.s.Switches = append(b.s.Switches, sw)
 	}
 	sort.SliceStable(b.s.Switches, func(i, j int) bool { return naturalLess(b.s.Switches[i].Name, b.s.Switches[j].Name) })
+	vlansOf := map[string][]*graph.Node{} // switch key → its VLANs
+	for _, v := range g.Nodes(model.KindVLAN) {
+		swk, _, _ := strings.Cut(v.ID.Key(), "/")
+		vlansOf[swk] = append(vlansOf[swk], v)
+	}
 	for _, sw := range b.s.Switches {
 		sw.page = b.s.pages.add("switches", sw.ID, sw.Name)
 		anchors := map[string]bool{}
@@ -130,11 +137,8 @@ func (b *builder) buildSwitches() {
 			}
 			return naturalLess(a.Name, c.Name)
 		})
-		for _, v := range g.Nodes(model.KindVLAN) {
-			swk, vid, _ := strings.Cut(v.ID.Key(), "/")
-			if swk != sw.ID.Key() {
-				continue
-			}
+		for _, v := range vlansOf[sw.ID.Key()] {
+			_, vid, _ := strings.Cut(v.ID.Key(), "/")
 			if x := v.Attr("vid"); x != "" {
 				vid = x
 			}
@@ -360,17 +364,18 @@ func (b *builder) hostSwitches(h *Host) {
 // uplinkEdges returns the uplink relations of virtual switch sw on host h:
 // all of a standard vSwitch's, the host's share of a distributed switch's.
 func (b *builder) uplinkEdges(sw model.ID, h *Host) []graph.Edge {
-	es := b.g.Out(sw, model.RelUplink)
 	if sw.Kind() != model.KindDVSwitch {
-		return es
+		return b.g.Out(sw, model.RelUplink)
 	}
-	var r []graph.Edge
-	for _, e := range es {
-		if e.Attrs["host"] == h.ID.Key() {
-			r = append(r, e)
+	byHost, ok := b.dvsUplinks[sw]
+	if !ok {
+		byHost = map[string][]graph.Edge{}
+		for _, e := range b.g.Out(sw, model.RelUplink) {
+			byHost[e.Attrs["host"]] = append(byHost[e.Attrs["host"]], e)
 		}
+		b.dvsUplinks[sw] = byHost
 	}
-	return r
+	return byHost[h.ID.Key()]
 }
 
 // vmUplinks returns the uplinks of port group pg (of virtual switch sw) on

@@ -363,7 +363,7 @@ func TestPreviousRun(t *testing.T) {
 	svc := scenario(t)
 	ctx := context.Background()
 	dir := t.TempDir()
-	in, err := doc.Gather(ctx, svc, doc.Options{At: t0.Add(30 * time.Minute)})
+	in, err := doc.Gather(ctx, svc.Store, apps, doc.Options{At: t0.Add(30 * time.Minute)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -384,7 +384,7 @@ func TestPreviousRun(t *testing.T) {
 	if !prev.Moment.Equal(t0) || !slices.Contains(prev.Files, "index.md") {
 		t.Errorf("state = %+v; want moment t0 and index.md", prev)
 	}
-	in, err = doc.Gather(ctx, svc, doc.Options{Since: prev.Moment})
+	in, err = doc.Gather(ctx, svc.Store, apps, doc.Options{Since: prev.Moment})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -396,7 +396,7 @@ func TestPreviousRun(t *testing.T) {
 	if !bytes.Contains(files["changes.md"], []byte("web1")) {
 		t.Errorf("changes.md does not list web1's migration")
 	}
-	if _, err := doc.Gather(ctx, svc, doc.Options{At: t0.Add(time.Minute), Since: t1}); err == nil {
+	if _, err := doc.Gather(ctx, svc.Store, apps, doc.Options{At: t0.Add(time.Minute), Since: t1}); err == nil {
 		t.Errorf("a change log from after the moment: no error")
 	}
 }

@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/vnetmap/vnetmap/internal/check"
+	"github.com/vnetmap/vnetmap/internal/correlate"
 	"github.com/vnetmap/vnetmap/internal/graph"
+	"github.com/vnetmap/vnetmap/internal/model"
 	"github.com/vnetmap/vnetmap/internal/query"
+	"github.com/vnetmap/vnetmap/internal/store"
 )
 
 // DefaultFlowWindow is how far back before the documented moment the
@@ -37,10 +41,39 @@ type Options struct {
 	FlowWindow time.Duration
 }
 
-// Gather reads through svc what the documentation of o's moment shows:
-// the map, its findings, the traffic of the window before it, and the
-// change log when asked. The map of the documented moment is built once.
-func Gather(ctx context.Context, svc *query.Service, o Options) (Input, error) {
+// memoFacts is a store that keeps the facts of the last moment read: the
+// documented moment's facts, read to find it, are those its map is built
+// from.
+type memoFacts struct {
+	store.Store
+	mu sync.Mutex
+	at time.Time
+	vs []model.Version
+}
+
+// FactsAt implements store.Store, from the memo when t is the last moment.
+func (m *memoFacts) FactsAt(ctx context.Context, t time.Time) ([]model.Version, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.vs != nil && m.at.Equal(t) {
+		return m.vs, nil
+	}
+	vs, err := m.Store.FactsAt(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	m.at, m.vs = t, vs
+	return vs, nil
+}
+
+// Gather reads from st what the documentation of o's moment shows: the
+// map (with applications per apps, as the query service builds it), its
+// findings, the traffic of the window before it, and the change log when
+// asked. The facts of the documented moment are read once and its map
+// built once.
+func Gather(ctx context.Context, st store.Store, apps []correlate.AppRule, o Options) (Input, error) {
+	mst := &memoFacts{Store: st}
+	svc := query.New(mst, apps)
 	at, asked := o.At, !o.At.IsZero()
 	if !asked {
 		at = time.Now()
@@ -49,7 +82,7 @@ func Gather(ctx context.Context, svc *query.Service, o Options) (Input, error) {
 	if !o.Since.IsZero() {
 		after = append(after, o.Since)
 	}
-	moment, err := Moment(ctx, svc.Store, at, after...)
+	moment, err := Moment(ctx, mst, at, after...)
 	if err != nil {
 		return Input{}, err
 	}

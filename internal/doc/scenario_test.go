@@ -248,7 +248,7 @@ func scenario(t testing.TB) *query.Service {
 // change, with the change log since t0.
 func site(t testing.TB, svc *query.Service) *doc.Site {
 	t.Helper()
-	in, err := doc.Gather(context.Background(), svc, doc.Options{Since: t0})
+	in, err := doc.Gather(context.Background(), svc.Store, apps, doc.Options{Since: t0})
 	if err != nil {
 		t.Fatal(err)
 	}
