@@ -20,7 +20,7 @@ func testConfig(t testing.TB, port uint16, seeds ...string) Configuration {
 	cfg.Seeds = seeds
 	cfg.Port = port
 	cfg.CommunityEnv = "VNETMAP_TEST_COMMUNITY"
-	cfg.Timeout = 300 * time.Millisecond
+	cfg.Timeout = 2 * time.Second // a loaded machine slows snmpsimd down; the tests that wait for a timeout wait this long
 	cfg.Retries = 0
 	cfg.Discovery.AllowedSubnets = []string{"127.0.0.0/24"}
 	return cfg
