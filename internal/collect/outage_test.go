@@ -104,7 +104,7 @@ func TestOutageKeepsFactsAndResyncsWithoutDuplicateHistory(t *testing.T) {
 	t.Setenv("VNETMAP_TEST_OUTAGE_PW", dc.Password())
 	vcfg := vsphere.DefaultConfiguration()
 	vcfg.Name, vcfg.URL, vcfg.Username, vcfg.PasswordEnv, vcfg.Insecure = "vc-outage", u.String(), dc.Username(), "VNETMAP_TEST_OUTAGE_PW", true
-	vcfg.Timeout = 3 * time.Second
+	vcfg.Timeout = 20 * time.Second // the outage is a refused connection, not a wait; this bounds a loaded machine's slow first run
 	col, err := vsphere.New(vcfg, discard())
 	if err != nil {
 		t.Fatal(err)
