@@ -308,6 +308,7 @@ func TestDemoServesAPI(t *testing.T) {
 		{"/api/v1/path/web01/web02", 200, `"vlan": "110"`},
 		{"/api/v1/path/web01/nosuchvm", 404, `no VM named`},
 		{"/healthz", 200, `"ok"`},
+		{"/readyz", 200, `"status": "ready"`},
 		{"/metrics", 200, `vnetmap_collect_runs_total{result="success",source="demo-vc"}`},
 	}
 	for _, tt := range tests {

@@ -78,20 +78,11 @@ func serveCmd(g *globals) *cobra.Command {
 			comp.Start(ctx)
 			defer comp.Stop()
 			apiHandler := api.Handler(q, reg, logger, api.WithTokens(tokens), api.WithCollector(comp), api.WithDRSApplier(drsApplier(c, logger)))
-			return serveTLS(ctx, c.Listen, access.Wrap(withReadyz(web.Handler(apiHandler), apiHandler)), tlsConf, logger, nil)
+			return serveTLS(ctx, c.Listen, access.Wrap(web.Handler(apiHandler)), tlsConf, logger, nil)
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "", "API listen address (default from --config, else 127.0.0.1:8080)")
 	return cmd
-}
-
-// withReadyz routes /readyz to api and everything else to h (the web
-// handler routes only /api/, /healthz and /metrics to the API).
-func withReadyz(h, api http.Handler) http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("/readyz", api)
-	mux.Handle("/", h)
-	return mux
 }
 
 // stateDir is where serve keeps its own files (the self-signed

@@ -39,7 +39,7 @@ var bundle = func() fs.FS {
 func Built() bool { return bundle != nil }
 
 // Handler returns the handler of the whole port: the API's paths (/api/,
-// /healthz, /metrics) go to api, every other path to the UI. The UI answers
+// /healthz, /readyz, /metrics) go to api, every other path to the UI. The UI answers
 // GET and HEAD with a file of the bundle, or with index.html for any path
 // that is no file (the UI's own routes: /vm/web01, /topology…); a missing
 // file under /assets/ is a 404.
@@ -51,6 +51,7 @@ func newHandler(api http.Handler, ui fs.FS) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api)
 	mux.Handle("/healthz", api)
+	mux.Handle("/readyz", api)
 	mux.Handle("/metrics", api)
 	if ui == nil {
 		mux.HandleFunc("/", notBuilt)
