@@ -1,7 +1,7 @@
 // The changes between two moments: migrations, entities added, removed and
 // changed (attribute by attribute), relations added and removed.
 
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useMemo, useState } from 'preact/hooks'
 import { enc, type DiffAnswer, type EntityChange } from '../api'
 import { useApi } from '../hooks'
 import { A, Badge, EntityLink, Section, Status } from '../components/common'
@@ -12,7 +12,8 @@ import { rendered } from '../perf'
 const MAX = 200
 
 export function DiffPage(props: { from: string; to: string }) {
-  const from = props.from || ago(86400e3)
+  // The default (a day ago) is fixed when the view opens, not at each render.
+  const from = useMemo(() => props.from || ago(86400e3), [props.from])
   const [f, setF] = useState(localInput(from))
   const [t, setT] = useState(props.to ? localInput(props.to) : '')
   useEffect(() => {

@@ -9,7 +9,7 @@ import { enc, type DepsAnswer, type FlowNode } from '../api'
 import { useApi } from '../hooks'
 import { A, Badge, Section, Status } from '../components/common'
 import { href, navigate, keepAt } from '../router'
-import { ago, bytes, fmtTime, fromLocalInput, localInput } from '../format'
+import { bytes, fmtTime, fromLocalInput, localInput } from '../format'
 import { rendered } from '../perf'
 import { loadCytoscape } from '../lazy'
 
@@ -56,16 +56,19 @@ export function FlowTable(props: { deps: DepsAnswer }) {
 }
 
 export function FlowsPage(props: { target: string; from: string; to: string }) {
-  const from = props.from || ago(3600e3)
-  const r = useApi<DepsAnswer>('/flows/deps', { target: props.target, from, to: props.to })
+  // Without ?from= the server takes the hour before ?to= (or now).
+  const r = useApi<DepsAnswer>('/flows/deps', { target: props.target, from: props.from, to: props.to })
   useEffect(() => void loadCytoscape(), [])
   const box = useRef<HTMLDivElement>(null)
   const cy = useRef<Core | null>(null)
   const [target, setTarget] = useState(props.target)
-  const [f, setF] = useState(localInput(from))
+  const [f, setF] = useState(props.from ? localInput(props.from) : '')
   const [t, setT] = useState(props.to ? localInput(props.to) : '')
   useEffect(() => setTarget(props.target), [props.target])
   const d = r.data
+  useEffect(() => {
+    if (d && !props.from) setF(localInput(d.from))
+  }, [d, props.from])
 
   useEffect(() => {
     if (!d || r.loading || !box.current) return
@@ -160,7 +163,7 @@ export function FlowsPage(props: { target: string; from: string; to: string }) {
             {d.edges_omitted ? ` ${d.edges_omitted} smaller edges left out.` : ''}
             <span class="muted"> Double-click a node to open it.</span>
           </p>
-          <div class="flow-canvas" ref={box} data-testid="flows-canvas" />
+          <div class="flow-canvas" ref={box} data-testid="flows-canvas" hidden={d.edges.length === 0} />
           <Section title="Dependencies">
             <FlowTable deps={d} />
           </Section>
