@@ -211,21 +211,6 @@ func (p *page) screenshot(name string) {
 	p.t.Logf("screenshot %s", path)
 }
 
-// perf returns the browser-measured render times of the page (ms by view).
-func (p *page) perf() []struct {
-	View      string  `json:"view"`
-	MS        float64 `json:"ms"`
-	FirstLoad bool    `json:"firstLoad"`
-	Path      string  `json:"path"`
-} {
-	return eval[[]struct {
-		View      string  `json:"view"`
-		MS        float64 `json:"ms"`
-		FirstLoad bool    `json:"firstLoad"`
-		Path      string  `json:"path"`
-	}](p, `window.__vnetmapPerf || []`)
-}
-
 // setInput sets an input's value the way typing does (an input event).
 func setInput(selector, value string) string {
 	return fmt.Sprintf(`(() => { const el = document.querySelector(%q);
@@ -399,6 +384,34 @@ func TestUI(t *testing.T) {
 		p.screenshot("topology")
 	})
 
+	t.Run("host and switch pages show what is cabled behind each port", func(t *testing.T) {
+		p.t = t
+		var h query.HostAnswer
+		getJSON(t, base, "/api/v1/host/esx01", &h)
+		p.open("/host/esx01")
+		p.wait("the host's uplinks", fmt.Sprintf(`document.querySelectorAll('[data-testid=host-pnics] tbody tr').length === %d`, len(h.PNICs)))
+		p.screenshot("host-esx01")
+		var sw query.SwitchAnswer
+		getJSON(t, base, "/api/v1/switch/leaf1", &sw)
+		var port query.SwitchPort
+		for _, sp := range sw.Ports {
+			if len(sp.Attached) > 0 && len(sp.Attached[0].VMs) > 0 {
+				port = sp
+				break
+			}
+		}
+		if port.Name == "" {
+			t.Fatal("no port of leaf1 has VMs behind it")
+		}
+		p.open("/switch/leaf1?port=" + url.QueryEscape(port.Name))
+		p.wait("the port highlighted", fmt.Sprintf(`document.querySelector('[data-testid=switch-port].highlight')?.dataset.port === %q`, port.Name))
+		row := eval[string](p, `document.querySelector('[data-testid=switch-port].highlight').textContent`)
+		if a := port.Attached[0]; !strings.Contains(row, a.Host+" "+a.Device) || !strings.Contains(row, a.VMs[0]) {
+			t.Errorf("leaf1 %s row %q; want %s %s and VM %s", port.Name, row, a.Host, a.Device, a.VMs[0])
+		}
+		p.screenshot("switch-leaf1")
+	})
+
 	t.Run("findings and changes match the REST API", func(t *testing.T) {
 		p.t = t
 		var f struct {
@@ -416,7 +429,6 @@ func TestUI(t *testing.T) {
 		p.screenshot("changes")
 	})
 
-	t.Logf("render times measured in the browser (demo size): %+v", p.perf())
 }
 
 // movedVMOf finds, through the REST API, a VM that migrated during the
