@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vnetmap/vnetmap/internal/correlate"
 	"github.com/vnetmap/vnetmap/internal/graph"
 	"github.com/vnetmap/vnetmap/internal/model"
+	"github.com/vnetmap/vnetmap/internal/store"
 )
 
 func TestSearch(t *testing.T) {
@@ -307,4 +309,56 @@ func TestPlacements(t *testing.T) {
 	if _, err := q.Placements(ctx, "nosuch", t1); !errors.Is(err, graph.ErrNotFound) {
 		t.Errorf("Placements(nosuch) error = %v; want ErrNotFound", err)
 	}
+}
+
+// FuzzSearch: any text either is refused as too long or answers at most the
+// limit of matches, each leading to a page, without panicking.
+func FuzzSearch(f *testing.F) {
+	for _, s := range []string{"app1", "eth1/2", "leaf2 Eth1/2", "0050.5600.0002", "00-25-b5", "10.0.110.250", "vlan 110", "4094", "::", "a/b/c", " ", "\xff\xfe", "vlan 99999999999999999999"} {
+		f.Add(s, 5)
+	}
+	q := scenarioFuzz(f)
+	f.Fuzz(func(t *testing.T, text string, limit int) {
+		a, err := q.Search(context.Background(), text, limit, t1)
+		if err != nil {
+			if !errors.Is(err, ErrBadRequest) {
+				t.Fatalf("Search(%q, %d): %v", text, limit, err)
+			}
+			return
+		}
+		want := limit
+		if want == 0 {
+			want = DefaultSearchLimit
+		}
+		if len(a.Matches) > want {
+			t.Fatalf("Search(%q, %d): %d matches", text, limit, len(a.Matches))
+		}
+		for _, m := range a.Matches {
+			if m.Page == "" || m.Key == "" {
+				t.Fatalf("Search(%q): match %+v leads nowhere", text, m)
+			}
+		}
+	})
+}
+
+// scenarioFuzz is the scenario's vCenter and fabric (the migration at t1
+// included) for a fuzz target, which scenario cannot take.
+func scenarioFuzz(tb testing.TB) *Service {
+	tb.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, "sqlite:"+tb.TempDir()+"/f.db")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	for _, s := range []model.Snapshot{
+		{Source: "fabric", Taken: t0, Facts: fabric()},
+		{Source: "vc1", Taken: t0, Facts: vcenter(esx01)},
+		{Source: "vc1", Taken: t1, Facts: vcenter(esx02)},
+	} {
+		if _, err := st.Apply(ctx, s); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return New(st, []correlate.AppRule{{Name: "shop", Names: []string{"app*", "db*"}}})
 }
