@@ -133,7 +133,7 @@ func TestDeltasDoNotDelayFullRuns(t *testing.T) {
 	deltas := func() float64 { return value(t, h.comp.metrics.deltas.WithLabelValues(name)) }
 	// Migrate until deltas have kept arriving for three intervals (bounded:
 	// a slow machine makes each migration slower, not the test wrong).
-	for time.Since(start) < 90*time.Second && (time.Since(start) < 3*interval || deltas() < 3) {
+	for time.Since(start) < 90*time.Second && (time.Since(start) < 4*interval || deltas() < 3) {
 		if _, _, _, err := h.dc.RandomMigration(ctx, rnd); err != nil {
 			t.Fatal(err)
 		}

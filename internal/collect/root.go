@@ -78,7 +78,9 @@ type Result struct {
 }
 
 // New returns a component that writes to st. onChange, when not nil, is
-// called after every successful apply (from the goroutine that applied).
+// called after every successful apply that changed the store (a version
+// opened or closed, an event stored), from the goroutine that applied: a
+// run that finds everything as it was leaves the caches of the map alone.
 func New(st store.Store, logger *slog.Logger, reg prometheus.Registerer, onChange func()) *Component {
 	if onChange == nil {
 		onChange = func() {}
@@ -140,7 +142,9 @@ func (c *Component) run(ctx context.Context, src source.Source) Result {
 	c.metrics.lastSuccess.WithLabelValues(name).SetToCurrentTime()
 	c.logger.Info("collected", "source", name, "facts", res.Facts, "opened", res.Stats.Opened,
 		"closed", res.Stats.Closed, "seconds", res.Seconds)
-	c.onChange()
+	if changed(res.Stats) {
+		c.onChange()
+	}
 	return res
 }
 
@@ -410,12 +414,15 @@ func (c *Component) loop(ctx context.Context, e *entry) {
 			if s.Source == "" {
 				s.Source = name
 			}
-			if _, err := c.store.Apply(ctx, s); err != nil {
+			stats, err := c.store.Apply(ctx, s)
+			if err != nil {
 				c.logger.Error("applying live change", "source", name, "error", err)
 				continue
 			}
 			c.metrics.deltas.WithLabelValues(name).Inc()
-			c.onChange()
+			if changed(stats) {
+				c.onChange()
+			}
 		case err := <-watchDone:
 			stopWatch() // the watch ended on its own; release its context
 			stopWatch = nil
@@ -567,3 +574,6 @@ func (c *Component) release(name string) {
 	}
 	c.metrics.leased.WithLabelValues(name).Set(0)
 }
+
+// changed reports whether an apply changed anything in the store.
+func changed(a store.ApplyStats) bool { return a.Opened+a.Closed+a.Events > 0 }
