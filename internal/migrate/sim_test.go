@@ -294,15 +294,23 @@ func TestDemo(t *testing.T) {
 		defer cancel()
 		d.comp.Start(wctx)
 		defer d.comp.Stop()
-		// The component runs both sources once, then watches vCenter: the
+		// The component runs both sources, then watches vCenter: the
 		// migration below reaches the store through the watch (the next
-		// full run is an hour away).
-		for range 2 {
-			select {
-			case <-d.changed:
-			case <-time.After(60 * time.Second):
-				t.Fatal("the first collections did not finish in 60s")
+		// full run is an hour away). The store holds them already, so the
+		// runs change nothing (no change signal): wait for their results.
+		rctx, rcancel := context.WithTimeout(wctx, 60*time.Second)
+		defer rcancel()
+		if res, err := d.comp.Run(rctx, ""); err != nil {
+			t.Fatalf("the first collections: %v", err)
+		} else {
+			for _, r := range res {
+				if r.Err != nil {
+					t.Fatalf("collection of %s: %v", r.Source, r.Err)
+				}
 			}
+		}
+		for len(d.changed) > 0 {
+			<-d.changed
 		}
 		if err := d.dc.Migrate(ctx, mover, d.bad); err != nil {
 			t.Fatal(err)
