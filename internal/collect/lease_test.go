@@ -139,7 +139,11 @@ func TestDeltasDoNotDelayFullRuns(t *testing.T) {
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
-	if d, r := deltas(), runs(); d < 3 || r < 3 {
-		t.Errorf("over %s with a %s interval: %v full runs, %v deltas; want at least 3 runs and 3 deltas", time.Since(start).Round(time.Second), interval, r, d)
+	// A full run of the simulator takes seconds itself under the race
+	// detector on a loaded machine, and the next one comes an interval after
+	// it ends: ask for one more run than the first, which a timer pushed
+	// back by every delta would never make.
+	if d, r := deltas(), runs(); d < 3 || r < 2 {
+		t.Errorf("over %s with a %s interval: %v full runs, %v deltas; want at least 2 runs and 3 deltas", time.Since(start).Round(time.Second), interval, r, d)
 	}
 }
