@@ -1,10 +1,11 @@
 package check
 
 import (
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/vnetmap/vnetmap/internal/graph"
 )
 
 // vlanRange is an inclusive range of VLAN IDs.
@@ -16,27 +17,13 @@ type vlanSet []vlanRange
 // parseVLANs reads a VLAN list such as "1-99,110,200-299" (spaces allowed)
 // into a set; it names the list and the item it cannot read.
 func parseVLANs(s string) (vlanSet, error) {
-	var r vlanSet
-	for part := range strings.SplitSeq(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		lo, hi, isRange := strings.Cut(part, "-")
-		a, err := strconv.Atoi(strings.TrimSpace(lo))
-		if err != nil {
-			return nil, fmt.Errorf("vlan list %q: %q is not a VLAN", s, part)
-		}
-		b := a
-		if isRange {
-			if b, err = strconv.Atoi(strings.TrimSpace(hi)); err != nil {
-				return nil, fmt.Errorf("vlan list %q: %q is not a VLAN range", s, part)
-			}
-		}
-		if a < 0 || b > 4095 || a > b {
-			return nil, fmt.Errorf("vlan list %q: %q is out of 0-4095", s, part)
-		}
-		r = append(r, vlanRange{a, b})
+	rs, err := graph.ParseVLANs(s)
+	if err != nil {
+		return nil, err
+	}
+	r := make(vlanSet, len(rs))
+	for i, x := range rs {
+		r[i] = vlanRange{x.Lo, x.Hi}
 	}
 	return r.normalize(), nil
 }

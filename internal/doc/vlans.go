@@ -2,8 +2,8 @@ package doc
 
 import (
 	"slices"
-	"strconv"
-	"strings"
+
+	"github.com/vnetmap/vnetmap/internal/graph"
 )
 
 // vlanRange is an inclusive range of VLAN IDs.
@@ -17,26 +17,12 @@ type vlanSet []vlanRange
 // parseVLANs reads a VLAN list such as "1-99,110,200-299" (spaces allowed);
 // ok is false when an item is not a VLAN or a range of 0-4095.
 func parseVLANs(s string) (set vlanSet, ok bool) {
-	for part := range strings.SplitSeq(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		lo, hi, isRange := strings.Cut(part, "-")
-		a, err := strconv.Atoi(strings.TrimSpace(lo))
-		if err != nil {
-			return nil, false
-		}
-		b := a
-		if isRange {
-			if b, err = strconv.Atoi(strings.TrimSpace(hi)); err != nil {
-				return nil, false
-			}
-		}
-		if a < 0 || b > 4095 || a > b {
-			return nil, false
-		}
-		set = append(set, vlanRange{a, b})
+	rs, err := graph.ParseVLANs(s)
+	if err != nil {
+		return nil, false
+	}
+	for _, r := range rs {
+		set = append(set, vlanRange{r.Lo, r.Hi})
 	}
 	slices.SortFunc(set, func(x, y vlanRange) int { return x.lo - y.lo })
 	var out vlanSet

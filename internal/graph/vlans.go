@@ -6,12 +6,16 @@ import (
 	"strings"
 )
 
-// vlanRange is an inclusive range of VLAN IDs.
-type vlanRange struct{ lo, hi int }
+// VLANRange is an inclusive range of VLAN IDs.
+type VLANRange struct{ Lo, Hi int }
 
-// parseVLANs reads a VLAN list such as "1-99,110,200-299" (spaces allowed).
-func parseVLANs(s string) ([]vlanRange, error) {
-	var r []vlanRange
+// ParseVLANs reads a VLAN list as switches and port groups state it
+// ("1-99,110,200-299", spaces allowed) into its ranges, in the list's
+// order. The error names the list and the item it cannot read: not a
+// number, not a range, or outside 0-4095. It is the one reader of VLAN
+// lists; checks, migration and documentation build their sets from it.
+func ParseVLANs(s string) ([]VLANRange, error) {
+	var r []VLANRange
 	for part := range strings.SplitSeq(s, ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {
@@ -31,23 +35,23 @@ func parseVLANs(s string) ([]vlanRange, error) {
 		if a < 0 || b > 4095 || a > b {
 			return nil, fmt.Errorf("vlan list %q: %q is out of 0-4095", s, part)
 		}
-		r = append(r, vlanRange{a, b})
+		r = append(r, VLANRange{a, b})
 	}
 	return r, nil
 }
 
 // vlanSubset reports whether every VLAN of want is in have.
 func vlanSubset(want, have string) (bool, error) {
-	w, err := parseVLANs(want)
+	w, err := ParseVLANs(want)
 	if err != nil {
 		return false, err
 	}
-	h, err := parseVLANs(have)
+	h, err := ParseVLANs(have)
 	if err != nil {
 		return false, err
 	}
 	for _, wr := range w {
-		for v := wr.lo; v <= wr.hi; v++ {
+		for v := wr.Lo; v <= wr.Hi; v++ {
 			if !inRanges(v, h) {
 				return false, nil
 			}
@@ -56,9 +60,9 @@ func vlanSubset(want, have string) (bool, error) {
 	return len(w) > 0, nil
 }
 
-func inRanges(v int, rs []vlanRange) bool {
+func inRanges(v int, rs []VLANRange) bool {
 	for _, r := range rs {
-		if v >= r.lo && v <= r.hi {
+		if v >= r.Lo && v <= r.Hi {
 			return true
 		}
 	}

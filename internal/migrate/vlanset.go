@@ -1,10 +1,11 @@
 package migrate
 
 import (
-	"fmt"
 	"math/bits"
 	"strconv"
 	"strings"
+
+	"github.com/vnetmap/vnetmap/internal/graph"
 )
 
 // vlanSet is a set of VLAN IDs 0-4095, one bit each: fixed size, so that a
@@ -16,26 +17,12 @@ type vlanSet [4096 / 64]uint64
 // bad item.
 func parseVLANSet(s string) (vlanSet, error) {
 	var set vlanSet
-	for part := range strings.SplitSeq(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		lo, hi, isRange := strings.Cut(part, "-")
-		a, err := strconv.Atoi(strings.TrimSpace(lo))
-		if err != nil {
-			return set, fmt.Errorf("vlan list %q: %q is not a VLAN", s, part)
-		}
-		b := a
-		if isRange {
-			if b, err = strconv.Atoi(strings.TrimSpace(hi)); err != nil {
-				return set, fmt.Errorf("vlan list %q: %q is not a VLAN range", s, part)
-			}
-		}
-		if a < 0 || b > 4095 || a > b {
-			return set, fmt.Errorf("vlan list %q: %q is out of 0-4095", s, part)
-		}
-		set.addRange(a, b)
+	rs, err := graph.ParseVLANs(s)
+	if err != nil {
+		return set, err
+	}
+	for _, r := range rs {
+		set.addRange(r.Lo, r.Hi)
 	}
 	return set, nil
 }
