@@ -180,8 +180,11 @@ type Snapshot struct {
 	Scope    []ID      `json:"scope,omitempty"`
 	Keep     []ID      `json:"keep,omitempty"`
 	Failures []string  `json:"failures,omitempty"`
-	Facts    []Fact    `json:"facts"`
-	Events   []Event   `json:"events,omitempty"`
+	// Health is what each table of each device answered (sources that read
+	// devices table by table); it is reported, not stored as facts.
+	Health []TableHealth `json:"health,omitempty"`
+	Facts  []Fact        `json:"facts"`
+	Events []Event       `json:"events,omitempty"`
 }
 
 // Event is something that happened at a moment rather than a state: a live
@@ -212,4 +215,23 @@ func (v Version) Open() bool { return v.To.IsZero() }
 // ValidAt reports whether the version was valid at t.
 func (v Version) ValidAt(t time.Time) bool {
 	return !t.Before(v.From) && (v.To.IsZero() || t.Before(v.To))
+}
+
+// TableHealth is what one table of one device answered in one source run:
+// how many rows were read, kept and skipped (by reason, with one example),
+// and whether the table failed part way (what was read before is kept).
+// Sources that read devices table by table (SNMP) report it per device so
+// that a switch that looks wrong shows why (collection health).
+type TableHealth struct {
+	Device   ID             `json:"device"`            // the switch (or other device) read
+	Address  string         `json:"address,omitempty"` // where it was read
+	Group    string         `json:"group,omitempty"`   // the table group its facts belong to (if, lldp, fdb…)
+	Table    string         `json:"table"`             // the table's MIB name (ifXTable, lldpRemTable…)
+	Rows     int            `json:"rows"`              // rows read
+	Kept     int            `json:"kept"`              // rows that became facts
+	Skipped  int            `json:"skipped"`           // rows skipped, by reason in Reasons
+	Reasons  map[string]int `json:"reasons,omitempty"` // reason → rows
+	Example  string         `json:"example,omitempty"` // one skipped row and its reason
+	Error    string         `json:"error,omitempty"`   // the table (or part of it) failed: why
+	Duration time.Duration  `json:"duration_ns"`       // time spent reading it
 }

@@ -171,6 +171,7 @@ func (c *Collector) Collect(ctx context.Context) (model.Snapshot, error) {
 		snap.Facts = append(snap.Facts, facts...)
 		snap.Keep = append(snap.Keep, keep...)
 		snap.Failures = append(snap.Failures, failures...)
+		snap.Health = append(snap.Health, d.health()...)
 	}
 	return snap, nil
 }
