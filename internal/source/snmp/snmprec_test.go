@@ -1,0 +1,379 @@
+package snmp
+
+// An independent reader of snmpsim's .snmprec walk files and the truth a
+// recording holds (interfaces, LLDP and CDP neighbours, forwarding-table
+// entries), computed without the package's own parsing so that the corpus
+// test compares the collector with something it did not write itself.
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// recVar is one line of a recording: OID|tag|value.
+type recVar struct {
+	oid []uint32
+	tag int    // snmpsim's type tag: 2 integer, 4 octets, 6 OID, 64 IpAddress, 65 Counter32, 66 Gauge32, 67 TimeTicks, 70 Counter64, 5 null…
+	raw []byte // octet-like values (4, 64, 68) decoded from plain, x (hex) or e (escaped) form
+	num int64  // numeric values
+	txt string // the value as written (OIDs and numbers)
+	bad string // the value does not decode as its tag says (anonymised "<private>" TimeTicks): why
+}
+
+// snmprecFile is a parsed recording: variables by OID, in file order.
+type snmprecFile struct {
+	vars  []recVar
+	byOID map[string]*recVar
+}
+
+// parseOIDText parses a dotted OID (leading dot allowed).
+func parseOIDText(s string) ([]uint32, error) {
+	s = strings.TrimPrefix(s, ".")
+	if s == "" {
+		return nil, fmt.Errorf("empty OID")
+	}
+	parts := strings.Split(s, ".")
+	out := make([]uint32, len(parts))
+	for i, p := range parts {
+		n, err := strconv.ParseUint(p, 10, 32)
+		if err != nil {
+			return nil, fmt.Errorf("OID %q: sub-identifier %d: %w", s, i, err)
+		}
+		out[i] = uint32(n)
+	}
+	return out, nil
+}
+
+func oidText(o []uint32) string {
+	var sb strings.Builder
+	for i, v := range o {
+		if i > 0 {
+			sb.WriteByte('.')
+		}
+		sb.WriteString(strconv.FormatUint(uint64(v), 10))
+	}
+	return sb.String()
+}
+
+// unescapeSnmprec decodes snmpsim's "e" form: a Python string literal body
+// (\\ \' \" \a \b \f \n \r \t \v \xHH).
+func unescapeSnmprec(s string) ([]byte, error) {
+	esc := map[byte]byte{'\\': '\\', '\'': '\'', '"': '"', 'a': 7, 'b': 8, 'f': 12, 'n': 10, 'r': 13, 't': 9, 'v': 11}
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' {
+			out = append(out, c)
+			continue
+		}
+		i++
+		if i >= len(s) {
+			return nil, fmt.Errorf("trailing backslash")
+		}
+		if s[i] == 'x' {
+			if i+2 >= len(s) {
+				return nil, fmt.Errorf("short \\x escape at %d", i)
+			}
+			b, err := hex.DecodeString(s[i+1 : i+3])
+			if err != nil {
+				return nil, fmt.Errorf("\\x escape at %d: %w", i, err)
+			}
+			out = append(out, b[0])
+			i += 2
+			continue
+		}
+		b, ok := esc[s[i]]
+		if !ok {
+			return nil, fmt.Errorf("unknown escape \\%c at %d", s[i], i)
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// parseSnmprec reads a recording as snmpsimd does: each line stripped of
+// surrounding white space, split on the first two '|' (values may hold
+// '|'), the tag's x or e suffix naming the value's encoding.
+func parseSnmprec(b []byte) (*snmprecFile, error) {
+	f := &snmprecFile{byOID: map[string]*recVar{}}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 0, 1<<16), 1<<22)
+	for line := 1; sc.Scan(); line++ {
+		l := strings.TrimSpace(sc.Text())
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		parts := strings.SplitN(l, "|", 3)
+		if len(parts) != 3 {
+			return nil, fmt.Errorf("line %d: %q is not OID|tag|value", line, l)
+		}
+		oid, err := parseOIDText(parts[0])
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", line, err)
+		}
+		tag, enc := parts[1], byte(0)
+		if n := len(tag); n > 0 && (tag[n-1] == 'x' || tag[n-1] == 'e') {
+			tag, enc = tag[:n-1], tag[n-1]
+		}
+		t, err := strconv.Atoi(tag)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: tag %q: %w", line, parts[1], err)
+		}
+		v := recVar{oid: oid, tag: t, txt: parts[2]}
+		switch t {
+		case 4, 64, 68:
+			switch enc {
+			case 'x':
+				v.raw, err = hex.DecodeString(parts[2])
+			case 'e':
+				v.raw, err = unescapeSnmprec(parts[2])
+			default:
+				v.raw = []byte(parts[2])
+			}
+		case 2, 65, 66, 67, 70:
+			if strings.HasPrefix(parts[2], "-") {
+				v.num, err = strconv.ParseInt(parts[2], 10, 64)
+			} else {
+				var u uint64
+				u, err = strconv.ParseUint(parts[2], 10, 64)
+				v.num = int64(u)
+			}
+		}
+		if err != nil { // snmpsimd cannot serve it either: kept, marked
+			v.bad = fmt.Sprintf("line %d: value %q of tag %s: %v", line, parts[2], parts[1], err)
+		}
+		f.vars = append(f.vars, v)
+		f.byOID[oidText(oid)] = &f.vars[len(f.vars)-1]
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	// byOID points into vars, which may have moved while growing.
+	for i := range f.vars {
+		f.byOID[oidText(f.vars[i].oid)] = &f.vars[i]
+	}
+	return f, nil
+}
+
+// under returns the variables under root (dotted) with their OID suffix
+// after root, in file order.
+func (f *snmprecFile) under(root string) []struct {
+	sfx []uint32
+	v   *recVar
+} {
+	r, _ := parseOIDText(root)
+	var out []struct {
+		sfx []uint32
+		v   *recVar
+	}
+	for i := range f.vars {
+		o := f.vars[i].oid
+		if len(o) > len(r) && slices.Equal(o[:len(r)], r) {
+			out = append(out, struct {
+				sfx []uint32
+				v   *recVar
+			}{o[len(r):], &f.vars[i]})
+		}
+	}
+	return out
+}
+
+// rows groups the columns of a conceptual table (entry OID: column.index)
+// by row index; an OID with no index is counted apart.
+func (f *snmprecFile) rows(entry string) (rows map[string]map[uint32]*recVar, order []string, noIndex int) {
+	rows = map[string]map[uint32]*recVar{}
+	for _, x := range f.under(entry) {
+		if len(x.sfx) < 2 {
+			noIndex++
+			continue
+		}
+		idx := oidText(x.sfx[1:])
+		if rows[idx] == nil {
+			rows[idx] = map[uint32]*recVar{}
+			order = append(order, idx)
+		}
+		rows[idx][x.sfx[0]] = x.v
+	}
+	return rows, order, noIndex
+}
+
+// recTruth is what one recording holds, read independently.
+type recTruth struct {
+	sysName string
+
+	ifIndexes []int          // ifTable rows
+	ifXOnly   []int          // ifXTable rows with no ifTable row
+	ifNames   map[int]string // ifName, else ifDescr
+	ifNoIndex int            // ifTable/ifXTable variables with no index
+
+	lldp       []string // lldpRemTable row indexes
+	lldpOdd    []string // of which the index is not timeMark.localPort.remIndex
+	lldpNoPort []string // of which the local port is neither an ifIndex nor resolvable by lldpLocPortTable
+
+	cdp    []string // cdpCacheTable row indexes
+	cdpOdd []string // of which not ifIndex.deviceIndex, or the ifIndex is not in ifTable
+
+	fdbTable   string // dot1qTpFdbTable, else dot1dTpFdbTable
+	fdbRows    int    // rows of that table
+	fdb        int    // distinct (ifIndex, MAC) of rows whose bridge port maps to an ifIndex of ifTable
+	fdbNoPort  int    // rows whose bridge port has no ifIndex (the CPU, port 0, or unmapped)
+	fdbOdd     int    // rows whose index is not [fdbId.]MAC, or whose port column is missing
+	fdbDupVLAN int    // rows of a MAC on a port already counted in another VLAN
+	fdbExample string // one row that did not count, and why
+}
+
+// OIDs the truth reads, spelled here rather than taken from the package.
+const (
+	tIfEntry     = "1.3.6.1.2.1.2.2.1"
+	tIfXEntry    = "1.3.6.1.2.1.31.1.1.1"
+	tLLDPLocPort = "1.0.8802.1.1.2.1.3.7.1"
+	tLLDPRem     = "1.0.8802.1.1.2.1.4.1.1"
+	tCDPCache    = "1.3.6.1.4.1.9.9.23.1.2.1.1"
+	tBasePort    = "1.3.6.1.2.1.17.1.4.1.2"
+	tDot1qFdb    = "1.3.6.1.2.1.17.7.1.2.2.1"
+	tDot1dFdb    = "1.3.6.1.2.1.17.4.3.1"
+	tSysName     = "1.3.6.1.2.1.1.5.0"
+)
+
+// truthOf computes the truth of a parsed recording.
+func truthOf(f *snmprecFile) recTruth {
+	var t recTruth
+	if v := f.byOID[tSysName]; v != nil {
+		t.sysName = string(v.raw)
+	}
+
+	// Interfaces: ifTable rows by ifIndex (a one-sub-identifier index).
+	ifRows, ifOrder, n1 := f.rows(tIfEntry)
+	ifxRows, ifxOrder, n2 := f.rows(tIfXEntry)
+	t.ifNoIndex = n1 + n2
+	t.ifNames = map[int]string{}
+	ifSet := map[int]bool{}
+	names := map[string]int{} // ifName, ifDescr, ifAlias → ifIndex
+	for _, idx := range ifOrder {
+		i, err := strconv.Atoi(idx)
+		if err != nil {
+			continue
+		}
+		ifSet[i] = true
+		t.ifIndexes = append(t.ifIndexes, i)
+		if v := ifRows[idx][2]; v != nil {
+			t.ifNames[i] = string(v.raw)
+			names[string(v.raw)] = i
+		}
+	}
+	for _, idx := range ifxOrder {
+		i, err := strconv.Atoi(idx)
+		if err != nil {
+			continue
+		}
+		if !ifSet[i] {
+			t.ifXOnly = append(t.ifXOnly, i)
+		}
+		for _, col := range []uint32{18, 1} { // alias, then name (the name wins)
+			if v := ifxRows[idx][col]; v != nil && len(v.raw) > 0 {
+				names[string(v.raw)] = i
+				if col == 1 {
+					t.ifNames[i] = string(v.raw)
+				}
+			}
+		}
+	}
+	slices.Sort(t.ifIndexes)
+
+	// LLDP: lldpRemTable rows = distinct timeMark.localPort.remIndex.
+	locRows, _, _ := f.rows(tLLDPLocPort)
+	resolvable := func(local uint32) bool {
+		if ifSet[int(local)] {
+			return true
+		}
+		row := locRows[strconv.FormatUint(uint64(local), 10)]
+		for _, col := range []uint32{3, 4} { // lldpLocPortId, lldpLocPortDesc
+			if v := row[col]; v != nil {
+				if _, ok := names[string(v.raw)]; ok {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	_, remOrder, _ := f.rows(tLLDPRem)
+	for _, idx := range remOrder {
+		t.lldp = append(t.lldp, idx)
+		c, _ := parseOIDText(idx)
+		if len(c) != 3 {
+			t.lldpOdd = append(t.lldpOdd, idx)
+			continue
+		}
+		if !resolvable(c[1]) {
+			t.lldpNoPort = append(t.lldpNoPort, idx)
+		}
+	}
+
+	// CDP: cdpCacheTable rows = distinct ifIndex.deviceIndex.
+	_, cdpOrder, _ := f.rows(tCDPCache)
+	for _, idx := range cdpOrder {
+		t.cdp = append(t.cdp, idx)
+		c, _ := parseOIDText(idx)
+		if len(c) != 2 || !ifSet[int(c[0])] {
+			t.cdpOdd = append(t.cdpOdd, idx)
+		}
+	}
+
+	// FDB: Q-BRIDGE rows (fdbId.MAC), else BRIDGE-MIB rows (MAC); a row
+	// counts when its bridge port maps to an ifIndex of ifTable, once per
+	// (ifIndex, MAC).
+	base := map[int]int{}
+	for _, x := range f.under(tBasePort) {
+		if len(x.sfx) == 1 {
+			base[int(x.sfx[0])] = int(x.v.num)
+		}
+	}
+	rows, order, _ := f.rows(tDot1qFdb)
+	macAt := 1
+	t.fdbTable = "dot1qTpFdbTable"
+	if len(order) == 0 {
+		rows, order, _ = f.rows(tDot1dFdb)
+		t.fdbTable, macAt = "dot1dTpFdbTable", 0
+	}
+	if len(order) == 0 {
+		t.fdbTable = ""
+	}
+	seen := map[string]bool{}
+	skip := func(n *int, format string, args ...any) {
+		*n++
+		if t.fdbExample == "" {
+			t.fdbExample = fmt.Sprintf(format, args...)
+		}
+	}
+	for _, idx := range order {
+		t.fdbRows++
+		c, _ := parseOIDText(idx)
+		pv := rows[idx][2]
+		if len(c) != macAt+6 || pv == nil {
+			skip(&t.fdbOdd, "%s row %s: index is not [fdbId.]MAC or no port column", t.fdbTable, idx)
+			continue
+		}
+		if slices.ContainsFunc(c[macAt:], func(o uint32) bool { return o > 255 }) {
+			skip(&t.fdbOdd, "%s row %s: MAC octet above 255", t.fdbTable, idx)
+			continue
+		}
+		i, ok := base[int(pv.num)]
+		if !ok || !ifSet[i] {
+			skip(&t.fdbNoPort, "%s row %s: bridge port %d has no ifIndex in ifTable", t.fdbTable, idx, pv.num)
+			continue
+		}
+		k := fmt.Sprintf("%d/%s", i, oidText(c[macAt:]))
+		if seen[k] {
+			t.fdbDupVLAN++
+			continue
+		}
+		seen[k] = true
+		t.fdb++
+	}
+	return t
+}
