@@ -61,6 +61,11 @@ const (
 	// logical ports (not one port-channel, nor the two halves of an
 	// MLAG/vPC bundle): a loop, a duplicate MAC or a moved cable.
 	ConflictMACPorts = "mac-on-unrelated-ports"
+	// ConflictNoSuchPort: the host's CDP/LLDP hint (or the declared
+	// cabling) names a port its switch does not have, while other evidence
+	// puts the pNIC on a port: a stale hint, a wrong cable, or a port name
+	// vnetmap cannot resolve.
+	ConflictNoSuchPort = "pnic-on-unknown-port"
 )
 
 // Result is what correlation derives at one moment.
@@ -92,45 +97,38 @@ func Run(at time.Time, versions []model.Version) Result {
 
 	// Switch side: each port's neighbour names a host and one of its NICs.
 	for _, port := range ix.ports {
-		if h := ix.host(port.attrs["lldp_system"]); h != "" {
-			if p := ix.pnicOf(h, port.attrs["lldp_port"], port.attrs["lldp_port_desc"]); p != "" {
-				claim(p, port.id, SwitchLLDP)
-			}
-		} else if p := ix.pnicByMAC[model.NormalizeMAC(port.attrs["lldp_port"])]; p != "" {
+		if p := ix.lldpPNIC(port.attrs); p != "" {
 			claim(p, port.id, SwitchLLDP)
 		}
-		if h := ix.host(port.attrs["cdp_device"]); h != "" {
-			if p := ix.pnicOf(h, port.attrs["cdp_port"]); p != "" {
-				claim(p, port.id, SwitchCDP)
-			}
+		if p := ix.cdpPNIC(port.attrs); p != "" {
+			claim(p, port.id, SwitchCDP)
 		}
 	}
-	// Host side: each pNIC's hint names a switch and one of its ports.
+	// Host side: each pNIC's hint names a switch and one of its ports. A
+	// known switch with no such port is kept as a claim on no port: it
+	// conflicts with any other evidence that puts the pNIC on a port.
+	unknown := map[model.ID][]noSuchPort{}
 	for _, p := range ix.pnics {
-		if sw := ix.switchNamed(p.attrs["cdp_device"]); sw != "" {
-			if port := ix.portOf(sw, p.attrs["cdp_port"]); port != "" {
-				claim(p.id, port, HostCDP)
+		hint := func(kind string, sw model.ID, ids ...string) {
+			if sw == "" {
+				return
+			}
+			if port := ix.portOf(sw, ids...); port != "" {
+				claim(p.id, port, kind)
+				return
+			}
+			if named := nonEmpty(ids); len(named) > 0 {
+				unknown[p.id] = append(unknown[p.id], noSuchPort{sw: sw, names: named, kind: kind})
 			}
 		}
-		if sw := ix.switchNamed(p.attrs["declared_switch"]); sw != "" {
-			if port := ix.portOf(sw, p.attrs["declared_port"]); port != "" {
-				claim(p.id, port, Declared)
-			}
-		}
-		sw := ix.switchNamed(p.attrs["lldp_system"])
-		if sw == "" {
-			sw = ix.switchByChassis[model.NormalizeMAC(p.attrs["lldp_chassis"])]
-		}
-		if sw != "" {
-			if port := ix.portOf(sw, p.attrs["lldp_port"], p.attrs["lldp_port_desc"]); port != "" {
-				claim(p.id, port, HostLLDP)
-			}
-		}
+		hint(HostCDP, ix.cdpSwitch(p.attrs), p.attrs["cdp_port"])
+		hint(Declared, ix.switchNamed(p.attrs["declared_switch"]), p.attrs["declared_port"])
+		hint(HostLLDP, ix.lldpSwitch(p.attrs), p.attrs["lldp_port"], p.attrs["lldp_port_desc"])
 	}
 	// Forwarding tables: a pNIC's MAC learned on an edge port.
 	edges := map[model.ID]map[string][]model.ID{} // pnic → logical port → ports
 	for _, l := range ix.learned {
-		p := ix.pnicByMAC[l.mac]
+		p := ix.pnicByMAC.get(l.mac)
 		if p == "" || ix.isl[l.port] {
 			continue
 		}
@@ -141,7 +139,7 @@ func Run(at time.Time, versions []model.Version) Result {
 		lp := ix.logicalPort(l.port)
 		edges[p][lp] = append(edges[p][lp], l.port)
 	}
-	r := decide(at, claims)
+	r := decide(at, claims, unknown)
 	r.Conflicts = append(r.Conflicts, macConflicts(edges)...)
 	r.Links = append(r.Links, interSwitchLinks(at, ix)...)
 	return r
@@ -155,14 +153,11 @@ func interSwitchLinks(at time.Time, ix *facts) []model.Version {
 	for _, port := range ix.ports {
 		var peer model.ID
 		var ev []string
-		if sw := ix.switchNamed(port.attrs["lldp_system"]); sw != "" {
-			peer = ix.portOf(sw, port.attrs["lldp_port"], port.attrs["lldp_port_desc"])
-			ev = append(ev, "lldp")
-		} else if sw := ix.switchByChassis[model.NormalizeMAC(port.attrs["lldp_chassis"])]; sw != "" {
+		if sw := ix.lldpSwitch(port.attrs); sw != "" {
 			peer = ix.portOf(sw, port.attrs["lldp_port"], port.attrs["lldp_port_desc"])
 			ev = append(ev, "lldp")
 		}
-		if sw := ix.switchNamed(port.attrs["cdp_device"]); sw != "" {
+		if sw := ix.cdpSwitch(port.attrs); sw != "" {
 			p := ix.portOf(sw, port.attrs["cdp_port"])
 			if peer == "" {
 				peer = p
@@ -184,10 +179,33 @@ func interSwitchLinks(at time.Time, ix *facts) []model.Version {
 	return out
 }
 
+// noSuchPort is a claim that names a known switch and a port it does not
+// have (names: the port ID, then the description, as sent).
+type noSuchPort struct {
+	sw    model.ID
+	names []string
+	kind  string
+}
+
+func (c noSuchPort) String() string {
+	return fmt.Sprintf("%s %s, not a port of %s: %s", c.sw.Key(), strings.Join(c.names, " / "), c.sw.Key(), c.kind)
+}
+
+func joinClaims(cs []noSuchPort) string {
+	s := make([]string, len(cs))
+	for i, c := range cs {
+		s[i] = c.String()
+	}
+	return strings.Join(s, "; ")
+}
+
 // decide turns claims into links and conflicts. Evidence from neighbour
 // protocols that puts a pNIC on two ports is a conflict; a forwarding-table
 // entry alone elsewhere is not (a MAC moves, an MLAG peer learns it too).
-func decide(at time.Time, claims map[model.ID]map[model.ID]map[string]bool) Result {
+// unknown holds, per pNIC, the host-side claims that name a port their
+// switch does not have: with a neighbour protocol or a declaration naming
+// a port, they are a conflict too.
+func decide(at time.Time, claims map[model.ID]map[model.ID]map[string]bool, unknown map[model.ID][]noSuchPort) Result {
 	var r Result
 	byPort := map[model.ID][]model.ID{}
 	pnics := sortedKeys(claims)
@@ -199,12 +217,22 @@ func decide(at time.Time, claims map[model.ID]map[model.ID]map[string]bool) Resu
 				strong = append(strong, port)
 			}
 		}
-		if len(strong) > 1 {
+		if len(strong) > 1 || len(strong) == 1 && len(unknown[pnic]) > 0 {
 			c := Conflict{Kind: ConflictPNICPorts, Subject: pnic, Ports: strong}
 			for _, port := range strong {
 				c.Evidence = append(c.Evidence, fmt.Sprintf("%s: %s", port.Key(), strings.Join(kinds(ports[port]), ", ")))
 			}
 			c.Message = fmt.Sprintf("%s is reported on %d ports: %s", pnic.Key(), len(strong), strings.Join(c.Evidence, "; "))
+			if len(strong) == 1 {
+				c.Kind = ConflictNoSuchPort
+				c.Message = fmt.Sprintf("%s is reported on %s (%s) and on %s", pnic.Key(), strong[0].Key(),
+					strings.Join(kinds(ports[strong[0]]), ", "), joinClaims(unknown[pnic]))
+			} else if len(unknown[pnic]) > 0 {
+				c.Message += "; " + joinClaims(unknown[pnic])
+			}
+			for _, u := range unknown[pnic] {
+				c.Evidence = append(c.Evidence, u.String())
+			}
 			r.Conflicts = append(r.Conflicts, c)
 			for _, port := range strong {
 				r.Links = append(r.Links, link(at, pnic, port, ports[port], Conflicting))
@@ -260,6 +288,16 @@ func link(at time.Time, pnic, port model.ID, ev map[string]bool, conf string) mo
 		Source: Source,
 		From:   at,
 	}
+}
+
+func nonEmpty(ss []string) []string {
+	var r []string
+	for _, s := range ss {
+		if s = strings.TrimSpace(s); s != "" {
+			r = append(r, s)
+		}
+	}
+	return r
 }
 
 func onlyFDB(ev map[string]bool) bool { return len(ev) == 1 && ev[FDB] }

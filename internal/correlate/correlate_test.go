@@ -3,6 +3,7 @@ package correlate
 import (
 	"reflect"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,6 +36,22 @@ func base() []model.Version {
 	}
 	for _, h := range []string{"esx01", "esx02"} {
 		vs = append(vs, v(model.Entity(hostID(h), hostID(h), h, nil)))
+	}
+	return vs
+}
+
+// dupLeaves are two devices answering to the sysName "core" (issue 13,
+// cause 10), kept apart as the SNMP source names them: the one at the
+// lower address keeps the name, the other is "core@<address>".
+func dupLeaves() []model.Version {
+	var vs []model.Version
+	for _, d := range []struct{ name, addr, chassis, dupOf string }{
+		{"core", "10.0.0.21", "bb:00:00:00:00:01", "core@10.0.0.22"},
+		{"core@10.0.0.22", "10.0.0.22", "bb:00:00:00:00:02", "core"},
+	} {
+		vs = append(vs,
+			v(model.Entity(sw(d.name), sw(d.name), d.name, model.Attrs{"sysname": "core", "address": d.addr, "chassis_id": d.chassis, "duplicate_sysname_of": d.dupOf})),
+			portFact(d.name, "Ethernet1/4", nil))
 	}
 	return vs
 }
@@ -146,6 +163,136 @@ func TestRun(t *testing.T) {
 		},
 		conflicts: []string{ConflictPNICPorts + " pnic:esx01/vmnic0"},
 	}, {
+		// Issue 13, cause 11a: a host LLDP hint whose chassis ID is a
+		// locally assigned string.
+		name: "host LLDP with a local chassis ID that is no switch's, matched by its system name",
+		facts: []model.Version{
+			portFact("leaf2", "Ethernet1/4", nil),
+			pnicFact("esx01", "vmnic1", "00:25:b5:00:00:02", model.Attrs{"lldp_chassis": "FDO2231X0AB", "lldp_system": "leaf2.dc.example\x00", "lldp_port": "Ethernet1/4"}),
+		},
+		links: []wantLink{{"esx01/vmnic1", "leaf2/Ethernet1/4", "host-lldp", Medium}},
+	}, {
+		name: "host LLDP with a local chassis ID that is the switch's own, no system name",
+		facts: []model.Version{
+			v(model.Entity(sw("leaf3"), sw("leaf3"), "leaf3", model.Attrs{"chassis_id": "SSI1234ABCD"})),
+			portFact("leaf3", "Ethernet1/4", nil),
+			pnicFact("esx01", "vmnic1", "00:25:b5:00:00:02", model.Attrs{"lldp_chassis": "ssi1234abcd", "lldp_port": "Eth1/4"}),
+		},
+		links: []wantLink{{"esx01/vmnic1", "leaf3/Ethernet1/4", "host-lldp", Medium}},
+	}, {
+		name: "host LLDP naming a switch by its management address alone",
+		facts: []model.Version{
+			v(model.Entity(sw("leaf3"), sw("leaf3"), "leaf3", model.Attrs{"address": "10.0.0.13"})),
+			portFact("leaf3", "Ethernet1/4", nil),
+			pnicFact("esx01", "vmnic1", "00:25:b5:00:00:02", model.Attrs{"lldp_chassis": "local-7", "lldp_mgmt_addr": "10.0.0.13", "lldp_port": "Ethernet1/4"}),
+		},
+		links: []wantLink{{"esx01/vmnic1", "leaf3/Ethernet1/4", "host-lldp", Medium}},
+	}, {
+		// Issue 13, cause 10: two devices answer to one sysName; the
+		// chassis ID (or the address) tells them apart, the name never
+		// merges them.
+		name: "two switches with one sysName: the chassis ID picks the switch",
+		facts: append(dupLeaves(),
+			pnicFact("esx01", "vmnic1", "00:25:b5:00:00:02", model.Attrs{"lldp_chassis": "bb:00:00:00:00:02", "lldp_system": "core", "lldp_port": "Ethernet1/4"})),
+		links: []wantLink{{"esx01/vmnic1", "core@10.0.0.22/Ethernet1/4", "host-lldp", Medium}},
+	}, {
+		name: "two switches with one sysName: CDP picks the switch by address",
+		facts: append(dupLeaves(),
+			pnicFact("esx01", "vmnic1", "00:25:b5:00:00:02", model.Attrs{"cdp_device": "core", "cdp_address": "10.0.0.22", "cdp_port": "Ethernet1/4"})),
+		links: []wantLink{{"esx01/vmnic1", "core@10.0.0.22/Ethernet1/4", "host-cdp", Medium}},
+	}, {
+		name: "two switches with one sysName and nothing else: no link",
+		facts: append(dupLeaves(),
+			pnicFact("esx01", "vmnic1", "00:25:b5:00:00:02", model.Attrs{"cdp_device": "core", "cdp_port": "Ethernet1/4"})),
+	}, {
+		// Issue 13, cause 11b: a hint naming a port the switch does not
+		// have, while the switch's own LLDP names another.
+		name: "switch LLDP names a port, the host's LLDP hint one the switch does not have: a conflict",
+		facts: []model.Version{
+			portFact("leaf1", "Ethernet1/7", model.Attrs{"lldp_system": "esx01", "lldp_port": "vmnic0"}),
+			pnicFact("esx01", "vmnic0", "00:25:b5:00:00:01", model.Attrs{"lldp_chassis": "aa:00:00:00:00:01", "lldp_system": "leaf1", "lldp_port": "Ethernet1/99"}),
+		},
+		links:     []wantLink{{"esx01/vmnic0", "leaf1/Ethernet1/7", "switch-lldp", Conflicting}},
+		conflicts: []string{ConflictNoSuchPort + " pnic:esx01/vmnic0"},
+	}, {
+		name: "switch LLDP names a port, the host's CDP hint a port of another switch it does not have: a conflict",
+		facts: []model.Version{
+			portFact("leaf1", "Ethernet1/7", model.Attrs{"lldp_system": "esx01", "lldp_port": "vmnic0"}),
+			portFact("leaf2", "Ethernet1/7", nil),
+			pnicFact("esx01", "vmnic0", "00:25:b5:00:00:01", model.Attrs{"cdp_device": "leaf2", "cdp_port": "Ethernet1/70"}),
+		},
+		links:     []wantLink{{"esx01/vmnic0", "leaf1/Ethernet1/7", "switch-lldp", Conflicting}},
+		conflicts: []string{ConflictNoSuchPort + " pnic:esx01/vmnic0"},
+	}, {
+		name: "a hint naming a port the switch does not have, and nothing else: no link, no conflict",
+		facts: []model.Version{
+			portFact("leaf1", "Ethernet1/7", nil),
+			pnicFact("esx01", "vmnic0", "00:25:b5:00:00:01", model.Attrs{"cdp_device": "leaf1", "cdp_port": "Ethernet1/99"}),
+		},
+	}, {
+		// Issue 13, cause 10 and item 4: what switches' LLDP tables hold
+		// about hosts.
+		name: "switch LLDP with an empty system name and the pNIC's MAC as port ID (subtype 3)",
+		facts: []model.Version{
+			portFact("leaf1", "Ethernet1/3", model.Attrs{"lldp_system": "", "lldp_chassis": "52:54:00:aa:bb:cc", "lldp_port": "00:25:B5:00:00:03"}),
+			pnicFact("esx02", "eth0", "00:25:b5:00:00:03", nil),
+		},
+		links: []wantLink{{"esx02/eth0", "leaf1/Ethernet1/3", "switch-lldp", Medium}},
+	}, {
+		name: "switch LLDP: a known host whose port ID is its pNIC's MAC in Cisco's spelling",
+		facts: []model.Version{
+			portFact("leaf1", "Ethernet1/3", model.Attrs{"lldp_system": "esx02", "lldp_port": "0025.b500.0003"}),
+			pnicFact("esx02", "vmnic0", "00:25:b5:00:00:03", nil),
+		},
+		links: []wantLink{{"esx02/vmnic0", "leaf1/Ethernet1/3", "switch-lldp", Medium}},
+	}, {
+		name: "switch LLDP: a system name vCenter does not know, the chassis a pNIC's MAC, the port ID a vmnic",
+		facts: []model.Version{
+			portFact("leaf1", "Ethernet1/3", model.Attrs{"lldp_system": "esx02-mgmt.corp.example", "lldp_chassis": "00:25:b5:00:00:03", "lldp_port": "vmnic1"}),
+			pnicFact("esx02", "vmnic0", "00:25:b5:00:00:03", nil),
+			pnicFact("esx02", "vmnic1", "00:25:b5:00:00:04", nil),
+		},
+		links: []wantLink{{"esx02/vmnic1", "leaf1/Ethernet1/3", "switch-lldp", Medium}},
+	}, {
+		name: "switch LLDP and CDP: a host vCenter names by its address",
+		facts: []model.Version{
+			v(model.Entity(hostID("10.0.0.21"), hostID("10.0.0.21"), "10.0.0.21", nil)),
+			portFact("leaf1", "Ethernet1/3", model.Attrs{"lldp_system": "esx21", "lldp_mgmt_addr": "10.0.0.21", "lldp_port": "vmnic0"}),
+			portFact("leaf2", "Ethernet1/3", model.Attrs{"cdp_device": "esx21.corp.example", "cdp_address": "10.0.0.21", "cdp_port": "vmnic1"}),
+			pnicFact("10.0.0.21", "vmnic0", "00:25:b5:00:00:21", nil),
+			pnicFact("10.0.0.21", "vmnic1", "00:25:b5:00:00:22", nil),
+		},
+		links: []wantLink{
+			{"10.0.0.21/vmnic0", "leaf1/Ethernet1/3", "switch-lldp", Medium},
+			{"10.0.0.21/vmnic1", "leaf2/Ethernet1/3", "switch-cdp", Medium},
+		},
+	}, {
+		name: "switch LLDP: a port ID that is an address, or an empty system name with a vmnic, links nothing",
+		facts: []model.Version{
+			portFact("leaf1", "Ethernet1/3", model.Attrs{"lldp_system": "esx02", "lldp_port": "10.0.0.2"}),
+			portFact("leaf1", "Ethernet1/4", model.Attrs{"lldp_system": "", "lldp_port": "vmnic0"}),
+			pnicFact("esx02", "vmnic0", "00:25:b5:00:00:03", nil),
+		},
+	}, {
+		name: "two hosts with one short name: a neighbour naming it links nothing",
+		facts: []model.Version{
+			v(model.Entity(hostID("esx09.dc1.example"), hostID("esx09.dc1.example"), "esx09.dc1.example", nil)),
+			v(model.Entity(hostID("esx09.dc2.example"), hostID("esx09.dc2.example"), "esx09.dc2.example", nil)),
+			portFact("leaf1", "Ethernet1/3", model.Attrs{"lldp_system": "esx09", "lldp_port": "vmnic0"}),
+			portFact("leaf1", "Ethernet1/4", model.Attrs{"lldp_system": "ESX09.dc2.example", "lldp_port": "vmnic0"}),
+			pnicFact("esx09.dc1.example", "vmnic0", "00:25:b5:00:00:91", nil),
+			pnicFact("esx09.dc2.example", "vmnic0", "00:25:b5:00:00:92", nil),
+		},
+		links: []wantLink{{"esx09.dc2.example/vmnic0", "leaf1/Ethernet1/4", "switch-lldp", Medium}},
+	}, {
+		name: "one MAC on two pNICs: the forwarding table links neither",
+		facts: []model.Version{
+			portFact("leaf1", "Ethernet1/9", nil),
+			pnicFact("esx01", "vmnic0", "00:25:b5:00:00:04", nil),
+			pnicFact("esx02", "vmnic0", "00:25:b5:00:00:04", nil),
+			v(model.Relation(sw("leaf1"), port("leaf1", "Ethernet1/9"), model.RelLearned, model.NewID(model.KindMAC, "00:25:b5:00:00:04"), nil)),
+		},
+	}, {
 		name: "a neighbour that is no known host or switch links nothing",
 		facts: []model.Version{
 			portFact("leaf1", "Ethernet1/5", model.Attrs{"lldp_system": "printer7", "lldp_port": "eth0"}),
@@ -249,5 +396,52 @@ func TestMACOnUnrelatedPorts(t *testing.T) {
 				t.Errorf("mac conflict = %v; want %v (conflicts %+v)", got, tt.conflict, r.Conflicts)
 			}
 		})
+	}
+}
+
+// TestInterSwitchLinksDuplicateSysName: two devices answer to one sysName
+// (issue 13, cause 10); a neighbour that names it is the one its chassis ID
+// or management address says, and with neither of them, no link.
+func TestInterSwitchLinksDuplicateSysName(t *testing.T) {
+	facts := append(append(base(), dupLeaves()...),
+		portFact("leaf1", "Ethernet1/49", model.Attrs{"lldp_system": "core", "lldp_chassis": "bb:00:00:00:00:02", "lldp_port": "Ethernet1/4"}),
+		portFact("leaf1", "Ethernet1/50", model.Attrs{"lldp_system": "core.dc.example", "lldp_chassis": "Local-7", "lldp_mgmt_addr": "10.0.0.21", "lldp_port": "Ethernet1/4"}),
+		portFact("leaf1", "Ethernet1/51", model.Attrs{"cdp_device": "core", "cdp_port": "Ethernet1/4"}),
+	)
+	var got []string
+	for _, l := range Run(t0, facts).Links {
+		if l.Rel == model.RelLink {
+			got = append(got, l.Subject.Key()+" → "+l.Object.Key())
+		}
+	}
+	want := []string{"leaf1/Ethernet1/49 → core@10.0.0.22/Ethernet1/4", "leaf1/Ethernet1/50 → core/Ethernet1/4"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("inter-switch links = %v; want %v", got, want)
+	}
+}
+
+// TestNoSuchPortConflict is the known truth of issue 13, cause 11b: leaf1's
+// LLDP says Ethernet1/7 sees esx01 vmnic0; vCenter's hint says vmnic0 is on
+// leaf1 Ethernet1/99, which leaf1 does not have. The conflict names both
+// claims and its port, and the link is disputed.
+func TestNoSuchPortConflict(t *testing.T) {
+	r := Run(t0, append(base(),
+		portFact("leaf1", "Ethernet1/7", model.Attrs{"lldp_system": "esx01.dc.example", "lldp_port": "vmnic0"}),
+		pnicFact("esx01", "vmnic0", "00:25:b5:00:00:01", model.Attrs{"lldp_chassis": "aa:00:00:00:00:01", "lldp_system": "leaf1", "lldp_port": "Ethernet1/99"})))
+	if len(r.Conflicts) != 1 {
+		t.Fatalf("conflicts = %+v; want one", r.Conflicts)
+	}
+	c := r.Conflicts[0]
+	if c.Kind != ConflictNoSuchPort || c.Subject != pnic("esx01", "vmnic0") || !reflect.DeepEqual(c.Ports, []model.ID{port("leaf1", "Ethernet1/7")}) {
+		t.Errorf("conflict %s on %s, ports %v; want %s on pnic:esx01/vmnic0, port leaf1/Ethernet1/7", c.Kind, c.Subject, c.Ports, ConflictNoSuchPort)
+	}
+	wantEv := []string{"leaf1/Ethernet1/7: switch-lldp", "leaf1 Ethernet1/99, not a port of leaf1: host-lldp"}
+	if !reflect.DeepEqual(c.Evidence, wantEv) {
+		t.Errorf("evidence = %q; want %q", c.Evidence, wantEv)
+	}
+	for _, s := range []string{"leaf1/Ethernet1/7", "switch-lldp", "Ethernet1/99", "host-lldp"} {
+		if !strings.Contains(c.Message, s) {
+			t.Errorf("message %q does not name %s", c.Message, s)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package correlate
 
 import (
+	"net/netip"
 	"strings"
 	"time"
 
@@ -25,11 +26,12 @@ type facts struct {
 	pnics   []entity
 	learned []learnedMAC
 
-	hostByName      map[string]model.ID              // folded host name and short name → host
+	hostByName      nameIndex                        // host name (ID key, name) → host
 	pnicsOfHost     map[model.ID]map[string]model.ID // host → folded device name and MAC → pnic
-	pnicByMAC       map[string]model.ID
-	switchByName    map[string]model.ID // folded switch name and short name → switch
-	switchByChassis map[string]model.ID
+	pnicByMAC       unique
+	switchByName    nameIndex                        // switch name (ID key, name, raw sysName) → switch
+	switchByChassis unique                           // LLDP chassis ID (a MAC, or a locally assigned string) → switch
+	switchByAddr    unique                           // management address polled → switch
 	portsOfSwitch   map[model.ID]map[string]model.ID // switch → folded normalized port name → port
 	isl             map[model.ID]bool                // ports whose neighbour is a known switch
 	bundle          map[model.ID]model.ID            // port → its port-channel
@@ -37,11 +39,12 @@ type facts struct {
 
 func index(at time.Time, versions []model.Version) *facts {
 	ix := &facts{
-		hostByName:      map[string]model.ID{},
+		hostByName:      newNameIndex(),
 		pnicsOfHost:     map[model.ID]map[string]model.ID{},
-		pnicByMAC:       map[string]model.ID{},
-		switchByName:    map[string]model.ID{},
-		switchByChassis: map[string]model.ID{},
+		pnicByMAC:       unique{},
+		switchByName:    newNameIndex(),
+		switchByChassis: unique{},
+		switchByAddr:    unique{},
 		portsOfSwitch:   map[model.ID]map[string]model.ID{},
 		isl:             map[model.ID]bool{},
 		bundle:          map[model.ID]model.ID{},
@@ -63,16 +66,11 @@ func index(at time.Time, versions []model.Version) *facts {
 			ix.learned = append(ix.learned, learnedMAC{port: v.Subject, mac: model.NormalizeMAC(v.Object.Key())})
 		case v.IsRelation():
 		case v.Kind == model.KindHost:
-			for _, n := range names(v.Subject.Key(), v.Name) {
-				ix.hostByName[n] = v.Subject
-			}
+			ix.hostByName.add(v.Subject, v.Subject.Key(), v.Name)
 		case v.Kind == model.KindSwitch:
-			for _, n := range names(v.Subject.Key(), v.Name) {
-				ix.switchByName[n] = v.Subject
-			}
-			if c := model.NormalizeMAC(v.Attrs["chassis_id"]); c != "" {
-				ix.switchByChassis[c] = v.Subject
-			}
+			ix.switchByName.add(v.Subject, v.Subject.Key(), v.Name, v.Attrs["sysname"])
+			ix.switchByChassis.add(chassisKey(v.Attrs["chassis_id"]), v.Subject)
+			ix.switchByAddr.add(addrKey(v.Attrs["address"]), v.Subject)
 		case v.Kind == model.KindPort, v.Kind == model.KindPortChannel:
 			if v.Kind == model.KindPort {
 				ix.ports = append(ix.ports, entity{id: v.Subject, name: v.Name, attrs: v.Attrs})
@@ -81,9 +79,7 @@ func index(at time.Time, versions []model.Version) *facts {
 			ix.addPort(model.NewID(model.KindSwitch, sw), v.Subject, name, v.Attrs["ifname"], v.Attrs["ifdescr"])
 		case v.Kind == model.KindPNIC:
 			ix.pnics = append(ix.pnics, entity{id: v.Subject, name: v.Name, attrs: v.Attrs})
-			if m := model.NormalizeMAC(v.Attrs["mac"]); m != "" {
-				ix.pnicByMAC[m] = v.Subject
-			}
+			ix.pnicByMAC.add(model.NormalizeMAC(v.Attrs["mac"]), v.Subject)
 		}
 	}
 	for port, sw := range portOwner {
@@ -107,12 +103,122 @@ func index(at time.Time, versions []model.Version) *facts {
 		ix.addPNIC(hid, p.id, model.NormalizeMAC(p.attrs["mac"]))
 	}
 	for _, port := range ix.ports {
-		if ix.switchNamed(port.attrs["lldp_system"]) != "" || ix.switchNamed(port.attrs["cdp_device"]) != "" ||
-			ix.switchByChassis[model.NormalizeMAC(port.attrs["lldp_chassis"])] != "" {
+		if ix.lldpSwitch(port.attrs) != "" || ix.cdpSwitch(port.attrs) != "" {
 			ix.isl[port.id] = true
 		}
 	}
 	return ix
+}
+
+// unique maps a key to the one entity known by it. A key that several
+// entities share (two switches answering to one sysName, one MAC on two
+// pNICs) maps to none of them rather than to whichever came last: a
+// neighbour that names it is resolved by something else, or not at all.
+type unique map[string]model.ID
+
+// ambiguous marks a key of unique shared by several entities.
+const ambiguous model.ID = "\x00ambiguous"
+
+func (u unique) add(key string, id model.ID) {
+	if key == "" {
+		return
+	}
+	if old, ok := u[key]; ok && old != id {
+		id = ambiguous
+	}
+	u[key] = id
+}
+
+// get returns the entity known by key: "" when none or several are.
+func (u unique) get(key string) model.ID {
+	if id := u[key]; id != ambiguous {
+		return id
+	}
+	return ""
+}
+
+// nameIndex resolves device names: a full name (folded) first, then a
+// short name (without the domain), each only when one device has it.
+type nameIndex struct{ full, short unique }
+
+func newNameIndex() nameIndex { return nameIndex{full: unique{}, short: unique{}} }
+
+func (n nameIndex) add(id model.ID, spellings ...string) {
+	for _, s := range spellings {
+		if s = foldName(s); s == "" {
+			continue
+		}
+		n.full.add(s, id)
+		if short := shortName(s); short != s {
+			n.short.add(short, id)
+		}
+	}
+}
+
+// get resolves a name a neighbour announces: as a full name, then its short
+// name as a full or short name. A spelling several devices share resolves
+// to none of them.
+func (n nameIndex) get(name string) model.ID {
+	name = foldName(name)
+	if name == "" {
+		return ""
+	}
+	if _, ok := n.full[name]; ok {
+		return n.full.get(name)
+	}
+	short := shortName(name)
+	for _, u := range []unique{n.full, n.short} {
+		if _, ok := u[short]; ok {
+			return u.get(short)
+		}
+	}
+	return ""
+}
+
+// lldpSwitch resolves what an LLDP neighbour (a switch port's, or a host's
+// hint) says about itself to a known switch: its chassis ID, else its
+// system name, else its management address. A chassis ID that is no
+// known switch's (a locally assigned string, a MAC the switch did not
+// report) does not stop the system name from resolving it.
+func (ix *facts) lldpSwitch(a model.Attrs) model.ID {
+	if sw := ix.switchByChassis.get(chassisKey(a["lldp_chassis"])); sw != "" {
+		return sw
+	}
+	if sw := ix.switchByName.get(a["lldp_system"]); sw != "" {
+		return sw
+	}
+	return ix.switchByAddr.get(addrKey(a["lldp_mgmt_addr"]))
+}
+
+// cdpSwitch resolves a CDP neighbour (a switch port's, or a host's hint) to
+// a known switch: its device ID, else its address.
+func (ix *facts) cdpSwitch(a model.Attrs) model.ID {
+	if sw := ix.switchByName.get(a["cdp_device"]); sw != "" {
+		return sw
+	}
+	return ix.switchByAddr.get(addrKey(a["cdp_address"]))
+}
+
+// chassisKey is how an LLDP chassis ID is matched: a MAC in its canonical
+// form, any other ID (a locally assigned string, a name) folded.
+func chassisKey(id string) string {
+	if m := model.NormalizeMAC(id); m != "" {
+		return m
+	}
+	if s := foldName(id); s != "" {
+		return "id:" + s
+	}
+	return ""
+}
+
+// addrKey is how a management address is matched: an IP address in its
+// canonical form, nothing else.
+func addrKey(s string) string {
+	a, err := netip.ParseAddr(strings.TrimSpace(s))
+	if err != nil {
+		return ""
+	}
+	return a.Unmap().String()
 }
 
 func (ix *facts) addPort(sw, port model.ID, spellings ...string) {
@@ -141,38 +247,76 @@ func (ix *facts) addPNIC(host, pnic model.ID, spelling string) {
 }
 
 // host resolves a neighbour's system name or CDP device ID to a host.
-func (ix *facts) host(name string) model.ID {
-	for _, n := range names(name) {
-		if h, ok := ix.hostByName[n]; ok {
-			return h
-		}
-	}
-	return ""
-}
+func (ix *facts) host(name string) model.ID { return ix.hostByName.get(name) }
 
-// switchNamed resolves a neighbour's system name or CDP device ID to a switch.
-func (ix *facts) switchNamed(name string) model.ID {
-	for _, n := range names(name) {
-		if s, ok := ix.switchByName[n]; ok {
-			return s
-		}
-	}
-	return ""
-}
+// switchNamed resolves a switch name (a declared cable's) to a switch.
+func (ix *facts) switchNamed(name string) model.ID { return ix.switchByName.get(name) }
 
 // pnicOf finds the pNIC of host named by a neighbour's port ID or
 // description (the device name, or its MAC).
 func (ix *facts) pnicOf(host model.ID, ids ...string) model.ID {
 	m := ix.pnicsOfHost[host]
 	for _, id := range ids {
-		if p, ok := m[strings.ToLower(strings.TrimSpace(id))]; ok {
+		if id = strings.ToLower(strings.Trim(id, " \t\r\n\x00")); id == "" {
+			continue
+		}
+		if p, ok := m[id]; ok {
 			return p
 		}
-		if p, ok := m[model.NormalizeMAC(id)]; ok && id != "" {
+		if p, ok := m[model.NormalizeMAC(id)]; ok {
 			return p
 		}
 	}
 	return ""
+}
+
+// lldpPNIC resolves a switch port's LLDP neighbour to a host pNIC. The
+// neighbour is a host by its system name (or, when vCenter names hosts by
+// address, its management address), and the pNIC is that host's device
+// named by the port ID or description (ESXi sends the vmnic name), or whose
+// MAC they are. A port ID or description that is a pNIC's MAC (lldpd's
+// default, port ID subtype 3) names it whatever the system name (empty,
+// unknown). A chassis ID that is a pNIC's MAC names its host, whose device
+// the port ID then names.
+func (ix *facts) lldpPNIC(a model.Attrs) model.ID {
+	port, desc := a["lldp_port"], a["lldp_port_desc"]
+	if h := ix.host(a["lldp_system"]); h != "" {
+		if p := ix.pnicOf(h, port, desc); p != "" {
+			return p
+		}
+	}
+	for _, id := range []string{port, desc} {
+		if p := ix.pnicByMAC.get(model.NormalizeMAC(id)); p != "" {
+			return p
+		}
+	}
+	for _, h := range []model.ID{ix.hostOfPNIC(ix.pnicByMAC.get(model.NormalizeMAC(a["lldp_chassis"]))), ix.host(addrKey(a["lldp_mgmt_addr"]))} {
+		if p := ix.pnicOf(h, port, desc); h != "" && p != "" {
+			return p
+		}
+	}
+	return ""
+}
+
+// cdpPNIC resolves a switch port's CDP neighbour to a host pNIC: the host
+// by its device ID (or address, when vCenter names hosts by address), the
+// pNIC by the port ID.
+func (ix *facts) cdpPNIC(a model.Attrs) model.ID {
+	for _, h := range []model.ID{ix.host(a["cdp_device"]), ix.host(addrKey(a["cdp_address"]))} {
+		if p := ix.pnicOf(h, a["cdp_port"]); h != "" && p != "" {
+			return p
+		}
+	}
+	return ""
+}
+
+// hostOfPNIC is the host a pNIC belongs to, by its ID (`host/device`).
+func (ix *facts) hostOfPNIC(pnic model.ID) model.ID {
+	if pnic == "" {
+		return ""
+	}
+	host, _, _ := strings.Cut(pnic.Key(), "/")
+	return model.NewID(model.KindHost, host)
 }
 
 // portOf finds the port of switch sw named by a neighbour's port ID or
@@ -192,24 +336,25 @@ func (ix *facts) portOf(sw model.ID, ids ...string) model.ID {
 
 func fold(name string) string { return strings.ToLower(ifname.Normalize(name)) }
 
-// names returns the folded spellings a device may be known by: as given,
-// without a CDP serial suffix ("leaf1(FDO2231)"), and without its domain.
-func names(ss ...string) []string {
-	var r []string
-	for _, s := range ss {
-		s = strings.ToLower(strings.TrimSpace(s))
-		if i := strings.IndexByte(s, '('); i > 0 {
-			s = s[:i]
-		}
-		if s == "" {
-			continue
-		}
-		r = append(r, s)
-		if short, _, ok := strings.Cut(s, "."); ok && short != "" && !isAddress(s) {
-			r = append(r, short)
-		}
+// foldName is the spelling a device name is matched by: lower case, with
+// no surrounding blanks or NULs (agents pad names) and no CDP serial suffix
+// ("leaf1(FDO2231)").
+func foldName(s string) string {
+	s = strings.ToLower(strings.Trim(s, " \t\r\n\x00"))
+	if i := strings.IndexByte(s, '('); i > 0 {
+		s = strings.TrimSpace(s[:i])
 	}
-	return r
+	return s
+}
+
+// shortName is a folded name without its domain; an address, or a name
+// with one ("core@10.0.0.22", two devices answering to one sysName), is
+// kept whole.
+func shortName(s string) string {
+	if short, _, ok := strings.Cut(s, "."); ok && short != "" && !isAddress(s) && !strings.ContainsAny(s, "@:") {
+		return short
+	}
+	return s
 }
 
 func isAddress(s string) bool {
