@@ -28,6 +28,8 @@ var _ Store = (*sqlStore)(nil)
 type sqlStore struct {
 	db *sql.DB
 	d  dialect
+	// maxHealthRows overrides MaxHealthRows when positive (tests).
+	maxHealthRows int
 }
 
 // micros converts t to the stored form: microseconds since the Unix epoch.
@@ -54,6 +56,9 @@ type openFact struct {
 // Apply implements Store.
 func (s *sqlStore) Apply(ctx context.Context, snap model.Snapshot) (ApplyStats, error) {
 	facts, scope, err := checkSnapshot(snap)
+	if err == nil {
+		err = checkHealth(snap)
+	}
 	if err != nil {
 		return ApplyStats{}, fmt.Errorf("%w of %q: %w", ErrInvalidSnapshot, snap.Source, err)
 	}
@@ -135,6 +140,9 @@ func (s *sqlStore) apply(ctx context.Context, snap model.Snapshot, facts []pendi
 	}
 	if stats.Events, err = s.insertEvents(ctx, tx, snap.Source, snap.Events); err != nil {
 		return ApplyStats{}, fmt.Errorf("insert events: %w", err)
+	}
+	if err := s.replaceHealth(ctx, tx, snap, at); err != nil {
+		return ApplyStats{}, err
 	}
 	// A run that had to keep some owners' facts is a partial success: the
 	// source is stale for those, and the failures say which.
@@ -389,7 +397,7 @@ func (s *sqlStore) MarkFailed(ctx context.Context, source string, t time.Time, c
 
 // Sources implements Store, ordered by name.
 func (s *sqlStore) Sources(ctx context.Context) ([]SourceState, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT name, last_success, last_attempt, stale, last_error FROM sources")
+	rows, err := s.db.QueryContext(ctx, "SELECT name, last_success, last_attempt, stale, last_error, skipped_rows, failed_tables FROM sources")
 	if err != nil {
 		return nil, fmt.Errorf("store: read sources: %w", err)
 	}
@@ -401,7 +409,7 @@ func (s *sqlStore) Sources(ctx context.Context) ([]SourceState, error) {
 			success sql.NullInt64
 			attempt int64
 		)
-		if err := rows.Scan(&st.Name, &success, &attempt, &st.Stale, &st.LastError); err != nil {
+		if err := rows.Scan(&st.Name, &success, &attempt, &st.Stale, &st.LastError, &st.SkippedRows, &st.FailedTables); err != nil {
 			return nil, fmt.Errorf("store: read sources: %w", err)
 		}
 		if success.Valid {

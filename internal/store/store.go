@@ -67,6 +67,13 @@ type Store interface {
 	// Events returns the events about subject, ordered by time.
 	Events(ctx context.Context, subject model.ID) ([]model.Event, error)
 
+	// Health returns the collection health f selects: per table of each
+	// device, what the latest run of its source that read the device said
+	// (Apply keeps it: a full snapshot replaces its source's rows, but for
+	// the devices it keeps without reading; a scoped one those of the
+	// devices its health names). Ordered by source, then as written.
+	Health(ctx context.Context, f HealthFilter) ([]Health, error)
+
 	// WriteFlows records per-minute traffic aggregates in one transaction:
 	// a minute, link or key already stored gets the counters added (sums
 	// saturate at 2^63-1), so the store is a flow.Sink that late records
@@ -168,4 +175,9 @@ type SourceState struct {
 	LastAttempt time.Time `json:"last_attempt"`
 	Stale       bool      `json:"stale"`
 	LastError   string    `json:"last_error,omitempty"`
+	// SkippedRows and FailedTables add up the source's collection health
+	// (see Store.Health): rows its devices' tables answered that were
+	// skipped, and tables that failed wholly or part way.
+	SkippedRows  int `json:"skipped_rows,omitempty"`
+	FailedTables int `json:"failed_tables,omitempty"`
 }
