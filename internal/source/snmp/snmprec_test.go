@@ -204,10 +204,11 @@ func (f *snmprecFile) rows(entry string) (rows map[string]map[uint32]*recVar, or
 
 // recTruth is what one recording holds, read independently.
 type recTruth struct {
-	sysName string
+	sysName  string
+	maxValue int // the longest value, in octets
 
-	ifIndexes []int          // ifTable rows
-	ifXOnly   []int          // ifXTable rows with no ifTable row
+	ifIndexes []int          // ifTable and ifXTable rows
+	ifXOnly   []int          // of which ifXTable rows with no ifTable row
 	ifNames   map[int]string // ifName, else ifDescr
 	ifNoIndex int            // ifTable/ifXTable variables with no index
 
@@ -220,7 +221,7 @@ type recTruth struct {
 
 	fdbTable   string // dot1qTpFdbTable, else dot1dTpFdbTable
 	fdbRows    int    // rows of that table
-	fdb        int    // distinct (ifIndex, MAC) of rows whose bridge port maps to an ifIndex of ifTable
+	fdb        int    // distinct (ifIndex, MAC) of rows whose bridge port maps to an interface
 	fdbNoPort  int    // rows whose bridge port has no ifIndex (the CPU, port 0, or unmapped)
 	fdbOdd     int    // rows whose index is not [fdbId.]MAC, or whose port column is missing
 	fdbDupVLAN int    // rows of a MAC on a port already counted in another VLAN
@@ -246,8 +247,13 @@ func truthOf(f *snmprecFile) recTruth {
 	if v := f.byOID[tSysName]; v != nil {
 		t.sysName = string(v.raw)
 	}
+	for _, v := range f.vars {
+		t.maxValue = max(t.maxValue, len(v.raw), len(v.txt))
+	}
 
-	// Interfaces: ifTable rows by ifIndex (a one-sub-identifier index).
+	// Interfaces: ifTable rows and ifXTable rows by ifIndex (a one
+	// sub-identifier index). Some agents serve an interface in ifXTable only
+	// (EdgeSwitch's switch ports, FS/Centec's eth-0-N): it is an interface.
 	ifRows, ifOrder, n1 := f.rows(tIfEntry)
 	ifxRows, ifxOrder, n2 := f.rows(tIfXEntry)
 	t.ifNoIndex = n1 + n2
@@ -272,6 +278,8 @@ func truthOf(f *snmprecFile) recTruth {
 			continue
 		}
 		if !ifSet[i] {
+			ifSet[i] = true
+			t.ifIndexes = append(t.ifIndexes, i)
 			t.ifXOnly = append(t.ifXOnly, i)
 		}
 		for _, col := range []uint32{18, 1} { // alias, then name (the name wins)
@@ -325,7 +333,7 @@ func truthOf(f *snmprecFile) recTruth {
 	}
 
 	// FDB: Q-BRIDGE rows (fdbId.MAC), else BRIDGE-MIB rows (MAC); a row
-	// counts when its bridge port maps to an ifIndex of ifTable, once per
+	// counts when its bridge port maps to an interface, once per
 	// (ifIndex, MAC).
 	base := map[int]int{}
 	for _, x := range f.under(tBasePort) {
@@ -364,7 +372,7 @@ func truthOf(f *snmprecFile) recTruth {
 		}
 		i, ok := base[int(pv.num)]
 		if !ok || !ifSet[i] {
-			skip(&t.fdbNoPort, "%s row %s: bridge port %d has no ifIndex in ifTable", t.fdbTable, idx, pv.num)
+			skip(&t.fdbNoPort, "%s row %s: bridge port %d has no interface", t.fdbTable, idx, pv.num)
 			continue
 		}
 		k := fmt.Sprintf("%d/%s", i, oidText(c[macAt:]))
