@@ -242,6 +242,21 @@ func ManAddrIndex(idx []uint32) (localPort, remIndex int, addr netip.Addr, err e
 	return int(idx[1]), int(idx[2]), a, nil
 }
 
+// RemIndex decodes the index of an lldpRemTable row,
+// timeMark.localPortNum.remIndex, into the local port number and the remote
+// index. Some agents leave one sub-identifier out (timeMark.localPortNum):
+// the local port is still the second, and the remote index is 0. Any other
+// shape yields ok=false.
+func RemIndex(idx []uint32) (localPort, remIndex int, ok bool) {
+	switch len(idx) {
+	case 3:
+		return int(idx[1]), int(idx[2]), true
+	case 2:
+		return int(idx[1]), 0, true
+	}
+	return 0, 0, false
+}
+
 // MACIndex decodes six OID components (a dot1dTpFdbAddress or the MAC part
 // of a dot1qTpFdbTable index) into a MAC address.
 func MACIndex(idx []uint32) (string, bool) {

@@ -2,6 +2,8 @@ package snmp
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -70,8 +72,8 @@ type port struct {
 	accessVLAN, nativeVLAN int
 	allowed                []int
 
-	lldp []lldpNeighbour
-	cdp  *cdpNeighbour
+	lldp []lldpNeighbour // in lldpRemTable order
+	cdp  []cdpNeighbour  // in cdpCacheTable order
 }
 
 // isLAG reports whether the interface is an aggregate (a port-channel).
@@ -129,6 +131,8 @@ type neighbourAddr struct {
 // device is everything read from one switch.
 type device struct {
 	addr, from, name                 string
+	sysName                          string   // as the device sent it
+	dupOf                            []string // the other switches with this sysName, sorted
 	sysDescr, sysObjectID, chassisID string
 	vendor, model, serial, version   string
 	ports                            map[int]*port
@@ -139,6 +143,8 @@ type device struct {
 	lag                              map[int]lagMember
 	arp                              []arpEntry
 	failed                           map[string]string // group → first failure
+	partway                          []string          // tables that failed part way, their rows kept
+	basePortIf                       map[int]int       // bridge port → ifIndex, read when LLDP needs it
 	stats                            []*tstat          // per table, in reading order
 	neighbours                       []neighbourAddr
 }
@@ -147,6 +153,43 @@ func (d *device) fail(group string, err error) {
 	if _, ok := d.failed[group]; !ok {
 		d.failed[group] = err.Error()
 	}
+}
+
+// partialFail records that a table of group failed after rows rows, which
+// are kept: the group's facts are stated from them, and the failure is
+// reported.
+func (d *device) partialFail(group, table string, rows int, err error) {
+	d.partway = append(d.partway, fmt.Sprintf("%s: %s failed after %d rows, rows kept: %v", group, table, rows, err))
+}
+
+// readTable walks a table, counting into the device's counters of table in
+// group. A walk that fails part way on what the agent sent (an OID that does
+// not increase, more than max_rows, an error status) keeps the rows read
+// before: they are returned and the failure is reported. A table that fails
+// before its first row, or on a timeout or a cancelled run (a transient
+// failure: the next run reads it whole), fails the group, whose facts stay as
+// they were; ok is then false.
+func (d *device) readTable(ctx context.Context, s *session, group, name, entry string, cols ...uint32) (t table, st *tstat, ok bool) {
+	st = d.tab(group, name)
+	t, err := s.tableStat(ctx, st, name, entry, cols...)
+	st.row(len(t))
+	if err == nil {
+		return t, st, true
+	}
+	st.failed(err)
+	if len(t) == 0 || transient(err) {
+		st.done()
+		d.fail(group, err)
+		return nil, st, false
+	}
+	d.partialFail(group, name, len(t), err)
+	return t, st, true
+}
+
+// transient reports whether a walk failed on time rather than on what the
+// agent answered.
+func transient(err error) bool {
+	return errors.Is(err, ErrNoResponse) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // poll reads one device. It returns an error only when the device cannot be
@@ -164,8 +207,8 @@ func poll(ctx context.Context, cfg Configuration, cr credentials, addr string, c
 	}
 	d := &device{addr: addr, ports: map[int]*port{}, vlans: map[int]*vlanInfo{}, lag: map[int]lagMember{}, failed: map[string]string{}}
 	if v, ok := sys[oidSysName]; ok {
-		name, _ := str(v)
-		d.name = switchName(name)
+		d.sysName, _ = str(v)
+		d.name = switchName(d.sysName)
 	}
 	d.sysDescr, _ = str(sys[oidSysDescr])
 	if v, ok := sys[oidSysObjectID].Value.(string); ok {

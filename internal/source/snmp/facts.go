@@ -35,6 +35,9 @@ func (d *device) facts(macs map[string]bool) (facts []model.Fact, keep []model.I
 			failures = append(failures, "switch "+d.name+" ("+d.addr+") "+g+": "+e)
 		}
 	}
+	for _, e := range d.partway {
+		failures = append(failures, "switch "+d.name+" ("+d.addr+") "+e)
+	}
 	kept := map[string]bool{}
 	for owner, deps := range dependsOn {
 		for _, g := range deps {
@@ -61,6 +64,10 @@ func (d *device) facts(macs map[string]bool) (facts []model.Fact, keep []model.I
 	}
 
 	attrs := model.Attrs{"address": d.addr, "discovered_from": d.from}
+	set(attrs, "sysname", d.sysName)
+	if len(d.dupOf) > 0 {
+		attrs["duplicate_sysname_of"] = strings.Join(d.dupOf, ",")
+	}
 	set(attrs, "sysdescr", d.sysDescr)
 	set(attrs, "sysobjectid", d.sysObjectID)
 	set(attrs, "chassis_id", d.chassisID)
@@ -222,31 +229,46 @@ func (p *port) attrs(kind model.Kind) model.Attrs {
 	}
 	set(a, "mac", p.mac)
 	set(a, "admin", p.admin)
-	if len(p.lldp) > 0 {
-		n := p.lldp[0]
-		set(a, "lldp_chassis", n.chassis)
-		set(a, "lldp_port", n.port)
-		set(a, "lldp_port_desc", n.portDesc)
-		set(a, "lldp_system", n.system)
+	for i, n := range p.lldp {
+		k := neighbourKey("lldp", i)
+		set(a, k("chassis"), n.chassis)
+		set(a, k("port"), n.port)
+		set(a, k("port_desc"), n.portDesc)
+		set(a, k("system"), n.system)
 		if n.mgmt.IsValid() {
-			a["lldp_mgmt_addr"] = n.mgmt.String()
-		}
-		if len(p.lldp) > 1 {
-			a["lldp_count"] = strconv.Itoa(len(p.lldp))
+			a[k("mgmt_addr")] = n.mgmt.String()
 		}
 	}
-	if n := p.cdp; n != nil {
-		set(a, "cdp_device", n.device)
-		set(a, "cdp_port", n.port)
-		set(a, "cdp_platform", n.platform)
+	if len(p.lldp) > 1 {
+		a["lldp_count"] = strconv.Itoa(len(p.lldp))
+	}
+	for i, n := range p.cdp {
+		k := neighbourKey("cdp", i)
+		set(a, k("device"), n.device)
+		set(a, k("port"), n.port)
+		set(a, k("platform"), n.platform)
 		if n.addr.IsValid() {
-			a["cdp_address"] = n.addr.String()
+			a[k("address")] = n.addr.String()
 		}
 		if n.native > 0 {
-			a["cdp_native_vlan"] = strconv.Itoa(n.native)
+			a[k("native_vlan")] = strconv.Itoa(n.native)
 		}
 	}
+	if len(p.cdp) > 1 {
+		a["cdp_count"] = strconv.Itoa(len(p.cdp))
+	}
 	return a
+}
+
+// neighbourKey names the attributes of a port's i-th neighbour (from 0) of
+// a protocol: the first as lldp_system, the others as lldp_2_system,
+// lldp_3_system… (docs/facts.md).
+func neighbourKey(proto string, i int) func(string) string {
+	prefix := proto + "_"
+	if i > 0 {
+		prefix += strconv.Itoa(i+1) + "_"
+	}
+	return func(field string) string { return prefix + field }
 }
 
 func ifTypeName(t int) string {

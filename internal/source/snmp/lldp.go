@@ -3,24 +3,112 @@ package snmp
 // LLDP-MIB and CISCO-CDP-MIB: the neighbours each port sees.
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/gosnmp/gosnmp"
 )
 
-// lookupPort resolves an LLDP local port: its ID or description as an
-// interface name, else its number as an ifIndex.
-func (d *device) lookupPort(num int, id, desc string) (*port, bool) {
-	for _, n := range []string{id, desc} {
-		if i, ok := d.idx.Lookup(n); ok && n != "" {
-			return d.ports[i], true
+// maxNeighbours bounds the LLDP (and the CDP) neighbours kept per port: a
+// phone and a PC, or the hosts behind an unmanaged switch, are a handful; a
+// hostile agent could send thousands.
+const maxNeighbours = 64
+
+// resolveLocal resolves an LLDP local port (a row of lldpLocPortTable, or
+// only its number): its port ID as an interface name (ifName, ifDescr, then
+// ifAlias) or, for a MAC subtype, as the one port with that MAC; its
+// description likewise; then its number as a bridge port
+// (dot1dBasePortIfIndex), then as an ifIndex. It returns the port and how it
+// was found, or nil.
+func (d *device) resolveLocal(ctx context.Context, s *session, num int, sub int, id []byte, desc string) (*port, string) {
+	if len(id) > 0 {
+		if sub == 3 { // macAddress
+			if m, ok := MAC(id); ok {
+				if p := d.portByMAC(m); p != nil {
+					return p, "port id mac"
+				}
+			}
+		} else if p := d.portNamed(PortID(sub, id)); p != nil {
+			return p, "port id"
 		}
 	}
-	p, ok := d.ports[num]
-	return p, ok
+	if p := d.portNamed(desc); p != nil {
+		return p, "port description"
+	}
+	if i, ok := d.bridgePort(ctx, s, num); ok {
+		if p, ok := d.ports[i]; ok {
+			return p, "bridge port"
+		}
+	}
+	if p, ok := d.ports[num]; ok {
+		return p, "ifindex"
+	}
+	return nil, ""
+}
+
+// portNamed returns the port an interface name designates: by ifName or
+// ifDescr (normalized, any case), else the one port with that ifAlias.
+func (d *device) portNamed(name string) *port {
+	if strings.TrimSpace(name) == "" {
+		return nil
+	}
+	if i, ok := d.idx.Lookup(name); ok {
+		return d.ports[i]
+	}
+	var found *port
+	for _, p := range d.ports {
+		if p.alias != "" && strings.EqualFold(strings.TrimSpace(p.alias), strings.TrimSpace(name)) {
+			if found != nil {
+				return nil // ambiguous
+			}
+			found = p
+		}
+	}
+	return found
+}
+
+// portByMAC returns the one port with MAC m (nil when none or several:
+// many switches give every port the chassis MAC).
+func (d *device) portByMAC(m string) *port {
+	var found *port
+	for _, p := range d.ports {
+		if p.mac == m {
+			if found != nil {
+				return nil
+			}
+			found = p
+		}
+	}
+	return found
+}
+
+// bridgePort maps a bridge port number to its ifIndex, walking
+// dot1dBasePortIfIndex once per device when first needed.
+func (d *device) bridgePort(ctx context.Context, s *session, num int) (int, bool) {
+	if d.basePortIf == nil {
+		d.basePortIf = map[int]int{}
+		st := d.tab(groupLLDP, "dot1dBasePortIfIndex (LLDP ports)")
+		err := s.walk(ctx, "dot1dBasePortIfIndex", oidBasePortIf, func(sfx []uint32, v gosnmp.SnmpPDU) error {
+			st.row(1)
+			i, ok := integer(v)
+			if len(sfx) != 1 || !ok {
+				st.skip("not bridgePort → ifIndex", strings.TrimPrefix(v.Name, "."))
+				return nil
+			}
+			st.keep(1)
+			d.basePortIf[int(sfx[0])] = int(i)
+			return nil
+		})
+		st.failed(err) // the ports not mapped resolve as ifIndexes
+		st.done()
+	}
+	i, ok := d.basePortIf[num]
+	return i, ok
 }
 
 func (d *device) readLLDP(ctx context.Context, s *session) {
@@ -33,57 +121,57 @@ func (d *device) readLLDP(ctx context.Context, s *session) {
 		sub, _ := integer(loc[oidLLDPLocChSub])
 		d.chassisID = ChassisID(int(sub), b)
 	}
-	lp, err := s.table(ctx, "lldpLocPortTable", oidLLDPLocPort, 2, 3, 4)
-	if err != nil {
-		d.fail(groupLLDP, err)
+	lp, st, ok := d.readTable(ctx, s, groupLLDP, "lldpLocPortTable", oidLLDPLocPort, 2, 3, 4)
+	if !ok {
 		return
 	}
 	locals := map[int]*port{}
-	for idx, row := range lp {
-		num, _ := strconv.Atoi(idx)
+	for _, idx := range sortedIndexes(lp) {
+		row := lp[idx]
+		num, err := strconv.Atoi(idx)
+		if err != nil {
+			st.skip("index is not a port number", idx)
+			continue
+		}
 		sub, _ := integer(row[2])
 		b, _ := octets(row[3])
 		desc, _ := str(row[4])
-		if p, ok := d.lookupPort(num, PortID(int(sub), b), desc); ok {
+		if p, _ := d.resolveLocal(ctx, s, num, int(sub), b, desc); p != nil {
 			locals[num] = p
+			st.keep(1)
+			continue
 		}
+		st.skip("resolves to no interface", fmt.Sprintf("%s (id %q, description %q)", idx, PortID(int(sub), b), desc))
 	}
-	rem, err := s.table(ctx, "lldpRemTable", oidLLDPRem, 4, 5, 6, 7, 8, 9)
-	if err != nil {
-		d.fail(groupLLDP, err)
+	st.done()
+
+	rem, st, ok := d.readTable(ctx, s, groupLLDP, "lldpRemTable", oidLLDPRem, 4, 5, 6, 7, 8, 9)
+	if !ok {
 		return
 	}
-	man := map[string]netip.Addr{} // localPort.remIndex → first address
-	err = s.walk(ctx, "lldpRemManAddrTable", oidLLDPRemMan, func(sfx []uint32, _ gosnmp.SnmpPDU) error {
-		if len(sfx) < 2 || sfx[0] != 3 { // one column is enough: the address is in the index
-			return nil
-		}
-		lport, ridx, a, err := ManAddrIndex(sfx[1:])
-		if err != nil {
-			return fmt.Errorf("%w: %w", ErrBadValue, err)
-		}
-		k := fmt.Sprintf("%d.%d", lport, ridx)
-		if _, ok := man[k]; !ok {
-			man[k] = a
-		}
-		return nil
-	})
-	if err != nil {
-		d.fail(groupLLDP, err)
-		return
-	}
+	man := d.readManAddrs(ctx, s)
 	for _, idx := range sortedIndexes(rem) {
 		row := rem[idx]
 		c, err := ParseOID(idx)
-		if err != nil || len(c) != 3 {
-			d.fail(groupLLDP, fmt.Errorf("%w: lldpRemTable on %s: index %q", ErrBadValue, s.addr, idx))
-			return
+		if err != nil {
+			st.skip("bad index", idx)
+			continue
 		}
-		p, ok := locals[int(c[1])]
+		lport, ridx, ok := RemIndex(c)
 		if !ok {
-			p, ok = d.ports[int(c[1])]
+			st.skip(fmt.Sprintf("index of %d sub-identifiers, want timeMark.localPortNum.remIndex", len(c)), idx)
+			continue
 		}
+		p, ok := locals[lport]
 		if !ok {
+			p, _ = d.resolveLocal(ctx, s, lport, 0, nil, "")
+		}
+		if p == nil {
+			st.skip("local port resolves to no interface", fmt.Sprintf("%s (local port %d)", idx, lport))
+			continue
+		}
+		if len(p.lldp) >= maxNeighbours {
+			st.skip(fmt.Sprintf("more than %d neighbours on the port", maxNeighbours), idx)
 			continue
 		}
 		var n lldpNeighbour
@@ -95,35 +183,124 @@ func (d *device) readLLDP(ctx context.Context, s *session) {
 		n.port = PortID(int(psub), pb)
 		n.portDesc, _ = str(row[8])
 		n.system, _ = str(row[9])
-		n.mgmt = man[fmt.Sprintf("%d.%d", c[1], c[2])]
+		n.chassis, n.port, n.portDesc, n.system = clean(n.chassis), clean(n.port), clean(n.portDesc), clean(n.system)
+		if n.chassis == "" && n.port == "" && n.system == "" {
+			st.skip("no chassis, port or system name", idx)
+			continue
+		}
+		n.mgmt = man[manKey{lport, ridx}]
 		p.lldp = append(p.lldp, n)
+		st.keep(1)
 		if n.mgmt.IsValid() {
 			d.neighbours = append(d.neighbours, neighbourAddr{addr: n.mgmt, name: n.system})
 		}
 	}
+	for _, p := range d.ports {
+		orderNeighbours(p.lldp)
+	}
+	st.done()
+}
+
+// orderNeighbours sorts a port's LLDP neighbours by chassis ID, port ID and
+// system name, so that which one comes first (the unnumbered lldp_*
+// attributes) does not depend on the agent's time marks. Every neighbour is
+// kept, a neighbour listed twice too.
+func orderNeighbours(ns []lldpNeighbour) {
+	slices.SortStableFunc(ns, func(a, b lldpNeighbour) int {
+		return cmp.Or(strings.Compare(a.chassis, b.chassis), strings.Compare(a.port, b.port), strings.Compare(a.system, b.system))
+	})
+}
+
+// clean trims a neighbour's text of surrounding space (some agents pad with
+// spaces); an all-space value is empty, so absent.
+func clean(s string) string { return strings.TrimSpace(s) }
+
+// manKey is the local port and remote index an address belongs to.
+type manKey struct{ lport, ridx int }
+
+// readManAddrs reads lldpRemManAddrTable: the first IPv4 or IPv6 management
+// address of each neighbour. Rows whose address is not IP (an all-802 MAC)
+// or whose index is malformed are skipped and counted; a walk that fails
+// part way keeps the addresses read before.
+func (d *device) readManAddrs(ctx context.Context, s *session) map[manKey]netip.Addr {
+	st := d.tab(groupLLDP, "lldpRemManAddrTable")
+	defer st.done()
+	man := map[manKey]netip.Addr{}
+	seen := map[string]bool{} // one count per row, whatever columns come
+	err := s.walk(ctx, "lldpRemManAddrTable", oidLLDPRemMan, func(sfx []uint32, v gosnmp.SnmpPDU) error {
+		if len(sfx) < 2 {
+			st.skip("no index", strings.TrimPrefix(v.Name, "."))
+			return nil
+		}
+		idx := joinOID(sfx[1:])
+		if seen[idx] {
+			return nil
+		}
+		seen[idx] = true
+		st.row(1)
+		lport, ridx, a, err := ManAddrIndex(sfx[1:])
+		if err != nil {
+			st.skip(manAddrReason(sfx[1:]), idx)
+			return nil
+		}
+		k := manKey{lport, ridx}
+		if _, ok := man[k]; !ok {
+			man[k] = a
+		}
+		st.keep(1)
+		return nil
+	})
+	if err != nil {
+		st.failed(err)
+		if len(seen) > 0 {
+			d.partialFail(groupLLDP, "lldpRemManAddrTable", len(seen), err)
+		}
+		// With no address read the neighbours are kept without one.
+	}
+	return man
+}
+
+// manAddrReason says, in few distinct words, why an lldpRemManAddrTable
+// index does not decode (the reasons are counted by kind).
+func manAddrReason(c []uint32) string {
+	switch {
+	case len(c) < 5:
+		return "index too short for an address"
+	case uint64(len(c)-5) != uint64(c[4]):
+		return "address length disagrees with the index"
+	case c[3] != 1 && c[3] != 2:
+		return fmt.Sprintf("address subtype %d, not IPv4 or IPv6", c[3])
+	}
+	return "undecodable address"
 }
 
 func (d *device) readCDP(ctx context.Context, s *session) {
-	t, err := s.table(ctx, "cdpCacheTable", oidCDPCache, 3, 4, 6, 7, 8, 11)
-	if err != nil {
-		d.fail(groupCDP, err)
+	t, st, ok := d.readTable(ctx, s, groupCDP, "cdpCacheTable", oidCDPCache, 3, 4, 6, 7, 8, 11)
+	if !ok {
 		return
 	}
+	defer st.done()
 	for _, idx := range sortedIndexes(t) {
 		row := t[idx]
 		c, err := ParseOID(idx)
 		if err != nil || len(c) != 2 {
-			d.fail(groupCDP, fmt.Errorf("%w: cdpCacheTable on %s: index %q", ErrBadValue, s.addr, idx))
-			return
-		}
-		p, ok := d.ports[int(c[0])]
-		if !ok || p.cdp != nil {
+			st.skip("index is not ifIndex.deviceIndex", idx)
 			continue
 		}
-		n := &cdpNeighbour{}
+		p, ok := d.ports[int(c[0])]
+		if !ok {
+			st.skip("ifIndex of no interface", idx)
+			continue
+		}
+		if len(p.cdp) >= maxNeighbours {
+			st.skip(fmt.Sprintf("more than %d neighbours on the port", maxNeighbours), idx)
+			continue
+		}
+		var n cdpNeighbour
 		n.device, _ = str(row[6])
 		n.port, _ = str(row[7])
 		n.platform, _ = str(row[8])
+		n.device, n.port, n.platform = clean(n.device), clean(n.port), clean(n.platform)
 		if v, ok := integer(row[11]); ok {
 			n.native = int(v)
 		}
@@ -132,7 +309,12 @@ func (d *device) readCDP(ctx context.Context, s *session) {
 				n.addr, _ = InetAddress(1, b)
 			}
 		}
-		p.cdp = n
+		if n.device == "" && n.port == "" && !n.addr.IsValid() {
+			st.skip("no device, port or address", idx)
+			continue
+		}
+		p.cdp = append(p.cdp, n)
+		st.keep(1)
 		if n.addr.IsValid() {
 			d.neighbours = append(d.neighbours, neighbourAddr{addr: n.addr, name: n.device})
 		}

@@ -86,7 +86,7 @@ func (c *Collector) Collect(ctx context.Context) (model.Snapshot, error) {
 		return snap, err
 	}
 	seenAddr := map[string]bool{}
-	seenName := map[string]bool{}
+	byName := map[string][]*device{} // devices read, by name from sysName
 	var level []target
 	for _, s := range c.cfg.Seeds {
 		if !seenAddr[s] {
@@ -113,16 +113,20 @@ func (c *Collector) Collect(ctx context.Context) (model.Snapshot, error) {
 			if d.name == "" {
 				d.name = r.t.addr
 			}
-			if seenName[d.name] {
-				c.logger.Debug("device already read under another address", "address", r.t.addr, "switch", d.name)
+			d.from = r.t.from
+			if i := slices.IndexFunc(byName[d.name], func(o *device) bool { return sameDevice(o, d) }); i >= 0 {
+				// One device at two addresses: the lower address stands for
+				// it, whatever the order they were found in.
+				o := byName[d.name][i]
+				c.logger.Debug("device already read under another address", "switch", d.name, "address", d.addr, "other", o.addr)
+				if compareAddr(d.addr, o.addr) < 0 {
+					byName[d.name][i] = d
+					devices[slices.Index(devices, o)] = d
+				}
 				continue
 			}
-			seenName[d.name] = true
-			d.from = r.t.from
+			byName[d.name] = append(byName[d.name], d)
 			devices = append(devices, d)
-			c.mu.Lock()
-			c.names[r.t.addr] = d.name
-			c.mu.Unlock()
 			if !c.cfg.Discovery.Enabled || depth >= c.cfg.Discovery.MaxDepth {
 				continue
 			}
@@ -141,6 +145,18 @@ func (c *Collector) Collect(ctx context.Context) (model.Snapshot, error) {
 		}
 		level = next
 	}
+	seenName := map[string]bool{}
+	for _, ds := range byName {
+		distinctNames(ds)
+		for _, d := range ds {
+			seenName[d.name] = true
+		}
+	}
+	c.mu.Lock()
+	for _, d := range devices {
+		c.names[d.addr] = d.name
+	}
+	c.mu.Unlock()
 	if len(devices) == 0 {
 		errs := make([]error, 0, len(failed))
 		for _, r := range failed {
@@ -165,15 +181,93 @@ func (c *Collector) Collect(ctx context.Context) (model.Snapshot, error) {
 	macs := map[string]bool{}
 	for _, d := range devices {
 		facts, keep, failures := d.facts(macs)
-		for _, f := range failures {
-			c.logger.Warn("table not read, keeping its facts", "switch", d.name, "address", d.addr, "error", f)
+		for _, g := range groups {
+			if e, ok := d.failed[g]; ok {
+				c.logger.Warn("table not read, keeping its facts", "switch", d.name, "address", d.addr, "group", g, "error", e)
+			}
+		}
+		for _, e := range d.partway {
+			c.logger.Warn("table failed part way, keeping the rows read", "switch", d.name, "address", d.addr, "error", e)
 		}
 		snap.Facts = append(snap.Facts, facts...)
 		snap.Keep = append(snap.Keep, keep...)
 		snap.Failures = append(snap.Failures, failures...)
-		snap.Health = append(snap.Health, d.health()...)
+		health := d.health()
+		for _, h := range health {
+			if h.Skipped > 0 {
+				c.logger.Warn("table rows skipped", "switch", d.name, "address", d.addr, "table", h.Table,
+					"rows", h.Rows, "skipped", h.Skipped, "example", h.Example)
+			}
+		}
+		snap.Health = append(snap.Health, health...)
 	}
 	return snap, nil
+}
+
+// sameDevice reports whether two devices that gave the same sysName are one
+// device read at two addresses: the same LLDP chassis ID, else the same
+// chassis serial number, else an interface MAC address in common. With
+// none of these known on both sides they are taken as one, as before sysName
+// duplicates were told apart.
+func sameDevice(a, b *device) bool {
+	if a.chassisID != "" && b.chassisID != "" {
+		return a.chassisID == b.chassisID
+	}
+	if a.serial != "" && b.serial != "" {
+		return a.serial == b.serial
+	}
+	macs := map[string]bool{}
+	for _, p := range a.ports {
+		if p.mac != "" && p.mac != "00:00:00:00:00:00" {
+			macs[p.mac] = true
+		}
+	}
+	known := false
+	for _, p := range b.ports {
+		if p.mac != "" && p.mac != "00:00:00:00:00:00" {
+			if macs[p.mac] {
+				return true
+			}
+			known = true
+		}
+	}
+	return !known || len(macs) == 0
+}
+
+// distinctNames names apart devices that gave one sysName (a default name,
+// or "<private>" in anonymised recordings) but are different devices: the
+// one at the lowest address keeps the name, each other one is
+// "<name>@<address>", whatever the order they were found in. Each records
+// the others' names in dupOf, for the switch's duplicate_sysname_of
+// attribute (docs/facts.md).
+func distinctNames(ds []*device) {
+	if len(ds) < 2 {
+		return
+	}
+	slices.SortFunc(ds, func(a, b *device) int { return compareAddr(a.addr, b.addr) })
+	for _, d := range ds[1:] {
+		d.name += "@" + d.addr
+	}
+	for _, d := range ds {
+		d.dupOf = nil
+		for _, o := range ds {
+			if o != d {
+				d.dupOf = append(d.dupOf, o.name)
+			}
+		}
+		slices.Sort(d.dupOf)
+	}
+}
+
+// compareAddr orders addresses numerically when both are IP addresses, else
+// as text.
+func compareAddr(a, b string) int {
+	x, err1 := netip.ParseAddr(a)
+	y, err2 := netip.ParseAddr(b)
+	if err1 == nil && err2 == nil {
+		return x.Compare(y)
+	}
+	return strings.Compare(a, b)
 }
 
 // knownName is the switch name a failed target had: from an earlier run,

@@ -35,15 +35,29 @@ func (d *device) tab(group, table string) *tstat {
 	return t
 }
 
+// The counting methods do nothing on a nil *tstat, so that shared walking
+// code can count for callers that do not.
+
 // row counts n rows read.
-func (t *tstat) row(n int) { t.h.Rows += n }
+func (t *tstat) row(n int) {
+	if t != nil {
+		t.h.Rows += n
+	}
+}
 
 // keep counts n rows kept.
-func (t *tstat) keep(n int) { t.h.Kept += n }
+func (t *tstat) keep(n int) {
+	if t != nil {
+		t.h.Kept += n
+	}
+}
 
 // skip counts one row skipped for reason; example names the row (its index
 // and what was wrong), the first one is kept.
 func (t *tstat) skip(reason, example string) {
+	if t == nil {
+		return
+	}
 	t.h.Skipped++
 	if t.h.Reasons == nil {
 		t.h.Reasons = map[string]int{}
@@ -61,13 +75,17 @@ func (t *tstat) skip(reason, example string) {
 // failed records that the table failed (wholly or part way): the error is
 // kept, the rows read before it stay counted (and kept by the parser).
 func (t *tstat) failed(err error) {
-	if err != nil && t.h.Error == "" {
+	if t != nil && err != nil && t.h.Error == "" {
 		t.h.Error = err.Error()
 	}
 }
 
 // done sets the time spent on the table since it was first counted.
-func (t *tstat) done() { t.h.Duration = time.Since(t.start) }
+func (t *tstat) done() {
+	if t != nil {
+		t.h.Duration = time.Since(t.start)
+	}
+}
 
 // health returns the device's table counters for the snapshot.
 func (d *device) health() []model.TableHealth {
@@ -128,10 +146,7 @@ func Probe(ctx context.Context, cfg Configuration, addr string) (ProbeReport, er
 	r := ProbeReport{Address: addr, Name: d.name, SysDescr: d.sysDescr, SysObjectID: d.sysObjectID,
 		Ports: len(d.ports), FDB: len(d.fdb), VLANs: len(d.vlans), Tables: d.health(), Duration: time.Since(start)}
 	for _, p := range d.ports {
-		r.Neighbours += len(p.lldp)
-		if p.cdp != nil {
-			r.Neighbours++
-		}
+		r.Neighbours += len(p.lldp) + len(p.cdp)
 	}
 	for _, g := range groups {
 		if e, ok := d.failed[g]; ok {

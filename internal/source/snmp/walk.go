@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -188,12 +189,21 @@ type table map[string]map[uint32]gosnmp.SnmpPDU
 
 // table walks the entry OID of a table (…Entry, whose sub-identifiers are
 // column.index) and groups the variables by row. cols, when given, keeps
-// only those columns.
+// only those columns. A variable with no index (the column OID itself) is
+// skipped. On an error part way it returns the rows read before with the
+// error.
 func (s *session) table(ctx context.Context, name, entry string, cols ...uint32) (table, error) {
+	return s.tableStat(ctx, nil, name, entry, cols...)
+}
+
+// tableStat is table counting into st (which may be nil) the variables
+// skipped because they have no index.
+func (s *session) tableStat(ctx context.Context, st *tstat, name, entry string, cols ...uint32) (table, error) {
 	t := table{}
 	err := s.walk(ctx, name, entry, func(sfx []uint32, v gosnmp.SnmpPDU) error {
 		if len(sfx) < 2 {
-			return fmt.Errorf("%w: %s has no index", ErrBadValue, v.Name)
+			st.skip("no index", strings.TrimPrefix(v.Name, "."))
+			return nil
 		}
 		if len(cols) > 0 && !containsU(cols, sfx[0]) {
 			return nil
@@ -288,4 +298,51 @@ func checkTypes(name, addr string, t table, want map[uint32]valueKind) error {
 		}
 	}
 	return nil
+}
+
+// dropBadTypes removes from t every value whose type is not its column's
+// kind and counts each row that had one in st, once, with its first bad
+// column (rows in index order, so the example is the same from run to run).
+// A row left with no value is removed; the rest of the table stays usable.
+func dropBadTypes(st *tstat, t table, want map[uint32]valueKind) {
+	cols := sortedCols(want)
+	for _, idx := range sortedIndexes(t) {
+		row := t[idx]
+		reason := ""
+		for _, col := range cols {
+			v, ok := row[col]
+			if !ok {
+				continue
+			}
+			var good bool
+			if want[col] == text {
+				_, good = octets(v)
+			} else {
+				_, good = integer(v)
+			}
+			if !good {
+				delete(row, col)
+				if reason == "" {
+					reason = fmt.Sprintf("column %d is %v", col, v.Type)
+				}
+			}
+		}
+		switch {
+		case reason == "":
+		case len(row) == 0:
+			delete(t, idx)
+			st.skip(reason+", no other column", idx)
+		default:
+			st.skip(reason+", column left out", idx)
+		}
+	}
+}
+
+func sortedCols(m map[uint32]valueKind) []uint32 {
+	out := make([]uint32, 0, len(m))
+	for c := range m {
+		out = append(out, c)
+	}
+	slices.Sort(out)
+	return out
 }
