@@ -133,7 +133,7 @@ func TestErrors(t *testing.T) {
 		{"v9 header cut", v9[:10], ErrTruncated, 8},
 		{"v9 set length lies", append(append([]byte{}, v9[:20]...), 0, 0, 0xff, 0xff), ErrBadLength, 22},
 		{"v9 no template", nfv9(testFlows(2), false), ErrTemplateMissing, 20},
-		{"v9 zero field length", zeroLen, ErrFieldLength, 30},
+		{"v9 template of no bytes", zeroLen, ErrFieldLength, 24},
 		{"v9 field count overflow", overflow, ErrCountOverflow, 26},
 		{"ipfix length lies", append(append([]byte{}, ipx[:2]...), append([]byte{0xff, 0xff}, ipx[4:]...)...), ErrBadLength, 2},
 		{"ipfix truncated", ipx[:len(ipx)-3], ErrBadLength, 2},

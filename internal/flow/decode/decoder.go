@@ -33,9 +33,10 @@ func (d *Decoder) Stats() *Stats { return &d.stats }
 
 // Decode decodes one datagram from exporter, received at received, and
 // appends its records and counters to out. The protocol is recognised from
-// the version field. On error, the records decoded before the error (and,
-// for a missing template, those of the other sets) are kept in out; the
-// error is an *Error naming the offset and field, and is counted in Stats.
+// the version field. A bad set, sample or record costs only itself: the
+// records of the rest of the datagram that can be found are decoded into
+// out. The error returned is the datagram's first, an *Error naming the
+// offset and field; every error is counted in Stats.
 func (d *Decoder) Decode(exporter netip.Addr, received time.Time, b []byte, out *Batch) error {
 	var err *Error
 	switch {
@@ -48,7 +49,7 @@ func (d *Decoder) Decode(exporter netip.Addr, received time.Time, b []byte, out 
 	case b[0] == 0 && b[1] == 10:
 		err = d.decodeTemplated(IPFIX, exporter, b, out)
 	case binary.BigEndian.Uint32(b) == 5:
-		err = decodeSFlow(exporter, received, b, out)
+		err = decodeSFlow(&d.stats, exporter, received, b, out)
 	default:
 		err = &Error{ErrUnknownVersion, 0, 0, "version"}
 	}
@@ -150,7 +151,7 @@ func sysUptime(export time.Time, uptimeMs, atMs uint32) time.Time {
 }
 
 // decodeV5 decodes a NetFlow v5 datagram: a 24-byte header and count
-// records of 48 bytes.
+// records of 48 bytes. A datagram cut short keeps its whole records.
 func decodeV5(exporter netip.Addr, b []byte, out *Batch) *Error {
 	r := reader{b: b, off: 2, proto: NetFlowV5}
 	count := int(r.u16("count"))
@@ -167,8 +168,11 @@ func decodeV5(exporter netip.Addr, b []byte, out *Batch) *Error {
 	if count > 30 {
 		return &Error{ErrCountOverflow, NetFlowV5, 2, "count"}
 	}
+	var err *Error
 	if len(b) < 24+count*48 {
-		return &Error{ErrTruncated, NetFlowV5, len(b), "records"}
+		// Keep the whole records before the cut.
+		err = &Error{ErrTruncated, NetFlowV5, len(b), "records"}
+		count = (len(b) - 24) / 48
 	}
 	export := time.Unix(int64(secs), int64(nsecs))
 	for i := 0; i < count; i++ {
@@ -191,5 +195,5 @@ func decodeV5(exporter netip.Addr, b []byte, out *Batch) *Error {
 		rec.DstPort = binary.BigEndian.Uint16(p[34:])
 		rec.Proto = p[38]
 	}
-	return nil
+	return err
 }

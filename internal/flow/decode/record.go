@@ -78,23 +78,95 @@ type Record struct {
 	Start, End time.Time
 }
 
-// Counters are the generic interface counters of an sFlow counter sample.
+// Counters are the interface counters of one sFlow counter sample: the
+// generic interface counters (IF-MIB, when Generic) and the Ethernet ones
+// (EtherLike-MIB's dot3StatsTable, when Ethernet) of one port of the agent,
+// at one moment. Pure values, no pointers: a store keeps them per switch
+// port by (Exporter, Domain, IfIndex), the agent's ifIndex resolving to the
+// port as SNMP's ifTable names it. The counts are cumulative since the
+// agent's counters started: the difference of two samples over the
+// difference of their Time is a rate; a smaller Uptime or a counter gone
+// down tells a restart or a wrap.
 type Counters struct {
-	Exporter    netip.Addr
-	Domain      uint32
-	Time        time.Time
-	IfIndex     uint32
+	// Exporter is the sFlow agent address; Domain its sub-agent id.
+	Exporter netip.Addr
+	Domain   uint32
+	// Time is when the datagram was received (sFlow has no clock);
+	// Uptime the agent's uptime it carried; Sequence the sample's
+	// sequence number for its data source.
+	Time     time.Time
+	Uptime   time.Duration
+	Sequence uint32
+	// IfIndex is the interface the counters are of (from the generic
+	// record, else the sample's data source).
+	IfIndex uint32
+
+	// Generic tells that the fields below, up to OutErrors, were sent.
+	Generic     bool
 	IfType      uint32
-	IfSpeed     uint64
-	IfStatus    uint32
+	IfSpeed     uint64 // bits per second
+	IfDirection IfDirection
+	AdminUp     bool
+	OperUp      bool
 	InOctets    uint64
 	InPackets   uint64 // unicast + multicast + broadcast
 	InDiscards  uint32
 	InErrors    uint32
-	OutOctets   uint64
-	OutPackets  uint64
-	OutDiscards uint32
-	OutErrors   uint32
+	// InUnknownProtos counts received packets of a protocol the interface
+	// does not know.
+	InUnknownProtos uint32
+	OutOctets       uint64
+	OutPackets      uint64 // unicast + multicast + broadcast
+	OutDiscards     uint32
+	OutErrors       uint32
+
+	// Ethernet tells that Dot3 was sent.
+	Ethernet bool
+	Dot3     Dot3Counters
+}
+
+// IfDirection is an interface's duplex as sFlow reports it.
+type IfDirection uint8
+
+// Interface directions (sFlow v5 if_counters.ifDirection).
+const (
+	IfDirectionUnknown IfDirection = iota
+	IfFullDuplex
+	IfHalfDuplex
+	IfIn
+	IfOut
+)
+
+func (d IfDirection) String() string {
+	switch d {
+	case IfFullDuplex:
+		return "full-duplex"
+	case IfHalfDuplex:
+		return "half-duplex"
+	case IfIn:
+		return "in"
+	case IfOut:
+		return "out"
+	}
+	return "unknown"
+}
+
+// Dot3Counters are an Ethernet interface's error counters (RFC 3635's
+// dot3StatsTable, as sFlow's ethernet_counters carries them).
+type Dot3Counters struct {
+	AlignmentErrors           uint32
+	FCSErrors                 uint32
+	SingleCollisionFrames     uint32
+	MultipleCollisionFrames   uint32
+	SQETestErrors             uint32
+	DeferredTransmissions     uint32
+	LateCollisions            uint32
+	ExcessiveCollisions       uint32
+	InternalMacTransmitErrors uint32
+	CarrierSenseErrors        uint32
+	FrameTooLongs             uint32
+	InternalMacReceiveErrors  uint32
+	SymbolErrors              uint32
 }
 
 // Batch receives what one datagram decodes to. The decoder appends; Reset

@@ -10,7 +10,7 @@ import (
 )
 
 // field is one field of a template. A length of varLength means the length
-// is in the record (IPFIX variable-length encoding).
+// is in the record (variable-length encoding of RFC 7011 §7).
 type field struct {
 	id     uint16
 	length uint16
@@ -23,13 +23,15 @@ const varLength = 0xffff
 // template is an immutable data or options template.
 type template struct {
 	fields []field
-	// scopes is the number of scope fields at the start (options templates).
+	// options tells an options template, whose records describe the
+	// exporter rather than flows.
+	options bool
+	// scopes is the number of scope fields at the start (options
+	// templates; it may be 0).
 	scopes int
 	// minLen is the shortest record the template allows: padding shorter
 	// than it ends a set.
 	minLen int
-	// fixed tells that no field has a variable length.
-	fixed bool
 }
 
 // exporterState is what options data said about an exporter and domain.
@@ -41,12 +43,15 @@ type exporterState struct {
 	sysInitMs uint64
 }
 
-// key identifies a template (id ≥ 256) or the exporter state (id 0).
+// key identifies a template (id ≥ 256), the exporter state (id 0), or the
+// state of one of the exporter's samplers (id 0, perSampler).
 type key struct {
-	exporter netip.Addr
-	domain   uint32
-	id       uint16
-	proto    Protocol
+	exporter   netip.Addr
+	domain     uint32
+	id         uint16
+	proto      Protocol
+	perSampler bool
+	sampler    uint64
 }
 
 type entry struct {
@@ -105,7 +110,7 @@ func (t *Templates) Evicted() uint64 { return t.evicted.Load() }
 
 func (t *Templates) shardOf(k key) int {
 	a := k.exporter.As16()
-	h := uint64(k.domain)<<32 ^ uint64(k.id)<<8 ^ uint64(k.proto) ^ t.salt
+	h := uint64(k.domain)<<32 ^ uint64(k.id)<<8 ^ uint64(k.proto) ^ t.salt ^ k.sampler*0xff51afd7ed558ccd
 	for i := 0; i < 16; i += 8 {
 		h ^= binary.BigEndian.Uint64(a[i:])
 		h *= 0x9e3779b97f4a7c15
@@ -134,7 +139,7 @@ func (t *Templates) putTemplate(k key, tm *template) {
 	s := &t.shard[t.shardOf(k)]
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if e := s.m[k]; e != nil && e.tmpl != nil && e.tmpl.scopes == tm.scopes && slices.Equal(e.tmpl.fields, tm.fields) {
+	if e := s.m[k]; e != nil && e.tmpl != nil && e.tmpl.options == tm.options && e.tmpl.scopes == tm.scopes && slices.Equal(e.tmpl.fields, tm.fields) {
 		return
 	}
 	t.insertLocked(s.m, &s.clock, k, &entry{tmpl: tm})
