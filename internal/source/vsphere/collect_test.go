@@ -94,6 +94,12 @@ func TestCollect(t *testing.T) {
 			"lldp_chassis": "00:de:ad:be:ef:02", "lldp_port": "Ethernet1/8", "lldp_system": "leaf2.example.net",
 			"lldp_port_desc": "esx01 vmnic1",
 		}, true},
+		{"pnic with lldp from a local chassis ID", "pnic:DC0_C0_H0/vmnic2", "host:DC0_C0_H0", model.Attrs{
+			"host": "DC0_C0_H0", "device": "vmnic2", "mac": "00:50:56:00:00:02", "link": "up", "speed_mbps": "10000",
+			"duplex": "full", "driver": "nvmxnet3",
+			"lldp_chassis": "FOC2231X0AB", "lldp_port": "Ethernet1/9", "lldp_system": "leaf3.example.net",
+			"lldp_port_desc": "esx01 vmnic2", "lldp_mgmt_addr": "10.0.0.13",
+		}, true},
 		{"pnic link down", "pnic:DC0_C0_H0/vmnic3", "host:DC0_C0_H0", model.Attrs{
 			"host": "DC0_C0_H0", "device": "vmnic3", "mac": "00:50:56:00:00:03", "link": "down", "driver": "nvmxnet3",
 		}, true},

@@ -196,10 +196,10 @@ func hintAttrs(a model.Attrs, hint *types.PhysicalNicHintInfo) {
 		return
 	}
 	if cdp := hint.ConnectedSwitchPort; cdp != nil {
-		set(a, "cdp_device", cdp.DevId)
-		set(a, "cdp_port", cdp.PortId)
-		set(a, "cdp_address", cdp.Address)
-		set(a, "cdp_platform", cdp.HardwarePlatform)
+		set(a, "cdp_device", hintText(cdp.DevId))
+		set(a, "cdp_port", hintText(cdp.PortId))
+		set(a, "cdp_address", hintText(cdp.Address))
+		set(a, "cdp_platform", hintText(cdp.HardwarePlatform))
 		if cdp.Vlan != 0 {
 			a["cdp_native_vlan"] = strconv.Itoa(int(cdp.Vlan))
 		}
@@ -208,14 +208,22 @@ func hintAttrs(a model.Attrs, hint *types.PhysicalNicHintInfo) {
 		}
 	}
 	if lldp := hint.LldpInfo; lldp != nil {
-		set(a, "lldp_chassis", lldp.ChassisId)
-		set(a, "lldp_port", lldp.PortId)
+		set(a, "lldp_chassis", hintText(lldp.ChassisId))
+		set(a, "lldp_port", hintText(lldp.PortId))
 		for _, p := range lldp.Parameter {
-			switch p.Key {
-			case "System Name":
-				set(a, "lldp_system", fmt.Sprint(p.Value))
-			case "Port Description":
-				set(a, "lldp_port_desc", fmt.Sprint(p.Value))
+			var key string
+			switch strings.ToLower(strings.TrimSpace(p.Key)) {
+			case "system name":
+				key = "lldp_system"
+			case "port description":
+				key = "lldp_port_desc"
+			case "management address":
+				key = "lldp_mgmt_addr"
+			default:
+				continue
+			}
+			if v, ok := p.Value.(string); ok { // vCenter sends xsd:string; anything else is not a name
+				set(a, key, hintText(v))
 			}
 		}
 	}
@@ -230,6 +238,13 @@ func hintAttrs(a model.Attrs, hint *types.PhysicalNicHintInfo) {
 		a["hint_vlans"] = joinInts(vlans)
 	}
 }
+
+// hintText is a string the host relayed from its neighbour, without the
+// blanks switches pad it with. The chassis ID is kept as sent: a
+// MAC, or a locally assigned string (LLDP chassis ID subtype 7) that
+// correlation matches against the switch's own, else leaves to the System
+// Name parameter.
+func hintText(s string) string { return strings.TrimSpace(s) }
 
 // teaming is a load-balancing policy with its failover order: pnic device
 // names on a standard switch, uplink or LAG names on a distributed one.

@@ -31,8 +31,9 @@ type fixture struct {
 //
 //   - DC0_C0_H0: four pnics (vmnic3 down); vSwitch0 with vmnic0 active and
 //     vmnic1 standby, MTU 9000; port groups "Prod-110" (VLAN 110, explicit
-//     failover vmnic1 then vmnic0) and "VGT" (VLAN 4095); CDP on vmnic0 and
-//     LLDP on vmnic1; vmnic2 and vmnic3 in DVS0's LAG lag1.
+//     failover vmnic1 then vmnic0) and "VGT" (VLAN 4095); CDP on vmnic0,
+//     LLDP on vmnic1, and LLDP from a locally assigned chassis ID on
+//     vmnic2; vmnic2 and vmnic3 in DVS0's LAG lag1.
 //   - DVS0: MTU 9000, uplinks uplink1/uplink2, default teaming srcid
 //     uplink1 active uplink2 standby, LAG lag1 (2 ports, VLANs 100-200,300),
 //     a private VLAN 200/201; DC0_C0_H1 on uplink1 via vmnic1 (member
@@ -220,6 +221,23 @@ func decorate(t testing.TB, s *vcsim) *fixture {
 					Parameter: []types.KeyAnyValue{
 						{Key: "System Name", Value: "leaf2.example.net"},
 						{Key: "Port Description", Value: "esx01 vmnic1"},
+					},
+				},
+			},
+			{
+				// Issue 13, cause 11a: a locally assigned chassis ID
+				// (subtype 7), the switch named by the System Name
+				// parameter, values padded as some switches send them.
+				Device: "vmnic2",
+				LldpInfo: &types.LinkLayerDiscoveryProtocolInfo{
+					ChassisId: "FOC2231X0AB ", PortId: "Ethernet1/9 ", TimeToLive: 120,
+					Parameter: []types.KeyAnyValue{
+						{Key: "Port Description", Value: "esx01 vmnic2 "},
+						{Key: "System Description", Value: "Cisco NX-OS"},
+						{Key: "System Name", Value: " leaf3.example.net\n"},
+						{Key: "Management Address", Value: "10.0.0.13"},
+						{Key: "Vlan ID", Value: "1"},
+						{Key: "MTU", Value: int32(9216)},
 					},
 				},
 			},
