@@ -10,6 +10,11 @@ type metrics struct {
 	lastSuccess *prometheus.GaugeVec
 	leased      *prometheus.GaugeVec
 	stale       *prometheus.GaugeVec
+	// skipped and tablesFailed are the collection health of each source's
+	// last full run (health.go).
+	skipped      *prometheus.GaugeVec
+	tablesFailed *prometheus.GaugeVec
+	health       healthSeries
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -36,9 +41,16 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		stale: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "vnetmap_collect_source_stale", Help: "1 when the source's last run (or live watch) failed or was partial: its facts are kept but may be out of date.",
 		}, []string{"source"}),
+		skipped: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "vnetmap_collect_rows_skipped", Help: "Rows of a switch's table skipped in the source's last full run, by reason (per-context reads of a table, such as the per-VLAN forwarding tables, add up under the table's name; at most 16 reasons a table, the rest under \"other\").",
+		}, []string{"source", "switch", "table", "reason"}),
+		tablesFailed: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "vnetmap_collect_tables_failed", Help: "Tables of a switch (or per-context reads of one) that failed, wholly or part way, in the source's last full run.",
+		}, []string{"source", "switch"}),
+		health: healthSeries{last: map[string]map[string]series{}},
 	}
 	if reg != nil {
-		reg.MustRegister(m.runs, m.deltas, m.duration, m.facts, m.lastSuccess, m.leased, m.stale)
+		reg.MustRegister(m.runs, m.deltas, m.duration, m.facts, m.lastSuccess, m.leased, m.stale, m.skipped, m.tablesFailed)
 	}
 	return m
 }

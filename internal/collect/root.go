@@ -117,6 +117,9 @@ func (c *Component) run(ctx context.Context, src source.Source) Result {
 	snap, err := src.Collect(ctx)
 	res := Result{Source: name, Seconds: time.Since(start).Seconds()}
 	c.metrics.duration.WithLabelValues(name).Observe(res.Seconds)
+	if err == nil && len(snap.Scope) == 0 {
+		c.metrics.recordHealth(name, snap.Health)
+	}
 	if err == nil {
 		if snap.Source == "" {
 			snap.Source = name

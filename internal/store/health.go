@@ -168,34 +168,40 @@ func cleanText(s string, n int) string {
 	return s[:cut]
 }
 
-// encodeReasons returns reasons as a JSON object of at most
-// MaxHealthReasons entries: the largest counts (then the first names) are
-// kept and the rest added up under OtherReason. No reasons are "{}".
+// encodeReasons returns reasons, capped by CapReasons to
+// MaxHealthReasons, as a JSON object; no reasons are "{}".
 func encodeReasons(reasons map[string]int) (string, error) {
 	if len(reasons) == 0 {
 		return "{}", nil
 	}
-	type reason struct {
-		name string
-		n    int
-	}
-	all := make([]reason, 0, len(reasons))
+	clean := make(map[string]int, len(reasons))
 	for name, n := range reasons {
-		all = append(all, reason{cleanText(name, maxHealthName), n})
+		clean[cleanText(name, maxHealthName)] += n
 	}
-	slices.SortFunc(all, func(a, b reason) int {
-		return cmp.Or(cmp.Compare(b.n, a.n), strings.Compare(a.name, b.name))
+	b, err := json.Marshal(CapReasons(clean, MaxHealthReasons))
+	return string(b), err
+}
+
+// CapReasons returns reasons (reason → rows) with at most n entries: the
+// largest counts (then the first names) are kept and the rest added up under
+// OtherReason, so no row is lost from the total. reasons is returned as it
+// is when it has n entries or fewer.
+func CapReasons(reasons map[string]int, n int) map[string]int {
+	if len(reasons) <= n {
+		return reasons
+	}
+	names := slices.SortedFunc(maps.Keys(reasons), func(a, b string) int {
+		return cmp.Or(cmp.Compare(reasons[b], reasons[a]), strings.Compare(a, b))
 	})
-	out := make(map[string]int, min(len(all), MaxHealthReasons))
-	for i, r := range all {
-		if i < MaxHealthReasons-1 || len(all) <= MaxHealthReasons {
-			out[r.name] += r.n
+	out := make(map[string]int, n)
+	for i, name := range names {
+		if i < n-1 {
+			out[name] += reasons[name]
 		} else {
-			out[OtherReason] += r.n
+			out[OtherReason] += reasons[name]
 		}
 	}
-	b, err := json.Marshal(out)
-	return string(b), err
+	return out
 }
 
 // Health implements Store: rows by source, then in the order they were
