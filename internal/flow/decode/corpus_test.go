@@ -114,6 +114,7 @@ type wantRecord struct {
 	inIf, outIf      uint32
 	checkIfs         bool
 	vlan             uint16
+	start, end       time.Time // to the microsecond
 }
 
 // corpusCapture is a capture (files replayed in order through one decoder,
@@ -156,7 +157,8 @@ var corpusCaptures = []corpusCapture{
 		before: "no addresses: the sampled frame was not read"},
 	{name: "netflow-ipfixprobe-data", files: []string{"netflow-ipfixprobe-templates.pcap", "netflow-ipfixprobe-data.pcap"}, records: 4,
 		want: []wantRecord{
-			{i: 0, src: "10.10.1.4", dst: "10.10.1.1", bytes: 62, packets: 1, proto: 17, srcPort: 56166, dstPort: 53, inIf: 10, checkIfs: true},
+			{i: 0, src: "10.10.1.4", dst: "10.10.1.1", bytes: 62, packets: 1, proto: 17, srcPort: 56166, dstPort: 53, inIf: 10, checkIfs: true,
+				start: time.Date(2009, 10, 5, 6, 6, 7, 492060000, time.UTC), end: time.Date(2009, 10, 5, 6, 6, 7, 526085000, time.UTC)},
 			{i: 1, src: "10.10.1.20", dst: "10.10.1.255", bytes: 229, packets: 1, srcPort: 138, dstPort: 138},
 			{i: 2, src: "10.10.1.4", dst: "74.53.140.153", bytes: 21673, packets: 28, srcPort: 1470, dstPort: 25},
 		},
@@ -183,7 +185,9 @@ var corpusCaptures = []corpusCapture{
 	{name: "netflow-mpls", files: []string{"netflow-mpls.pcap"}, records: 2,
 		want: []wantRecord{{i: 0, src: "fd00::1:0:1:7:1", dst: "fd00::1:0:1:5:1", bytes: 89, packets: 1, rate: 10, srcPort: 49153, dstPort: 862, outIf: 16}}},
 	{name: "netflow-nat", files: []string{"netflow-nat.pcap"}, records: 9, templates: 4,
-		want: []wantRecord{{i: 0, src: "172.16.100.198", dst: "10.89.87.1", srcPort: 35303, dstPort: 53}}},
+		want: []wantRecord{{i: 0, src: "172.16.100.198", dst: "10.89.87.1", srcPort: 35303, dstPort: 53,
+			start: time.Date(2025, 6, 4, 15, 9, 0, 450000000, time.UTC), end: time.Date(2025, 6, 4, 15, 9, 0, 450000000, time.UTC)}},
+		before: "no time of its own: a NAT event's observationTimeMilliseconds was not read"},
 	{name: "netflow-nfv5", files: []string{"netflow-nfv5.pcap"}, records: 29,
 		want: []wantRecord{{i: 0, src: "161.202.212.212", dst: "202.152.70.24"}}},
 	{name: "netflow-physicalinterfaces", files: []string{"netflow-physicalinterfaces.pcap"}, records: 8,
@@ -352,6 +356,14 @@ func checkCorpusRecord(t *testing.T, r Record, w wantRecord) {
 	} {
 		if !c.skip && c.got != c.want {
 			t.Errorf("record %d: %s = %v; want %v", w.i, c.name, c.got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		name      string
+		got, want time.Time
+	}{{"start", r.Start, w.start}, {"end", r.End, w.end}} {
+		if !c.want.IsZero() && c.got.Sub(c.want).Abs() >= time.Microsecond {
+			t.Errorf("record %d: %s %v; want %v", w.i, c.name, c.got.UTC(), c.want)
 		}
 	}
 	if r.Protocol != SFlowV5 && r.Start.IsZero() && r.End.IsZero() && r.Time.IsZero() {

@@ -157,9 +157,16 @@ func (d *Decoder) decodeTemplated(proto Protocol, exporter netip.Addr, b []byte,
 			e.add(d.dataSet(&body, hdr, id, tm, out))
 		}
 	}
-	for _, s := range deferred[:nDeferred] {
-		body := reader{b: b[:s.off+s.length], off: s.off + 4, proto: proto}
-		e.add(d.dataSet(&body, hdr, s.id, d.template(hdr, s.id), out))
+	// Options first: their sampling rates apply to the flow records.
+	for pass := range 2 {
+		for _, s := range deferred[:nDeferred] {
+			tm := d.template(hdr, s.id)
+			if (tm != nil && tm.options) != (pass == 0) {
+				continue
+			}
+			body := reader{b: b[:s.off+s.length], off: s.off + 4, proto: proto}
+			e.add(d.dataSet(&body, hdr, s.id, tm, out))
+		}
 	}
 	return e.first
 }
