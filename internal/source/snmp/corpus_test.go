@@ -433,3 +433,28 @@ func missingInts(want, got []int) []int {
 	}
 	return out
 }
+
+// BenchmarkCorpusCollect collects all the corpus recordings (each its own
+// seed, eight at a time as the collector's default concurrency would) from
+// four snmpsimd processes; one op is the whole corpus. Most of the time is
+// snmpsimd's: it is the bound of a test bench, not of the collector.
+func BenchmarkCorpusCollect(b *testing.B) {
+	recs := loadCorpus(b)
+	needSnmpsimd(b)
+	addrs, ports := corpusSims(b, recs, 4)
+	collectCorpus(b, recs, addrs, ports, 8) // snmpsimd's first answers load its indexes
+	b.ResetTimer()
+	var devices, failed int
+	for b.Loop() {
+		for _, r := range collectCorpus(b, recs, addrs, ports, 8) {
+			devices++
+			if r.kept.err != nil {
+				failed++
+			}
+		}
+	}
+	b.ReportMetric(float64(devices)/b.Elapsed().Seconds(), "devices/s")
+	if failed > 0 {
+		b.Errorf("%d device reads failed", failed)
+	}
+}
