@@ -898,6 +898,9 @@ type SwitchAnswer struct {
 	// Hosts and VMs count what is cabled behind the switch's ports.
 	Hosts int `json:"hosts"`
 	VMs   int `json:"vms"`
+	// Health is what the latest run of each source that read the switch
+	// answered, table group by table group (not as of At: the latest).
+	Health []SwitchHealth `json:"health"`
 }
 
 // SwitchPort is one port or port-channel of a switch.
@@ -1063,6 +1066,9 @@ func (s *Service) Switch(ctx context.Context, name string, at time.Time) (*Switc
 	}
 	sort.Slice(a.Neighbors, func(i, j int) bool { return naturalLess(a.Neighbors[i], a.Neighbors[j]) })
 	a.Hosts, a.VMs = len(hosts), len(vms)
+	if a.Health, err = s.switchHealth(ctx, id); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
