@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -26,8 +27,10 @@ func decodeCmd(g *globals) *cobra.Command {
 		Short: "Decode a pcap's NetFlow v5/v9, IPFIX and sFlow datagrams and its LLDP, CDP and LACP frames to JSON lines",
 		Long: `decode reads a pcap (or pcapng) file and prints one JSON object per line: each flow record of
 the NetFlow, IPFIX or sFlow datagrams it carries over UDP (recognised by their version field),
-and each LLDP, CDP and LACP frame. A packet that cannot be decoded yields a line with "error"
-naming the packet number; decoding goes on.`,
+each sFlow counter sample (kind "sflow5_counters": an interface's octets, packets, errors and
+discards), and each LLDP, CDP and LACP frame. A packet that cannot be decoded yields a line with
+"error" naming the packet number; decoding goes on. In a datagram of which only a part is bad,
+the records of the rest are printed, then one error line for the bad part.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := os.Open(args[0])
@@ -106,10 +109,19 @@ func decodePcap(r io.Reader, out io.Writer) (int, error) {
 // line is one JSON output line.
 type line map[string]any
 
-// decodePacket returns the lines of one packet: flow records, a neighbour
-// frame, or an error; nothing for other traffic.
+// decodePacket returns the lines of one packet: flow records and counter
+// samples (then an error line for a part of the datagram that could not be
+// decoded), a neighbour frame or an error line for a malformed one; nothing
+// for other traffic.
 func decodePacket(pkt gopacket.Packet, n int, at time.Time, dec *decode.Decoder, batch *decode.Batch) []line {
 	base := func(kind string) line { return line{"packet": n, "time": at.UTC(), "kind": kind} }
+	if kind := neighbourKind(pkt); kind != "" {
+		if el := pkt.ErrorLayer(); el != nil {
+			out := base(kind)
+			out["error"] = fmt.Sprintf("%s: %v", kind, el.Error())
+			return []line{out}
+		}
+	}
 	if l := pkt.Layer(layers.LayerTypeLinkLayerDiscovery); l != nil {
 		d := l.(*layers.LinkLayerDiscovery)
 		out := base("lldp")
@@ -147,16 +159,37 @@ func decodePacket(pkt gopacket.Packet, n int, at time.Time, dec *decode.Decoder,
 	}
 	exporter := from.Addr()
 	batch.Reset()
-	if err := dec.Decode(exporter, at, payload, batch); err != nil {
-		out := base("flow")
-		out["exporter"], out["error"] = exporter.String(), err.Error()
-		return []line{out}
-	}
-	var lines []line
+	err := dec.Decode(exporter, at, payload, batch)
+	lines := make([]line, 0, len(batch.Records)+len(batch.Counters)+1)
 	for i := range batch.Records {
 		lines = append(lines, flowLine(base, &batch.Records[i]))
 	}
+	for i := range batch.Counters {
+		lines = append(lines, countersLine(base, &batch.Counters[i]))
+	}
+	if err != nil {
+		out := base("flow")
+		out["exporter"], out["error"] = exporter.String(), err.Error()
+		lines = append(lines, out)
+	}
 	return lines
+}
+
+// neighbourKind tells an LLDP ("lldp") or CDP ("cdp") frame by its
+// EtherType or SNAP header, decoded or not; "" for other frames.
+func neighbourKind(pkt gopacket.Packet) string {
+	eth, ok := pkt.Layer(layers.LayerTypeEthernet).(*layers.Ethernet)
+	if !ok {
+		return ""
+	}
+	if eth.EthernetType == layers.EthernetTypeLinkLayerDiscovery {
+		return "lldp"
+	}
+	if snap, ok := pkt.Layer(layers.LayerTypeSNAP).(*layers.SNAP); ok &&
+		bytes.Equal(snap.OrganizationalCode, []byte{0, 0, 0x0c}) && snap.Type == layers.EthernetTypeCiscoDiscovery {
+		return "cdp"
+	}
+	return ""
 }
 
 // flowDatagram returns the UDP payload of a packet that looks like a flow
@@ -200,6 +233,34 @@ func flowLine(base func(string) line, r *decode.Record) line {
 	}
 	if !r.Start.IsZero() {
 		out["start"], out["end"] = r.Start.UTC(), r.End.UTC()
+	}
+	return out
+}
+
+// countersLine is an sFlow counter sample's line: the generic interface
+// counters and, when the agent sent them, the Ethernet ones.
+func countersLine(base func(string) line, c *decode.Counters) line {
+	out := base("sflow5_counters")
+	out["exporter"], out["domain"], out["if_index"] = c.Exporter.String(), c.Domain, c.IfIndex
+	out["uptime_ms"], out["sequence"] = c.Uptime.Milliseconds(), c.Sequence
+	if c.Generic {
+		out["if_type"], out["if_speed"], out["if_direction"] = c.IfType, c.IfSpeed, c.IfDirection.String()
+		out["admin_up"], out["oper_up"] = c.AdminUp, c.OperUp
+		out["in_octets"], out["in_packets"], out["in_errors"], out["in_discards"] = c.InOctets, c.InPackets, c.InErrors, c.InDiscards
+		out["in_unknown_protos"] = c.InUnknownProtos
+		out["out_octets"], out["out_packets"], out["out_errors"], out["out_discards"] = c.OutOctets, c.OutPackets, c.OutErrors, c.OutDiscards
+	}
+	if c.Ethernet {
+		e := &c.Dot3
+		out["ethernet"] = line{
+			"alignment_errors": e.AlignmentErrors, "fcs_errors": e.FCSErrors,
+			"single_collision_frames": e.SingleCollisionFrames, "multiple_collision_frames": e.MultipleCollisionFrames,
+			"sqe_test_errors": e.SQETestErrors, "deferred_transmissions": e.DeferredTransmissions,
+			"late_collisions": e.LateCollisions, "excessive_collisions": e.ExcessiveCollisions,
+			"internal_mac_transmit_errors": e.InternalMacTransmitErrors, "carrier_sense_errors": e.CarrierSenseErrors,
+			"frame_too_longs": e.FrameTooLongs, "internal_mac_receive_errors": e.InternalMacReceiveErrors,
+			"symbol_errors": e.SymbolErrors,
+		}
 	}
 	return out
 }

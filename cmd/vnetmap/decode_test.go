@@ -442,3 +442,189 @@ func TestDecodeLLDPCDP(t *testing.T) {
 		t.Errorf("got %d distinct frames; want 4: %v", len(got), got)
 	}
 }
+
+// v9Datagram is a NetFlow v9 datagram of the given sets, each (id, body).
+func v9Datagram(sets ...[]byte) []byte {
+	be := binary.BigEndian
+	b := be.AppendUint16(nil, 9)
+	b = be.AppendUint16(b, 0)
+	b = be.AppendUint32(b, 60000)
+	b = be.AppendUint32(b, 1700000000)
+	b = be.AppendUint32(b, 1)
+	b = be.AppendUint32(b, 0)
+	for _, s := range sets {
+		b = append(b, s...)
+	}
+	return b
+}
+
+// v9Set is a set of id holding body.
+func v9Set(id uint16, body []byte) []byte {
+	b := binary.BigEndian.AppendUint16(nil, id)
+	b = binary.BigEndian.AppendUint16(b, uint16(4+len(body)))
+	return append(b, body...)
+}
+
+// v9PartlyBad is a NetFlow v9 datagram whose first template claims more
+// fields than its set holds, followed by a good template (id 256: source,
+// destination, bytes, packets) and a data set of one record of bytes.
+func v9PartlyBad(bytes uint32) []byte {
+	be := binary.BigEndian
+	bad := be.AppendUint16(nil, 300)
+	bad = be.AppendUint16(bad, 40) // field count: beyond the set
+	bad = append(bad, 0, 1, 0, 4)
+	good := be.AppendUint16(nil, 256)
+	good = be.AppendUint16(good, 4)
+	for _, f := range [][2]uint16{{8, 4}, {12, 4}, {1, 4}, {2, 4}} {
+		good = be.AppendUint16(good, f[0])
+		good = be.AppendUint16(good, f[1])
+	}
+	rec := []byte{10, 214, 0, 1, 10, 214, 0, 2}
+	rec = be.AppendUint32(rec, bytes)
+	rec = be.AppendUint32(rec, 3)
+	return v9Datagram(v9Set(0, bad), v9Set(0, good), v9Set(256, rec))
+}
+
+// sflowCounters is an sFlow datagram from agent 10.214.0.254 with one
+// counter sample: generic interface counters of ifIndex 7.
+func sflowCounters() []byte {
+	be := binary.BigEndian
+	gi := be.AppendUint32(nil, 7)
+	gi = be.AppendUint32(gi, 6)
+	gi = be.AppendUint64(gi, 25e9)
+	gi = be.AppendUint32(gi, 1)
+	gi = be.AppendUint32(gi, 3)
+	gi = be.AppendUint64(gi, 5000)
+	for _, v := range []uint32{40, 0, 0, 1, 2, 0} {
+		gi = be.AppendUint32(gi, v)
+	}
+	gi = be.AppendUint64(gi, 7000)
+	for _, v := range []uint32{50, 0, 0, 3, 4, 0} {
+		gi = be.AppendUint32(gi, v)
+	}
+	rec := be.AppendUint32(nil, 1)
+	rec = be.AppendUint32(rec, uint32(len(gi)))
+	rec = append(rec, gi...)
+	s := be.AppendUint32(nil, 1) // sequence
+	s = be.AppendUint32(s, 7)    // source id
+	s = be.AppendUint32(s, 1)    // records
+	s = append(s, rec...)
+	b := be.AppendUint32(nil, 5)
+	b = be.AppendUint32(b, 1)
+	b = append(b, 10, 214, 0, 254)
+	b = be.AppendUint32(b, 0)
+	b = be.AppendUint32(b, 1)
+	b = be.AppendUint32(b, 1000)
+	b = be.AppendUint32(b, 1)
+	b = be.AppendUint32(b, 2) // counter sample
+	b = be.AppendUint32(b, uint32(len(s)))
+	return append(b, s...)
+}
+
+// malformedLLDP is an LLDP frame whose chassis ID TLV claims more bytes
+// than the frame holds.
+func malformedLLDP() []byte {
+	b := append([]byte{0x01, 0x80, 0xc2, 0, 0, 0x0e}, macA...)
+	b = append(b, 0x88, 0xcc)
+	return append(b, 0x02, 0xff, 0x04, 0x02, 0x00) // type 1, length 255
+}
+
+// malformedCDP is a CDP frame whose first TLV claims more bytes than the
+// frame holds.
+func malformedCDP() []byte {
+	cdp := []byte{2, 180, 0, 0, 0x00, 0x01, 0x01, 0x00, 'l', 'e'} // device ID of 256 bytes
+	llc := append([]byte{0xaa, 0xaa, 0x03, 0x00, 0x00, 0x0c, 0x20, 0x00}, cdp...)
+	b := append([]byte{0x01, 0x00, 0x0c, 0xcc, 0xcc, 0xcc}, macB...)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(llc)))
+	return append(b, llc...)
+}
+
+// writePcap writes frames, one a second, into a capture file.
+func writePcap(t *testing.T, frames ...[]byte) string {
+	t.Helper()
+	var buf bytes.Buffer
+	w := pcapgo.NewWriter(&buf)
+	if err := w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	for i, f := range frames {
+		if err := w.WritePacket(gopacket.CaptureInfo{Timestamp: at.Add(time.Duration(i) * time.Second), CaptureLength: len(f), Length: len(f)}, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := filepath.Join(t.TempDir(), "c.pcap")
+	if err := os.WriteFile(p, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// decodeLines runs vnetmap decode on a capture and returns its lines.
+func decodeLines(t *testing.T, p string) []map[string]any {
+	t.Helper()
+	code, out, errOut := vnetmap(t, "decode", p)
+	if code != 0 {
+		t.Fatalf("decode: exit %d: %s", code, errOut)
+	}
+	var lines []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("line %q is not JSON: %v", l, err)
+		}
+		lines = append(lines, m)
+	}
+	return lines
+}
+
+// TestDecodeKeepsGoodRecords: of a datagram with a bad part, decode prints
+// the good records, then one error line (cause 12); it prints sFlow counter
+// samples (cause 16), and an error line for a malformed LLDP or CDP frame
+// (cause 17).
+func TestDecodeKeepsGoodRecords(t *testing.T) {
+	v5 := netflow5([3]uint32{0x0ad60001, 0x0ad60002, 1000}, [3]uint32{0x0ad60002, 0x0ad60001, 2000}, [3]uint32{0x0ad60001, 0x0ad60003, 3000})
+	v5 = v5[:len(v5)-10] // the third record cut
+	p := writePcap(t,
+		udpFrame(t, 2055, v5),
+		udpFrame(t, 2055, v9PartlyBad(4000)),
+		udpFrame(t, 6343, sflowCounters()),
+		malformedLLDP(),
+		malformedCDP(),
+	)
+	lines := decodeLines(t, p)
+	wants := []struct {
+		packet float64
+		kind   string
+		fields map[string]any
+	}{
+		{1, "netflow5", map[string]any{"bytes": 1000.0}},
+		{1, "netflow5", map[string]any{"bytes": 2000.0}},
+		{1, "flow", nil},
+		{2, "netflow9", map[string]any{"bytes": 4000.0, "packets": 3.0, "src": "10.214.0.1"}},
+		{2, "flow", nil},
+		{3, "sflow5_counters", map[string]any{"exporter": "10.214.0.254", "if_index": 7.0, "if_speed": 25e9, "in_octets": 5000.0, "in_packets": 40.0,
+			"in_discards": 1.0, "in_errors": 2.0, "out_octets": 7000.0, "out_packets": 50.0, "out_discards": 3.0, "out_errors": 4.0,
+			"oper_up": true, "if_direction": "full-duplex"}},
+		{4, "lldp", nil},
+		{5, "cdp", nil},
+	}
+	if len(lines) != len(wants) {
+		t.Fatalf("got %d lines; want %d: %v", len(lines), len(wants), lines)
+	}
+	for i, w := range wants {
+		l := lines[i]
+		if l["packet"] != w.packet || l["kind"] != w.kind {
+			t.Errorf("line %d: packet %v kind %v; want %v %s", i, l["packet"], l["kind"], w.packet, w.kind)
+		}
+		_, isErr := l["error"]
+		if wantErr := w.fields == nil; isErr != wantErr {
+			t.Errorf("line %d (%s): error %v; want an error line: %v", i, w.kind, l["error"], wantErr)
+		}
+		for k, v := range w.fields {
+			if l[k] != v {
+				t.Errorf("line %d (%s): %s = %v; want %v", i, w.kind, k, l[k], v)
+			}
+		}
+	}
+}

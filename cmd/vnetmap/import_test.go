@@ -129,3 +129,37 @@ func TestImportAttributesACapture(t *testing.T) {
 		t.Errorf("import of a non-capture: exit %d, %q; want 1 naming the file", code, errOut)
 	}
 }
+
+// TestImportKeepsGoodRecords: `vnetmap import` of datagrams with a bad
+// part stores their good records (cause 12): a NetFlow v5 datagram cut in
+// its third record keeps two, a NetFlow v9 datagram with a bad template
+// keeps the record of its good one.
+func TestImportKeepsGoodRecords(t *testing.T) {
+	v5 := netflow5([3]uint32{0x0ad60001, 0x0ad60002, 1000}, [3]uint32{0x0ad60002, 0x0ad60001, 2000}, [3]uint32{0x0ad60001, 0x0ad60003, 3000})
+	p := writePcap(t, udpFrame(t, 2055, v5[:len(v5)-10]), udpFrame(t, 2055, v9PartlyBad(4000)))
+	db := "sqlite:" + filepath.Join(t.TempDir(), "v.db")
+	code, out, errOut := vnetmap(t, "--db", db, "import", "--json", p)
+	if code != 0 {
+		t.Fatalf("import: exit %d: %s", code, errOut)
+	}
+	var sum importSummary
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Datagrams != 2 || sum.DecodeErrors != 2 {
+		t.Errorf("import summary %+v; want 2 datagrams, both with a bad part", sum)
+	}
+	at := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	window := []string{"--from", at.Add(-24 * time.Hour).Format(time.RFC3339), "--to", at.Add(24 * time.Hour).Format(time.RFC3339)}
+	code, out, errOut = vnetmap(t, append([]string{"--db", db, "flows", "deps", "--json"}, window...)...)
+	if code != 0 {
+		t.Fatalf("flows deps: exit %d: %s", code, errOut)
+	}
+	var deps query.DepsAnswer
+	if err := json.Unmarshal([]byte(out), &deps); err != nil {
+		t.Fatal(err)
+	}
+	if deps.Total.Bytes != 1000+2000+4000 {
+		t.Errorf("stored %d bytes; want the good records' 7000", deps.Total.Bytes)
+	}
+}

@@ -436,7 +436,7 @@ func TestSFlowCounterSamples(t *testing.T) {
 		InOctets: 123456789, InPackets: 13, InDiscards: 4, InErrors: 5, InUnknownProtos: 6,
 		OutOctets: 987654321, OutPackets: 20, OutDiscards: 7, OutErrors: 8,
 		Ethernet: true,
-		Dot3: Dot3Counters{100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112},
+		Dot3:     Dot3Counters{100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112},
 	}
 	for i, w := range []struct {
 		seq, ifIndex uint32
