@@ -112,6 +112,7 @@ const (
 	RuleSPOFSingleUplink        = "spof-single-uplink"
 	RuleSPOFVMOneSwitch         = "spof-vm-one-switch"
 	RuleEvidenceConflict        = "evidence-conflict"
+	RuleDuplicateSysName        = "duplicate-sysname"
 	RulePNICNoPort              = "pnic-no-port"
 	RulePortNoNeighbour         = "port-no-neighbour"
 	RuleVNICDisconnected        = "vnic-disconnected"
@@ -132,7 +133,8 @@ var rules = []Rule{
 	{RuleSPOFHostOneSwitch, "every uplink of a host's virtual switch is cabled to one switch", spofHostOneSwitch, false},
 	{RuleSPOFSingleUplink, "a port group has a single active uplink and no standby on a host", spofSingleUplink, false},
 	{RuleSPOFVMOneSwitch, "a VM's teaming confines its network to one switch although its host is cabled to several", spofVMOneSwitch, false},
-	{RuleEvidenceConflict, "sources disagree on the cabling (a pNIC on two ports, a port with two pNICs, a MAC on unrelated ports)", evidenceConflict, true},
+	{RuleEvidenceConflict, "sources disagree on the cabling (a pNIC on two ports, or on a port its switch does not have, a port with two pNICs, a MAC on unrelated ports)", evidenceConflict, true},
+	{RuleDuplicateSysName, "several devices answer to one sysName", duplicateSysName, false},
 	{RulePNICNoPort, "a host NIC with link up has no known switch port", pnicNoPort, false},
 	{RulePortNoNeighbour, "a switch port with link up where a host is expected has no known neighbour", portNoNeighbour, false},
 	{RuleVNICDisconnected, "a powered-on VM has a disconnected vNIC", vnicDisconnected, false},

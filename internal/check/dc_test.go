@@ -74,6 +74,7 @@ type dvs struct {
 
 type sw struct {
 	name  string
+	attrs model.Attrs // the switch entity's, besides its vendor
 	ports []*port
 	vlans []int
 }
@@ -330,7 +331,9 @@ func (d *dc) fabric() []model.Fact {
 	var f []model.Fact
 	for _, s := range d.switches {
 		sid := switchID(s.name)
-		f = append(f, model.Entity(sid, sid, s.name, model.Attrs{"vendor": "Cisco"}))
+		a := maps(s.attrs)
+		a["vendor"] = "Cisco"
+		f = append(f, model.Entity(sid, sid, s.name, a))
 		owner := model.ID(string(sid) + "#if")
 		for _, p := range s.ports {
 			id := portID(s.name, p.name)

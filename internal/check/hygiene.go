@@ -2,10 +2,12 @@ package check
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
 	"github.com/vnetmap/vnetmap/internal/correlate"
+	"github.com/vnetmap/vnetmap/internal/graph"
 	"github.com/vnetmap/vnetmap/internal/model"
 )
 
@@ -75,6 +77,8 @@ func evidenceConflict(ix *index, e *emitter) {
 			fix = "check which host NIC is really on the port; correct the cabling inventory or the stale neighbour entries"
 		case correlate.ConflictMACPorts:
 			fix = "look for a loop, a duplicate MAC or a moved cable; bundle the ports if the host aggregates them"
+		case correlate.ConflictNoSuchPort:
+			fix = "check the cable and the port the switch's CDP/LLDP announces to the host (a stale hint, a port renamed, or a spelling vnetmap cannot resolve); correct the cable or the inventory"
 		}
 		e.emit(Finding{
 			Severity: Warning,
@@ -83,6 +87,77 @@ func evidenceConflict(ix *index, e *emitter) {
 			Evidence: slices.Clone(c.Evidence),
 			Fix:      fix,
 		}, c.Kind)
+	}
+}
+
+// duplicateSysName: several devices answer to one sysName. The SNMP source
+// keeps them apart as switches of distinct names, each with its raw
+// `sysname` and `duplicate_sysname_of` (the others' names); a neighbour
+// that names the device by its sysName alone cannot be told which, so
+// correlation links it to neither. One finding per group of devices.
+func duplicateSysName(ix *index, e *emitter) {
+	byName := map[string]*graph.Node{} // switch ID key and name → switch
+	for _, n := range ix.nodes(model.KindSwitch) {
+		byName[n.ID.Key()] = n
+		if n.Name != "" {
+			byName[n.Name] = n
+		}
+	}
+	done := map[model.ID]bool{}
+	for _, n := range ix.nodes(model.KindSwitch) {
+		if done[n.ID] || n.Attr("duplicate_sysname_of") == "" {
+			continue
+		}
+		// The group: n, the switches it names, those they name…; a name
+		// no switch of the map has (not polled this time) still counts.
+		members, missing := map[model.ID]*graph.Node{n.ID: n}, map[string]bool{}
+		for queue := []*graph.Node{n}; len(queue) > 0; queue = queue[1:] {
+			for _, other := range model.SplitList(queue[0].Attr("duplicate_sysname_of")) {
+				switch o := byName[other]; {
+				case o == nil:
+					missing[other] = true
+				case members[o.ID] == nil:
+					members[o.ID] = o
+					queue = append(queue, o)
+				}
+			}
+		}
+		var subjects []model.ID
+		var addrs, ev []string
+		sysNames := map[string]bool{}
+		for _, id := range slices.Sorted(maps.Keys(members)) {
+			o := members[id]
+			done[id] = true
+			subjects = append(subjects, id)
+			if sn := o.Attr("sysname"); sn != "" {
+				sysNames[sn] = true
+			}
+			addr := o.Attr("address")
+			if addr == "" {
+				addr = "an unknown address"
+			}
+			addrs = append(addrs, addr)
+			line := fmt.Sprintf("%s: sysName %q at %s", id.Key(), o.Attr("sysname"), addr)
+			if c := o.Attr("chassis_id"); c != "" {
+				line += ", chassis ID " + c
+			}
+			ev = append(ev, line)
+		}
+		for _, name := range slices.Sorted(maps.Keys(missing)) {
+			ev = append(ev, fmt.Sprintf("%s: answers to the same sysName, not in the map now", name))
+		}
+		sysName := strings.Join(slices.Sorted(maps.Keys(sysNames)), " / ")
+		if sysName == "" {
+			sysName = n.Name
+		}
+		e.emit(Finding{
+			Severity: Warning,
+			Subjects: subjects,
+			Message: fmt.Sprintf("%d devices answer to sysName %s at addresses %s; their links are kept apart, fix the sysName",
+				len(members)+len(missing), sysName, strings.Join(addrs, ", ")),
+			Evidence: ev,
+			Fix:      "give each device its own sysName (hostname): a neighbour that names it by sysName alone is linked to neither device",
+		}, sysName)
 	}
 }
 

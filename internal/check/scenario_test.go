@@ -117,6 +117,36 @@ var scenarios = []scenario{
 		want: func(d *dc) []want {
 			return []want{{check.RuleVLANClusterInconsistent, check.Warning, ids(clusterID, hostID("esx02"))}}
 		}},
+	{name: "a host hint naming a port the switch does not have (issue 13, cause 11b)",
+		// leaf1's LLDP says Ethernet1/1 sees esx01 vmnic0; vCenter's hint
+		// says vmnic0 is on leaf1 Ethernet1/99, which leaf1 does not have
+		// (TestHintOnUnknownPortKnownTruth: the finding and `where`).
+		seed: func(d *dc) {
+			n := d.host("esx01").pnic("vmnic0")
+			delete(n.attrs, "cdp_device")
+			delete(n.attrs, "cdp_port")
+			n.attrs["lldp_chassis"], n.attrs["lldp_system"], n.attrs["lldp_port"] = "Local-leaf1", "leaf1.dc.example", "Ethernet1/99"
+		},
+		want: func(d *dc) []want {
+			return []want{{check.RuleEvidenceConflict, check.Warning, ids(pnicID("esx01", "vmnic0"), portID("leaf1", "Ethernet1/1"))}}
+		}},
+	{name: "two devices answer to one sysName, told apart by chassis ID and address (issue 13, cause 10)",
+		seed: func(d *dc) {
+			d.sw("leaf1").attrs = model.Attrs{"sysname": "leaf1", "address": "10.0.0.11", "chassis_id": "aa:00:00:00:00:01", "duplicate_sysname_of": "leaf1@10.0.0.12"}
+			d.switches = append(d.switches, &sw{name: "leaf1@10.0.0.12",
+				attrs: model.Attrs{"sysname": "leaf1", "address": "10.0.0.12", "chassis_id": "aa:00:00:00:00:0c", "duplicate_sysname_of": "leaf1"}})
+			d.sw("leaf2").port("Ethernet1/49").attrs["lldp_chassis"] = "aa:00:00:00:00:01"
+			for _, h := range d.hosts {
+				for _, p := range h.pnics {
+					if p.attrs["cdp_device"] == "leaf1" {
+						p.attrs["cdp_address"] = "10.0.0.11"
+					}
+				}
+			}
+		},
+		want: func(d *dc) []want {
+			return []want{{check.RuleDuplicateSysName, check.Warning, ids(switchID("leaf1"), switchID("leaf1@10.0.0.12"))}}
+		}},
 	{name: "port group on a VLAN no switch has",
 		seed: func(d *dc) {
 			d.host("esx01").vsw[0].pgs = append(d.host("esx01").vsw[0].pgs, &pg{name: "lab-999", attrs: model.Attrs{"type": "standard", "vlan": "999", "active": "vmnic0", "standby": "vmnic1"}})

@@ -191,12 +191,13 @@ func (c noSuchPort) String() string {
 	return fmt.Sprintf("%s %s, not a port of %s: %s", c.sw.Key(), strings.Join(c.names, " / "), c.sw.Key(), c.kind)
 }
 
+// joinClaims phrases claims on no known port for a message.
 func joinClaims(cs []noSuchPort) string {
 	s := make([]string, len(cs))
 	for i, c := range cs {
-		s[i] = c.String()
+		s[i] = fmt.Sprintf("%s %s, not a port of %s (%s)", c.sw.Key(), strings.Join(c.names, " / "), c.sw.Key(), c.kind)
 	}
-	return strings.Join(s, "; ")
+	return strings.Join(s, " and ")
 }
 
 // decide turns claims into links and conflicts. Evidence from neighbour
@@ -228,7 +229,7 @@ func decide(at time.Time, claims map[model.ID]map[model.ID]map[string]bool, unkn
 				c.Message = fmt.Sprintf("%s is reported on %s (%s) and on %s", pnic.Key(), strong[0].Key(),
 					strings.Join(kinds(ports[strong[0]]), ", "), joinClaims(unknown[pnic]))
 			} else if len(unknown[pnic]) > 0 {
-				c.Message += "; " + joinClaims(unknown[pnic])
+				c.Message += "; and on " + joinClaims(unknown[pnic])
 			}
 			for _, u := range unknown[pnic] {
 				c.Evidence = append(c.Evidence, u.String())
