@@ -63,6 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.AddCommand(flowsCmd(g), importCmd(g), configCmd(g))
 	root.AddCommand(docCmd(g))
 	root.AddCommand(tokenCmd(g))
+	root.AddCommand(switchCmd(g))
 	root.AddCommand(probeCmd(g))
 	err := root.ExecuteContext(ctx)
 	if err == nil {
