@@ -224,6 +224,25 @@ func TestRun(t *testing.T) {
 		links:     []wantLink{{"esx01/vmnic0", "leaf1/Ethernet1/7", "switch-lldp", Conflicting}},
 		conflicts: []string{ConflictNoSuchPort + " pnic:esx01/vmnic0"},
 	}, {
+		name: "host LLDP from Junos: the port ID is the ifIndex, the description the ifAlias; no conflict with the switch's LLDP",
+		facts: []model.Version{
+			portFact("leaf1", "ge-0/0/7", model.Attrs{"ifindex": "523", "alias": "esx01 vmnic0", "lldp_system": "esx01", "lldp_port": "vmnic0"}),
+			portFact("leaf2", "ge-0/0/7", model.Attrs{"ifindex": "524", "alias": "esx01 vmnic1"}),
+			pnicFact("esx01", "vmnic0", "00:25:b5:00:00:01", model.Attrs{"lldp_chassis": "aa:00:00:00:00:01", "lldp_port": "523", "lldp_port_desc": "esx01 vmnic0"}),
+			pnicFact("esx01", "vmnic1", "00:25:b5:00:00:02", model.Attrs{"lldp_chassis": "aa:00:00:00:00:02", "lldp_port": "1007", "lldp_port_desc": "ESX01 vmnic1 "}),
+		},
+		links: []wantLink{
+			{"esx01/vmnic0", "leaf1/ge-0/0/7", "host-lldp,switch-lldp", High},
+			{"esx01/vmnic1", "leaf2/ge-0/0/7", "host-lldp", Medium},
+		},
+	}, {
+		name: "an alias two ports share names neither",
+		facts: []model.Version{
+			portFact("leaf1", "Ethernet1/1", model.Attrs{"alias": "uplink"}),
+			portFact("leaf1", "Ethernet1/2", model.Attrs{"alias": "uplink"}),
+			pnicFact("esx01", "vmnic0", "00:25:b5:00:00:01", model.Attrs{"lldp_chassis": "aa:00:00:00:00:01", "lldp_port": "uplink"}),
+		},
+	}, {
 		name: "a hint naming a port the switch does not have, and nothing else: no link, no conflict",
 		facts: []model.Version{
 			portFact("leaf1", "Ethernet1/7", nil),

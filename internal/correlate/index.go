@@ -33,6 +33,7 @@ type facts struct {
 	switchByChassis unique                           // LLDP chassis ID (a MAC, or a locally assigned string) → switch
 	switchByAddr    unique                           // management address polled → switch
 	portsOfSwitch   map[model.ID]map[string]model.ID // switch → folded normalized port name → port
+	portsByAlt      map[model.ID]unique              // switch → "ifindex:N" and "alias:<folded ifAlias>" → port
 	isl             map[model.ID]bool                // ports whose neighbour is a known switch
 	bundle          map[model.ID]model.ID            // port → its port-channel
 }
@@ -46,6 +47,7 @@ func index(at time.Time, versions []model.Version) *facts {
 		switchByChassis: unique{},
 		switchByAddr:    unique{},
 		portsOfSwitch:   map[model.ID]map[string]model.ID{},
+		portsByAlt:      map[model.ID]unique{},
 		isl:             map[model.ID]bool{},
 		bundle:          map[model.ID]model.ID{},
 	}
@@ -77,6 +79,7 @@ func index(at time.Time, versions []model.Version) *facts {
 			}
 			sw, name, _ := strings.Cut(v.Subject.Key(), "/")
 			ix.addPort(model.NewID(model.KindSwitch, sw), v.Subject, name, v.Attrs["ifname"], v.Attrs["ifdescr"])
+			ix.addPortAlt(model.NewID(model.KindSwitch, sw), v.Subject, v.Attrs["ifindex"], v.Attrs["alias"])
 		case v.Kind == model.KindPNIC:
 			ix.pnics = append(ix.pnics, entity{id: v.Subject, name: v.Name, attrs: v.Attrs})
 			ix.pnicByMAC.add(model.NormalizeMAC(v.Attrs["mac"]), v.Subject)
@@ -103,8 +106,10 @@ func index(at time.Time, versions []model.Version) *facts {
 		ix.addPNIC(hid, p.id, model.NormalizeMAC(p.attrs["mac"]))
 	}
 	for _, port := range ix.ports {
-		if ix.lldpSwitch(port.attrs) != "" || ix.cdpSwitch(port.attrs) != "" {
-			ix.isl[port.id] = true
+		for _, n := range neighbours(port.attrs) {
+			if ix.lldpSwitch(n) != "" || ix.cdpSwitch(n) != "" {
+				ix.isl[port.id] = true
+			}
 		}
 	}
 	return ix
@@ -234,6 +239,24 @@ func (ix *facts) addPort(sw, port model.ID, spellings ...string) {
 	}
 }
 
+// addPortAlt indexes what else a neighbour may name a port by: its ifIndex
+// (Junos sends it as the port ID, subtype local) and its ifAlias (the port
+// description some switches send instead of the interface name). An alias
+// several ports share names none of them.
+func (ix *facts) addPortAlt(sw, port model.ID, ifIndex, alias string) {
+	u := ix.portsByAlt[sw]
+	if u == nil {
+		u = unique{}
+		ix.portsByAlt[sw] = u
+	}
+	if ifIndex != "" {
+		u.add("ifindex:"+ifIndex, port)
+	}
+	if a := foldName(alias); a != "" {
+		u.add("alias:"+a, port)
+	}
+}
+
 func (ix *facts) addPNIC(host, pnic model.ID, spelling string) {
 	if spelling == "" {
 		return
@@ -320,7 +343,8 @@ func (ix *facts) hostOfPNIC(pnic model.ID) model.ID {
 }
 
 // portOf finds the port of switch sw named by a neighbour's port ID or
-// description, in any spelling of the interface name.
+// description: in any spelling of the interface name, else as its ifIndex
+// (a number) or its ifAlias.
 func (ix *facts) portOf(sw model.ID, ids ...string) model.ID {
 	m := ix.portsOfSwitch[sw]
 	for _, id := range ids {
@@ -331,7 +355,29 @@ func (ix *facts) portOf(sw model.ID, ids ...string) model.ID {
 			return p
 		}
 	}
+	for _, id := range ids {
+		if id = strings.TrimSpace(id); id == "" {
+			continue
+		}
+		if isDigits(id) {
+			if p := ix.portsByAlt[sw].get("ifindex:" + id); p != "" {
+				return p
+			}
+		}
+		if p := ix.portsByAlt[sw].get("alias:" + foldName(id)); p != "" {
+			return p
+		}
+	}
 	return ""
+}
+
+func isDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func fold(name string) string { return strings.ToLower(ifname.Normalize(name)) }
