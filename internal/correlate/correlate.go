@@ -97,11 +97,13 @@ func Run(at time.Time, versions []model.Version) Result {
 
 	// Switch side: each port's neighbour names a host and one of its NICs.
 	for _, port := range ix.ports {
-		if p := ix.lldpPNIC(port.attrs); p != "" {
-			claim(p, port.id, SwitchLLDP)
-		}
-		if p := ix.cdpPNIC(port.attrs); p != "" {
-			claim(p, port.id, SwitchCDP)
+		for _, n := range neighbours(port.attrs) {
+			if p := ix.lldpPNIC(n); p != "" {
+				claim(p, port.id, SwitchLLDP)
+			}
+			if p := ix.cdpPNIC(n); p != "" {
+				claim(p, port.id, SwitchCDP)
+			}
 		}
 	}
 	// Host side: each pNIC's hint names a switch and one of its ports. A
@@ -151,31 +153,40 @@ func Run(at time.Time, versions []model.Version) Result {
 func interSwitchLinks(at time.Time, ix *facts) []model.Version {
 	var out []model.Version
 	for _, port := range ix.ports {
-		var peer model.ID
-		var ev []string
-		if sw := ix.lldpSwitch(port.attrs); sw != "" {
-			peer = ix.portOf(sw, port.attrs["lldp_port"], port.attrs["lldp_port_desc"])
-			ev = append(ev, "lldp")
-		}
-		if sw := ix.cdpSwitch(port.attrs); sw != "" {
-			p := ix.portOf(sw, port.attrs["cdp_port"])
-			if peer == "" {
-				peer = p
+		seen := map[model.ID]bool{}
+		for _, n := range neighbours(port.attrs) {
+			var peer model.ID
+			var ev []string
+			if sw := ix.lldpSwitch(n); sw != "" {
+				peer = ix.portOf(sw, n["lldp_port"], n["lldp_port_desc"])
+				ev = append(ev, "lldp")
 			}
-			if p == peer {
-				ev = append(ev, "cdp")
+			if sw := ix.cdpSwitch(n); sw != "" {
+				p := ix.portOf(sw, n["cdp_port"])
+				if peer == "" {
+					peer = p
+				}
+				if p == peer {
+					ev = append(ev, "cdp")
+				}
 			}
+			if peer == "" || peer == port.id || seen[peer] {
+				continue
+			}
+			seen[peer] = true
+			out = append(out, model.Version{
+				Fact:   model.Relation(port.id, port.id, model.RelLink, peer, model.Attrs{"evidence": strings.Join(ev, ",")}),
+				Source: Source,
+				From:   at,
+			})
 		}
-		if peer == "" || peer == port.id {
-			continue
-		}
-		out = append(out, model.Version{
-			Fact:   model.Relation(port.id, port.id, model.RelLink, peer, model.Attrs{"evidence": strings.Join(ev, ",")}),
-			Source: Source,
-			From:   at,
-		})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Subject < out[j].Subject })
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Subject != out[j].Subject {
+			return out[i].Subject < out[j].Subject
+		}
+		return out[i].Object < out[j].Object
+	})
 	return out
 }
 
