@@ -172,9 +172,14 @@ func pnicNoPort(ix *index, e *emitter) {
 			continue
 		}
 		var ev []string
-		for _, h := range [][3]string{{"CDP", "cdp_device", "cdp_port"}, {"LLDP", "lldp_system", "lldp_port"}, {"declared cabling", "declared_switch", "declared_port"}} {
-			if dev := n.Attr(h[1]); dev != "" || n.Attr(h[2]) != "" {
-				ev = append(ev, fmt.Sprintf("host %s: %s %s", h[0], dev, n.Attr(h[2])))
+		for _, h := range [][4]string{{"CDP", "cdp_device", "cdp_address", "cdp_port"}, {"LLDP", "lldp_system", "lldp_chassis", "lldp_port"},
+			{"declared cabling", "declared_switch", "", "declared_port"}} {
+			dev := n.Attr(h[1])
+			if dev == "" && h[2] != "" {
+				dev = n.Attr(h[2]) // no system name: the chassis ID or address names the neighbour
+			}
+			if dev != "" || n.Attr(h[3]) != "" {
+				ev = append(ev, fmt.Sprintf("host %s: %s %s", h[0], dev, n.Attr(h[3])))
 			}
 		}
 		if len(ev) == 0 {

@@ -119,3 +119,19 @@ func TestDuplicateSysName(t *testing.T) {
 		})
 	}
 }
+
+// TestPNICNoPortNamesTheHint: a pNIC whose LLDP hint names a switch vnetmap
+// does not poll by a locally assigned chassis ID and no system name: the
+// evidence gives the chassis ID rather than an empty name.
+func TestPNICNoPortNamesTheHint(t *testing.T) {
+	st := openStore(t)
+	d := newDC()
+	h := d.host("esx01")
+	h.pnics = append(h.pnics, &pnic{dev: "vmnic7", attrs: model.Attrs{"mac": "00:25:b5:01:00:07", "link": "up",
+		"lldp_chassis": "FOC2231X0AB", "lldp_port": "Ethernet1/9"}})
+	d.apply(t, st, t0, true)
+	fs := check.Run(graphAt(t, st, t0.Add(time.Minute)), check.Options{Rules: []string{check.RulePNICNoPort}})
+	if len(fs) != 1 || !slices.Equal(fs[0].Evidence, []string{"host LLDP: FOC2231X0AB Ethernet1/9"}) {
+		t.Errorf("findings %+v; want one with the evidence %q", fs, "host LLDP: FOC2231X0AB Ethernet1/9")
+	}
+}
