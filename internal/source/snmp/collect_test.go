@@ -179,31 +179,31 @@ func TestCollectFabric(t *testing.T) {
 
 func TestCollectPartialAndFailures(t *testing.T) {
 	endpoints, files := fabricFiles(t, "public")
-	// leaf2's FDB answers with the wrong type: that table fails, the rest stays.
+	// leaf2's FDB answers one row with the wrong type: that row is skipped
+	// and counted, the rest of the table is stated.
 	files[leaf2Addr]["public"] = []byte(strings.ReplaceAll(string(files[leaf2Addr]["public"]), "1.3.6.1.2.1.17.7.1.2.2.1.2.5.0.80.86.170.5.16|2|1", "1.3.6.1.2.1.17.7.1.2.2.1.2.5.0.80.86.170.5.16|4|one"))
 	sim := startSim(t, endpoints, files, nil)
 
-	t.Run("wrong type names the table", func(t *testing.T) {
+	t.Run("wrong type skips the row", func(t *testing.T) {
 		cfg := testConfig(t, sim.port, leaf2Addr)
 		cfg.Discovery.Enabled = false
 		snap, _, err := collect(t, cfg)
 		if err != nil {
 			t.Fatalf("Collect: %v", err)
 		}
-		if want := []model.ID{"switch:leaf2#fdb"}; !slices.Equal(snap.Keep, want) {
-			t.Errorf("got keep %v; want %v", snap.Keep, want)
-		}
-		if len(snap.Failures) != 1 || !strings.Contains(snap.Failures[0], "dot1qTpFdbTable") || !strings.Contains(snap.Failures[0], leaf2Addr) {
-			t.Errorf("got failures %q; want one naming dot1qTpFdbTable on %s", snap.Failures, leaf2Addr)
+		if len(snap.Keep) != 0 || len(snap.Failures) != 0 {
+			t.Errorf("got keep %v failures %q; want none", snap.Keep, snap.Failures)
 		}
 		facts := byKey(snap)
-		if _, ok := facts["port:leaf2/ge-0/0/0"]; !ok {
-			t.Error("ports missing after an FDB failure")
+		if _, ok := facts["portchannel:leaf2/ae0|learned|mac:00:50:56:aa:05:10"]; ok {
+			t.Error("the row whose port is not an integer was stated")
 		}
-		for _, f := range snap.Facts {
-			if f.Owner == "switch:leaf2#fdb" {
-				t.Errorf("fact %s of a kept owner", f.Key())
-			}
+		if _, ok := facts["portchannel:leaf2/ae0|learned|mac:00:50:56:aa:05:20"]; !ok {
+			t.Error("the other rows of the table are missing")
+		}
+		h := health(snap, "leaf2", "dot1qTpFdbTable")
+		if h.Reasons["port is not an integer"] != 1 || !strings.Contains(h.Example, "5.0.80.86.170.5.16") || h.Error != "" {
+			t.Errorf("got dot1qTpFdbTable health %+v; want one row skipped, its index in the example, no error", h)
 		}
 	})
 	t.Run("unreachable seed is kept, others collected", func(t *testing.T) {
@@ -325,7 +325,9 @@ func TestCollectARP(t *testing.T) {
 	}
 }
 
-func TestCollectARPFailure(t *testing.T) {
+// TestCollectARPBadRow: one ipNetToPhysicalTable row whose type is not an
+// integer is skipped and counted; the others are stated.
+func TestCollectARPBadRow(t *testing.T) {
 	endpoints, files := fabricFiles(t, "public")
 	files[leaf1Addr]["public"] = []byte(strings.ReplaceAll(string(files[leaf1Addr]["public"]),
 		"1.3.6.1.2.1.4.35.1.6.5000120.1.4.10.120.0.20|2|3", "1.3.6.1.2.1.4.35.1.6.5000120.1.4.10.120.0.20|4|dynamic"))
@@ -336,18 +338,19 @@ func TestCollectARPFailure(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Collect: %v", err)
 	}
-	if want := []model.ID{"switch:leaf1#arp"}; !slices.Equal(snap.Keep, want) {
-		t.Errorf("got keep %v; want %v", snap.Keep, want)
+	if len(snap.Keep) != 0 || len(snap.Failures) != 0 {
+		t.Errorf("got keep %v failures %q; want none", snap.Keep, snap.Failures)
 	}
-	if len(snap.Failures) != 1 || !strings.Contains(snap.Failures[0], "ipNetToPhysicalTable") || !strings.Contains(snap.Failures[0], " arp: ") {
-		t.Errorf("got failures %q; want one naming the arp group and ipNetToPhysicalTable", snap.Failures)
+	facts := byKey(snap)
+	if _, ok := facts["switch:leaf1|arp|ip:10.120.0.20"]; ok {
+		t.Error("the row with a bad type was stated")
 	}
-	for _, f := range snap.Facts {
-		if f.Rel == model.RelARP || f.Owner == "switch:leaf1#arp" {
-			t.Errorf("fact %s of a kept owner", f.Key())
+	for _, k := range []string{"switch:leaf1|arp|ip:192.0.2.1", "switch:leaf1|arp|ip:2001:db8:120::20"} {
+		if _, ok := facts[k]; !ok {
+			t.Errorf("%s: missing", k)
 		}
 	}
-	if _, ok := byKey(snap)["port:leaf1/Vlan120"]; !ok {
-		t.Error("ports missing after an ARP failure")
+	if h := health(snap, "leaf1", "ipNetToPhysicalTable"); h.Reasons["type is not an integer"] != 1 || h.Error != "" {
+		t.Errorf("got ipNetToPhysicalTable health %+v; want one row skipped for its type, no error", h)
 	}
 }
