@@ -93,7 +93,7 @@ func printSwitchHealth(w io.Writer, hs []query.SwitchHealth) {
 		if h.Outdated {
 			fmt.Fprint(w, " (not read by the later runs)")
 		}
-		fmt.Fprintf(w, ": %d rows skipped, %d tables failed\n", h.Skipped, h.Failed)
+		fmt.Fprintf(w, ": %d %s skipped, %d %s failed\n", h.Skipped, plural(h.Skipped, "row", "rows"), h.Failed, plural(h.Failed, "table", "tables"))
 		for _, g := range h.Groups {
 			fmt.Fprintf(w, "    %s\n", g.Text)
 			for _, t := range g.Tables {
@@ -103,6 +103,14 @@ func printSwitchHealth(w io.Writer, hs []query.SwitchHealth) {
 			}
 		}
 	}
+}
+
+// plural returns one when n is 1, else several.
+func plural(n int, one, several string) string {
+	if n == 1 {
+		return one
+	}
+	return several
 }
 
 // printSwitchPorts lists the ports: name, state, VLANs, bundle, attached.

@@ -64,17 +64,17 @@ type HealthTable struct {
 	Text string `json:"text"`
 }
 
-// groupNames are the label and unit of the SNMP source's table groups;
-// another group is shown by its name in capitals, in rows.
-var groupNames = map[string][2]string{
-	"if":     {"IF", "ports"},
-	"entity": {"Entity", "components"},
-	"lldp":   {"LLDP", "neighbours"},
-	"cdp":    {"CDP", "neighbours"},
-	"vlan":   {"VLAN", "VLANs"},
-	"fdb":    {"FDB", "entries"},
-	"lag":    {"LAG", "members"},
-	"arp":    {"ARP", "entries"},
+// groupNames are the label and unit (one, several) of the SNMP source's
+// table groups; another group is shown by its name in capitals, in rows.
+var groupNames = map[string][3]string{
+	"if":     {"IF", "port", "ports"},
+	"entity": {"Entity", "component", "components"},
+	"lldp":   {"LLDP", "neighbour", "neighbours"},
+	"cdp":    {"CDP", "neighbour", "neighbours"},
+	"vlan":   {"VLAN", "VLAN", "VLANs"},
+	"fdb":    {"FDB", "entry", "entries"},
+	"lag":    {"LAG", "member", "members"},
+	"arp":    {"ARP", "entry", "entries"},
 }
 
 // maxProblems bounds the tables a group's line names; the others are
@@ -141,8 +141,8 @@ func healthLines(rows []store.Health) SwitchHealth {
 	texts := make([]string, len(h.Groups))
 	for i := range h.Groups {
 		g := &h.Groups[i]
-		g.Label, g.Unit = groupLabel(g.Group)
 		g.Kept = groupKept(g.Tables)
+		g.Label, g.Unit = groupLabel(g.Group, g.Kept)
 		g.Text = groupText(g)
 		h.Skipped += g.Skipped
 		h.Failed += g.Failed
@@ -152,12 +152,16 @@ func healthLines(rows []store.Health) SwitchHealth {
 	return h
 }
 
-// groupLabel returns the label and unit of a table group.
-func groupLabel(group string) (string, string) {
-	if n, ok := groupNames[group]; ok {
+// groupLabel returns the label and unit of a table group for kept rows.
+func groupLabel(group string, kept int) (string, string) {
+	n, ok := groupNames[group]
+	if !ok {
+		n = [3]string{strings.ToUpper(group), "row", "rows"}
+	}
+	if kept == 1 {
 		return n[0], n[1]
 	}
-	return strings.ToUpper(group), "rows"
+	return n[0], n[2]
 }
 
 // groupKept is what a group yielded: rows kept by each table, the reads of
@@ -210,20 +214,24 @@ func tableText(t model.TableHealth) string {
 		parts = append(parts, t.Error)
 	}
 	if t.Skipped > 0 {
-		rows := "rows"
-		if t.Skipped == 1 {
-			rows = "row"
-		}
-		skip := fmt.Sprintf("%d %s skipped", t.Skipped, rows)
+		skip := fmt.Sprintf("%d %s skipped", t.Skipped, plural(t.Skipped, "row", "rows"))
 		if r := reasonsText(t.Reasons); r != "" {
 			skip += " (" + r + ")"
 		}
 		parts = append(parts, skip)
 	}
 	if len(parts) == 0 {
-		return fmt.Sprintf("%s: %d rows", t.Table, t.Rows)
+		return fmt.Sprintf("%s: %d %s", t.Table, t.Rows, plural(t.Rows, "row", "rows"))
 	}
 	return t.Table + ": " + strings.Join(parts, ", ")
+}
+
+// plural returns one when n is 1, else several.
+func plural(n int, one, several string) string {
+	if n == 1 {
+		return one
+	}
+	return several
 }
 
 // reasonsText lists skip reasons, the most frequent first: "no index" for
