@@ -50,6 +50,9 @@ export interface SourceState {
   last_attempt: string
   stale: boolean
   last_error?: string
+  /** rows of its devices' tables skipped, tables failed (collection health) */
+  skipped_rows?: number
+  failed_tables?: number
 }
 
 export interface Summary {
@@ -326,6 +329,43 @@ export interface SwitchAnswer {
   neighbors: string[]
   hosts: number
   vms: number
+  health: SwitchHealth[]
+}
+
+/** SwitchHealth is what the latest run of one source read of a switch. */
+export interface SwitchHealth {
+  source: string
+  address?: string
+  taken: string
+  outdated?: boolean
+  summary: string
+  skipped: number
+  failed: number
+  groups: HealthGroup[]
+}
+
+/** HealthGroup is one table group's line: "LLDP 6 neighbours". */
+export interface HealthGroup {
+  group: string
+  label: string
+  kept: number
+  unit: string
+  skipped: number
+  failed: number
+  text: string
+  tables: HealthTable[]
+}
+
+export interface HealthTable {
+  table: string
+  rows: number
+  kept: number
+  skipped: number
+  reasons?: Record<string, number>
+  example?: string
+  error?: string
+  duration_ns: number
+  text: string
 }
 
 export interface ApplicationAnswer {

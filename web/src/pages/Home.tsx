@@ -74,7 +74,15 @@ export function HomePage(props: { at: string }) {
                     <td>{src.name}</td>
                     <td>{fmtTime(src.last_success)}</td>
                     <td>{fmtTime(src.last_attempt)}</td>
-                    <td>{src.stale ? <Badge kind="down" title={src.last_error}>stale: {src.last_error}</Badge> : <Badge kind="ok">ok</Badge>}</td>
+                    <td>
+                      {src.stale ? <Badge kind="down" title={src.last_error}>stale: {src.last_error}</Badge> : <Badge kind="ok">ok</Badge>}
+                      {(src.skipped_rows ?? 0) + (src.failed_tables ?? 0) > 0 && (
+                        <span class="muted small" data-testid="source-skipped">
+                          {' '}
+                          {src.skipped_rows ?? 0} rows skipped, {src.failed_tables ?? 0} tables failed
+                        </span>
+                      )}
+                    </td>
                   </tr>
                 ))}
               </tbody>

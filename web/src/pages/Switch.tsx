@@ -1,18 +1,64 @@
 // The switch page: its ports and port-channels with modes and VLANs, the
 // host NICs cabled behind each and the VMs behind those, inter-switch
-// links and the VLANs it knows. ?port= highlights one port.
+// links, the VLANs it knows, and what its last collection read (one line
+// per table group, tables that skipped rows or failed on expand). ?port=
+// highlights one port.
 
 import { useEffect, useState } from 'preact/hooks'
-import { enc, type SwitchAnswer, type SwitchPort } from '../api'
+import { enc, type SwitchAnswer, type SwitchHealth, type SwitchPort } from '../api'
 import { useApi } from '../hooks'
 import { A, Badge, KV, Section, Status } from '../components/common'
 import { evidenceLabel } from '../diagram'
+import { fmtTime } from '../format'
+import { healthProblems, healthTitle, healthTone } from '../health'
 import { rendered } from '../perf'
 
 function vlans(p: SwitchPort): string {
   if (p.mode === 'access') return `access ${p.access_vlan ?? ''}`
   if (p.mode === 'trunk') return `trunk ${p.allowed_vlans ?? ''}${p.native_vlan ? ` (native ${p.native_vlan})` : ''}`
   return p.mode ?? ''
+}
+
+/** Health is the collection health of one source: a line per table group, the problem tables on expand. */
+function Health(props: { h: SwitchHealth }) {
+  const h = props.h
+  return (
+    <div class="health" data-testid="switch-health" data-source={h.source}>
+      <p class="muted small">
+        {h.source}
+        {h.address && ` at ${h.address}`}, {fmtTime(h.taken)}
+        {h.outdated && (
+          <>
+            {' '}
+            <Badge kind="degraded">not read by the later runs</Badge>
+          </>
+        )}
+      </p>
+      <ul class="health-lines">
+        {h.groups.map((g) => {
+          const problems = healthProblems(g)
+          return (
+            <li data-testid="health-line" data-group={g.group} title={problems.map(healthTitle).join('\n\n') || undefined}>
+              <Badge kind={healthTone(g)}>{g.label}</Badge> {g.text}
+              {problems.length > 0 && (
+                <details class="small">
+                  <summary>{problems.length === 1 ? 'the table' : `${problems.length} tables`}</summary>
+                  <ul>
+                    {problems.map((t) => (
+                      <li title={healthTitle(t)} data-testid="health-table">
+                        {t.text}
+                        {t.example && <div class="muted">e.g. {t.example}</div>}
+                      </li>
+                    ))}
+                  </ul>
+                </details>
+              )}
+            </li>
+          )
+        })}
+      </ul>
+    </div>
+  )
 }
 
 export function SwitchPage(props: { sw: string; port: string; at: string }) {
@@ -68,6 +114,7 @@ export function SwitchPage(props: { sw: string; port: string; at: string }) {
                 ),
               ],
               ['Behind it', `${d.hosts} hosts, ${d.vms} VMs`],
+              ['Collection', (d.health ?? []).map((h) => <div data-testid="health-summary">{h.summary}</div>)],
             ]}
           />
           <Section
@@ -147,6 +194,13 @@ export function SwitchPage(props: { sw: string; port: string; at: string }) {
               </tbody>
             </table>
             {!all && <p class="muted small">Ports with nothing attached and link down are hidden.</p>}
+          </Section>
+          <Section title="Collection health" id="collection">
+            {d.health?.length ? (
+              d.health.map((h) => <Health h={h} />)
+            ) : (
+              <p class="muted small">No source reports what each table of this switch answered.</p>
+            )}
           </Section>
           <Section title={`VLANs (${d.vlans.length})`}>
             <ul class="chips">
