@@ -243,6 +243,14 @@ func TestRun(t *testing.T) {
 			pnicFact("esx01", "vmnic0", "00:25:b5:00:00:01", model.Attrs{"lldp_chassis": "aa:00:00:00:00:01", "lldp_port": "uplink"}),
 		},
 	}, {
+		name: "declared cabling naming a port the switch does not have, the switch's CDP another: a conflict",
+		facts: []model.Version{
+			portFact("leaf1", "Ethernet1/7", model.Attrs{"cdp_device": "esx01", "cdp_port": "vmnic0"}),
+			pnicFact("esx01", "vmnic0", "00:25:b5:00:00:01", model.Attrs{"declared_switch": "leaf1", "declared_port": "Eth1/77"}),
+		},
+		links:     []wantLink{{"esx01/vmnic0", "leaf1/Ethernet1/7", "switch-cdp", Conflicting}},
+		conflicts: []string{ConflictNoSuchPort + " pnic:esx01/vmnic0"},
+	}, {
 		name: "a hint naming a port the switch does not have, and nothing else: no link, no conflict",
 		facts: []model.Version{
 			portFact("leaf1", "Ethernet1/7", nil),
