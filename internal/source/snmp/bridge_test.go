@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gosnmp/gosnmp"
 	"github.com/vnetmap/vnetmap/internal/model"
 )
 
@@ -377,4 +378,48 @@ func TestFDBVLANs(t *testing.T) {
 			t.Errorf("%s: vlan(%d) = %d, %q; want %d, %q", tt.name, tt.fid, vid, why, tt.vid, tt.why)
 		}
 	}
+}
+
+// FuzzAddFDB feeds one forwarding-table row of any index and port value
+// through addFDB under each kind of FDB id mapping: it never panics, counts
+// the row kept or skipped, and states only MACs and VLANs that are valid.
+func FuzzAddFDB(f *testing.F) {
+	f.Add("2.0.80.86.0.1.1", int64(1), true, uint8(0))
+	f.Add("0.80.86.0.1.300", int64(1), true, uint8(1))
+	f.Add("5000.0.80.86.0.1.1", int64(0), false, uint8(2))
+	f.Add("9.0.80.86.0.1", int64(3), true, uint8(0))
+	f.Fuzz(func(t *testing.T, idx string, bport int64, integerPort bool, kind uint8) {
+		v := gosnmp.SnmpPDU{Type: gosnmp.Integer, Value: int(bport)}
+		if !integerPort {
+			v = gosnmp.SnmpPDU{Type: gosnmp.OctetString, Value: []byte(idx)}
+		}
+		st := &tstat{}
+		r := bridgeRead{t: table{idx: {2: v}}, st: st}
+		ports := map[int]*port{1: {ifIndex: 1}, 3: {ifIndex: 3}}
+		bp := map[int]int{1: 1, 2: 77, 3: 3}
+		fdb := []fdbVLANs{
+			{m: map[int]int{2: 110}, shared: map[int]bool{}, why: "FDB id not in dot1qVlanFdbId"},
+			{identity: true},
+			{why: "FDB id not mapped: Junos without dot1qVlanFdbId"},
+		}[kind%3]
+		split := func(c []uint32) (int, []uint32, bool) {
+			if len(c) != 7 {
+				return 0, nil, false
+			}
+			return int(c[0]), c[1:], true
+		}
+		if kind%2 == 1 {
+			split = dot1dIndex(0)
+		}
+		ids := &tstat{}
+		out := addFDB(r, bp, ports, split, fdb, ids)
+		if st.h.Kept+st.h.Skipped != 1 || st.h.Kept != len(out) {
+			t.Fatalf("index %q port %v: kept %d skipped %d entries %d; want the one row counted once", idx, v.Value, st.h.Kept, st.h.Skipped, len(out))
+		}
+		for _, e := range out {
+			if _, ok := ports[e.ifIndex]; !ok || len(e.mac) != 17 || (e.vlan != 0 && !validVLAN(int64(e.vlan))) {
+				t.Fatalf("index %q: entry %+v", idx, e)
+			}
+		}
+	})
 }
