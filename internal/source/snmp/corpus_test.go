@@ -255,6 +255,8 @@ func keptOf(snap model.Snapshot, err error) kept {
 type corpusResult struct {
 	rec  recording
 	kept kept
+	dur  time.Duration // the Collect call
+	req  Requests
 }
 
 // collectCorpus collects every recording as its own seed in its own
@@ -287,8 +289,9 @@ func collectCorpus(t testing.TB, recs []recording, addrs []string, ports []uint1
 			defer func() { <-sem }()
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
+			start := time.Now()
 			snap, err := c.Collect(ctx)
-			out[i] = corpusResult{rec: recs[i], kept: keptOf(snap, err)}
+			out[i] = corpusResult{rec: recs[i], kept: keptOf(snap, err), dur: time.Since(start), req: c.Requests()}
 		}()
 	}
 	wg.Wait()
@@ -318,7 +321,24 @@ type corpusDiff struct {
 
 // corpusKnown lists, per recording and measure (ports, lldp, cdp, fdb), the
 // differences between the recording and vnetmap that are expected.
-var corpusKnown = map[string]map[string]corpusDiff{}
+// differences between the recording and vnetmap that are expected. Each
+// reason names the rows of the recording that vnetmap cannot keep.
+var corpusKnown = map[string]map[string]corpusDiff{
+	// LLDP neighbours whose local port names no interface: nothing to attach them to.
+	"arubaos-cx_10.06":  {"lldp": {43, "lldpRemTable 612926.4000.511: local port 4000 is lldpLocPortId \"mgmt\", the out-of-band port, which is in neither ifTable nor ifXTable"}},
+	"arubaos-cx_8360":   {"lldp": {2, "lldpRemTable 6735.4000.1: local port 4000 is lldpLocPortId \"mgmt\", the out-of-band port, which is in neither ifTable nor ifXTable"}},
+	"ciena-waveserver":  {"lldp": {2, "lldpRemTable 5943.112.1: local port 112 is lldpLocPortId \"1/7\"; no ifName, ifDescr or ifAlias is \"1/7\" (ifNames are 1.1, 5, 12.2…; the port is ifDescr \"slot 1, sub-slot 0, port 7, …\") and 112 is no ifIndex"}},
+	"jetstream_vlans":   {"lldp": {0, "lldpRemTable rows 18.1-18.5 have two sub-identifiers (localPort.remIndex, no timeMark); neither 18 nor 1 is an ifIndex (ports are 49153-49170) and lldpLocPortId holds the recording's mangled text (\"“GigabitEthern\\n65 74 31…\")"}},
+	"pmp":               {"lldp": {0, "lldpRemTable row index \"1\" (one sub-identifier): no local port"}},
+	"pmp_450":           {"lldp": {0, "lldpRemTable row index \"1\" (one sub-identifier): no local port"}},
+	"pmp_450i":          {"lldp": {0, "lldpRemTable row index \"1\" (one sub-identifier): no local port"}},
+	"pmp_450m":          {"lldp": {0, "lldpRemTable row index \"1\" (one sub-identifier): no local port"}},
+	"routeros":          {"lldp": {0, "lldpRemTable rows 0.0.11, 0.0.12 are on local port 0 and rows 1-14 have one sub-identifier (RouterOS names the local interface only in its own MIB)"}},
+	"routeros_rb760igs": {"lldp": {0, "lldpRemTable rows 0.0.1-0.0.9 are on local port 0 (RouterOS names the local interface only in its own MIB)"}},
+	// Rows that hold no neighbour.
+	"ruijie":        {"lldp": {0, "lldpRemTable rows hold only lldpRemChassisIdSubtype (column 4): no chassis ID, port ID or system name in the recording"}},
+	"zynos_mgs3712": {"lldp": {4, "lldpRemTable row 120.3.0 is a placeholder: remIndex 0, subtypes 0, chassis ID, port ID and names empty"}},
+}
 
 // corpusRow is one line of the report.
 func (r corpusResult) row() []string {
@@ -337,13 +357,14 @@ func (r corpusResult) row() []string {
 	if t.fdbTable == "dot1dTpFdbTable" {
 		fdb += " (1d)"
 	}
-	return []string{r.rec.name, pair(len(t.ifIndexes), k.ports), pair(len(t.lldp), k.lldp), pair(len(t.cdp), k.cdp), fdb, failed, strconv.Itoa(k.skipped)}
+	return []string{r.rec.name, pair(len(t.ifIndexes), k.ports), pair(len(t.lldp), k.lldp), pair(len(t.cdp), k.cdp), fdb, failed, strconv.Itoa(k.skipped),
+		fmt.Sprintf("%.1f s, %d req", r.dur.Seconds(), r.req.Get+r.req.GetBulk+r.req.GetNext)}
 }
 
 // corpusReport is the Markdown table of the results.
 func corpusReport(results []corpusResult) string {
 	var sb strings.Builder
-	sb.WriteString("| recording | ports | LLDP | CDP | FDB | tables failed | rows skipped |\n|---|---|---|---|---|---|---|\n")
+	sb.WriteString("| recording | ports | LLDP | CDP | FDB | tables failed | rows skipped | collected in |\n|---|---|---|---|---|---|---|---|\n")
 	var tt, kk [4]int
 	for _, r := range results {
 		sb.WriteString("| " + strings.Join(r.row(), " | ") + " |\n")
@@ -353,7 +374,7 @@ func corpusReport(results []corpusResult) string {
 			kk[i] += p[1]
 		}
 	}
-	fmt.Fprintf(&sb, "| **total (%d)** | %d / %d | %d / %d | %d / %d | %d / %d | | |\n", len(results), tt[0], kk[0], tt[1], kk[1], tt[2], kk[2], tt[3], kk[3])
+	fmt.Fprintf(&sb, "| **total (%d)** | %d / %d | %d / %d | %d / %d | %d / %d | | | |\n", len(results), tt[0], kk[0], tt[1], kk[1], tt[2], kk[2], tt[3], kk[3])
 	sb.WriteString("\nFailures and skips:\n")
 	for _, r := range results {
 		if r.kept.err != nil {
@@ -406,6 +427,8 @@ func TestCorpus(t *testing.T) {
 			} {
 				known, listed := corpusKnown[r.rec.name][m.name]
 				switch {
+				case listed && m.kept == known.kept && m.kept != m.truth:
+					// an understood difference
 				case m.truth > 0 && m.kept == 0:
 					t.Errorf("%s: the recording holds %d, vnetmap keeps none (a whole table lost; failed: %v; skipped: %v)", m.name, m.truth, k.failed, k.reasons)
 				case m.kept == m.truth && listed:
@@ -445,15 +468,20 @@ func BenchmarkCorpusCollect(b *testing.B) {
 	collectCorpus(b, recs, addrs, ports, 8) // snmpsimd's first answers load its indexes
 	b.ResetTimer()
 	var devices, failed int
+	var req Requests
 	for b.Loop() {
 		for _, r := range collectCorpus(b, recs, addrs, ports, 8) {
 			devices++
 			if r.kept.err != nil {
 				failed++
 			}
+			req.Get, req.GetBulk, req.GetNext, req.Retries = req.Get+r.req.Get, req.GetBulk+r.req.GetBulk, req.GetNext+r.req.GetNext, req.Retries+r.req.Retries
 		}
 	}
 	b.ReportMetric(float64(devices)/b.Elapsed().Seconds(), "devices/s")
+	for name, n := range map[string]int64{"get": req.Get, "getbulk": req.GetBulk, "getnext": req.GetNext, "retries": req.Retries} {
+		b.ReportMetric(float64(n)/float64(b.N), name+"/op")
+	}
 	if failed > 0 {
 		b.Errorf("%d device reads failed", failed)
 	}

@@ -236,7 +236,7 @@ type recTruth struct {
 	fdbTable   string // dot1qTpFdbTable, else dot1dTpFdbTable
 	fdbRows    int    // rows of that table
 	fdb        int    // distinct (ifIndex, MAC) of rows whose bridge port maps to an interface
-	fdbNoPort  int    // rows whose bridge port has no ifIndex (the CPU, port 0, or unmapped)
+	fdbNoPort  int    // rows on port 0 (not learned on a port) or on a bridge port with no interface
 	fdbOdd     int    // rows whose index is not [fdbId.]MAC, or whose port column is missing
 	fdbDupVLAN int    // rows of a MAC on a port already counted in another VLAN
 	fdbExample string // one row that did not count, and why
@@ -382,6 +382,10 @@ func truthOf(f *snmprecFile) recTruth {
 		}
 		if slices.ContainsFunc(c[macAt:], func(o uint32) bool { return o > 255 }) {
 			skip(&t.fdbOdd, "%s row %s: MAC octet above 255", t.fdbTable, idx)
+			continue
+		}
+		if pv.num == 0 { // "the port number has not been learned" (the MIB), whatever dot1dBasePortTable says of port 0
+			skip(&t.fdbNoPort, "%s row %s: port 0 (not learned on a port)", t.fdbTable, idx)
 			continue
 		}
 		i, ok := base[int(pv.num)]
