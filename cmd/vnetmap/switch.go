@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -64,16 +65,37 @@ func printSwitch(w io.Writer, a *query.SwitchAnswer, ports bool) {
 	}
 	fmt.Fprintf(w, "  behind it  %d hosts, %d VMs\n", a.Hosts, a.VMs)
 	if len(a.VLANs) > 0 {
-		vids := make([]string, len(a.VLANs))
-		for i, v := range a.VLANs {
-			vids[i] = v.VID
-		}
-		fmt.Fprintf(w, "  vlans      %s\n", strings.Join(vids, ", "))
+		fmt.Fprintf(w, "  vlans      %d: %s\n", len(a.VLANs), vlanRanges(a.VLANs))
 	}
 	printSwitchHealth(w, a.Health)
 	if ports {
 		printSwitchPorts(w, a.Ports)
 	}
+}
+
+// vlanRanges lists VLAN IDs (in the answer's order, ascending) with runs of
+// three or more consecutive IDs as ranges: "1, 10, 100-199, 240".
+func vlanRanges(vlans []query.SwitchVLAN) string {
+	var parts []string
+	for i := 0; i < len(vlans); {
+		first, err := strconv.Atoi(vlans[i].VID)
+		j := i + 1
+		for err == nil && j < len(vlans) {
+			if n, e := strconv.Atoi(vlans[j].VID); e != nil || n != first+(j-i) {
+				break
+			}
+			j++
+		}
+		if j-i >= 3 {
+			parts = append(parts, vlans[i].VID+"-"+vlans[j-1].VID)
+		} else {
+			for _, v := range vlans[i:j] {
+				parts = append(parts, v.VID)
+			}
+		}
+		i = j
+	}
+	return strings.Join(parts, ", ")
 }
 
 // printSwitchHealth renders the switch's collection health: per source, a

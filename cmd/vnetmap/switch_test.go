@@ -46,6 +46,9 @@ func healthDB(t *testing.T) string {
 		model.Relation(spine, spine, model.RelHasPort, up, nil),
 		model.Relation(sw, p2, model.RelLink, up, nil),
 	}
+	for _, vid := range []string{"110", "111", "112", "200"} {
+		facts = append(facts, model.Entity(sw, model.NewID(model.KindVLAN, "leaf1/"+vid), vid, model.Attrs{"vid": vid}))
+	}
 	health := []model.TableHealth{
 		{Device: sw, Address: "192.0.2.11", Group: "if", Table: "ifTable", Rows: 2, Kept: 2},
 		{Device: sw, Address: "192.0.2.11", Group: "if", Table: "ifXTable", Rows: 3, Kept: 2, Skipped: 1,
@@ -74,6 +77,7 @@ func TestSwitchCommand(t *testing.T) {
 		"leaf1  (switch:leaf1)  192.0.2.11  Arista DCS-7050  as of ",
 		"  ports      2 (2 up), 0 port-channels, 1 with an LLDP/CDP neighbour\n",
 		"  linked to  spine1\n",
+		"  vlans      4: 110-112, 200\n",
 		"  collection fabric at 192.0.2.11, ",
 		": 1 row skipped, 1 table failed\n",
 		"    IF 2 ports, ifXTable: 1 row skipped (no index)\n",

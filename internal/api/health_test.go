@@ -88,7 +88,7 @@ func TestSwitchHealthAPI(t *testing.T) {
 	if err := json.Unmarshal(body, &a); err != nil {
 		t.Fatal(err)
 	}
-	want := "IF 48 ports, ifXTable: 2 rows skipped (no index) · LLDP 6 neighbours · FDB: dot1dTpFdbTable (vlan 110): VLAN 110 context did not answer"
+	want := "IF 48 rows, ifXTable: 2 rows skipped (no index) · LLDP 6 neighbours · FDB: dot1dTpFdbTable (vlan 110): VLAN 110 context did not answer"
 	if h := a.Health[0]; h.Source != "fabric" || h.Summary != want || h.Groups[0].Tables[0].Example != "1.3.6.1.2.1.31.1.1.1.1: no index" {
 		t.Errorf("health = %+v; want fabric, %q, the example", h, want)
 	}

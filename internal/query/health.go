@@ -37,9 +37,9 @@ type SwitchHealth struct {
 type HealthGroup struct {
 	Group string `json:"group"`
 	Label string `json:"label"` // "LLDP"
-	// Kept is what the group yielded, in Unit: the rows its tables kept,
-	// per-context reads of a table (the per-VLAN forwarding tables) added
-	// up, the largest of its tables (which describe the same things).
+	// Kept is what the group yielded, in Unit: the rows its main tables
+	// kept (ifTable for if, lldpRemTable for lldp…), per-context reads of
+	// a table (the per-VLAN forwarding tables) added up, the largest.
 	Kept    int    `json:"kept"`
 	Unit    string `json:"unit"` // "neighbours"
 	Skipped int    `json:"skipped"`
@@ -64,17 +64,26 @@ type HealthTable struct {
 	Text string `json:"text"`
 }
 
-// groupNames are the label and unit (one, several) of the SNMP source's
-// table groups; another group is shown by its name in capitals, in rows.
-var groupNames = map[string][3]string{
-	"if":     {"IF", "port", "ports"},
-	"entity": {"Entity", "component", "components"},
-	"lldp":   {"LLDP", "neighbour", "neighbours"},
-	"cdp":    {"CDP", "neighbour", "neighbours"},
-	"vlan":   {"VLAN", "VLAN", "VLANs"},
-	"fdb":    {"FDB", "entry", "entries"},
-	"lag":    {"LAG", "member", "members"},
-	"arp":    {"ARP", "entry", "entries"},
+// groupInfo is how a table group of the SNMP source is shown: its label,
+// the unit of its yield (one, several), and the tables whose kept rows
+// are that yield (several describe the same things: the largest counts).
+type groupInfo struct {
+	label, one, several string
+	tables              []string
+}
+
+// groupNames are the SNMP source's table groups. Another group, or one
+// none of whose main tables was read, yields the largest rows kept by one
+// of its tables.
+var groupNames = map[string]groupInfo{
+	"if":     {"IF", "port", "ports", []string{"ifTable"}},
+	"entity": {"Entity", "component", "components", []string{"entPhysicalTable"}},
+	"lldp":   {"LLDP", "neighbour", "neighbours", []string{"lldpRemTable"}},
+	"cdp":    {"CDP", "neighbour", "neighbours", []string{"cdpCacheTable"}},
+	"vlan":   {"VLAN", "VLAN", "VLANs", []string{"dot1qVlanStaticTable", "dot1qVlanCurrentTable", "vtpVlanTable"}},
+	"fdb":    {"FDB", "entry", "entries", []string{"dot1qTpFdbTable", "dot1dTpFdbTable"}},
+	"lag":    {"LAG", "port", "ports", []string{"dot3adAggPortAttachedAggID"}},
+	"arp":    {"ARP", "entry", "entries", []string{"ipNetToPhysicalTable", "ipNetToMediaTable"}},
 }
 
 // maxProblems bounds the tables a group's line names; the others are
@@ -141,8 +150,7 @@ func healthLines(rows []store.Health) SwitchHealth {
 	texts := make([]string, len(h.Groups))
 	for i := range h.Groups {
 		g := &h.Groups[i]
-		g.Kept = groupKept(g.Tables)
-		g.Label, g.Unit = groupLabel(g.Group, g.Kept)
+		g.Kept, g.Label, g.Unit = groupYield(g.Group, g.Tables)
 		g.Text = groupText(g)
 		h.Skipped += g.Skipped
 		h.Failed += g.Failed
@@ -152,33 +160,34 @@ func healthLines(rows []store.Health) SwitchHealth {
 	return h
 }
 
-// groupLabel returns the label and unit of a table group for kept rows.
-func groupLabel(group string, kept int) (string, string) {
-	n, ok := groupNames[group]
-	if !ok {
-		n = [3]string{strings.ToUpper(group), "row", "rows"}
+// groupYield returns what a group yielded and its label and unit: the rows
+// kept per table, the reads of one table in several contexts
+// ("dot1dTpFdbTable (vlan 110)") added up, the largest among the group's
+// main tables (ifTable and ifXTable describe the same interfaces), or
+// among all its tables, in rows, when none of its main tables was read.
+func groupYield(group string, tables []HealthTable) (kept int, label, unit string) {
+	info, known := groupNames[group]
+	if !known {
+		info = groupInfo{label: strings.ToUpper(group)}
 	}
-	if kept == 1 {
-		return n[0], n[1]
-	}
-	return n[0], n[2]
-}
-
-// groupKept is what a group yielded: rows kept by each table, the reads of
-// one table in several contexts ("dot1dTpFdbTable (vlan 110)") added up,
-// and the largest of these, since a group's tables describe the same
-// things (ifTable and ifXTable the same interfaces).
-func groupKept(tables []HealthTable) int {
 	byBase := map[string]int{}
 	for _, t := range tables {
 		base, _, _ := strings.Cut(t.Table, " (")
 		byBase[base] += t.Kept
 	}
-	best := 0
-	for _, n := range byBase {
-		best = max(best, n)
+	main := false
+	for _, name := range info.tables {
+		if n, ok := byBase[name]; ok {
+			kept, main = max(kept, n), true
+		}
 	}
-	return best
+	if !main {
+		info.one, info.several = "row", "rows"
+		for _, n := range byBase {
+			kept = max(kept, n)
+		}
+	}
+	return kept, info.label, plural(kept, info.one, info.several)
 }
 
 // groupText is a group's line: its label and yield ("LLDP 6 neighbours"),
