@@ -162,6 +162,24 @@ func (d *device) readLLDP(ctx context.Context, s *session) {
 			st.skip(fmt.Sprintf("index of %d sub-identifiers, want timeMark.localPortNum.remIndex", len(c)), idx)
 			continue
 		}
+		var n lldpNeighbour
+		csub, _ := integer(row[4])
+		cb, _ := octets(row[5])
+		n.chassis = ChassisID(int(csub), cb)
+		psub, _ := integer(row[6])
+		pb, _ := octets(row[7])
+		n.port = PortID(int(psub), pb)
+		n.portDesc, _ = str(row[8])
+		n.system, _ = str(row[9])
+		n.chassis, n.port, n.portDesc, n.system = clean(n.chassis), clean(n.port), clean(n.portDesc), clean(n.system)
+		n.mgmt = man[manKey{lport, ridx}]
+		if n.chassis == "" && n.port == "" && n.system == "" {
+			st.skip("no chassis, port or system name", idx)
+			continue
+		}
+		if n.mgmt.IsValid() { // followed even when the neighbour cannot be put on a port
+			d.neighbours = append(d.neighbours, neighbourAddr{addr: n.mgmt, name: n.system})
+		}
 		p, ok := locals[lport]
 		if !ok {
 			p, _ = d.resolveLocal(ctx, s, lport, 0, nil, "")
@@ -174,26 +192,8 @@ func (d *device) readLLDP(ctx context.Context, s *session) {
 			st.skip(fmt.Sprintf("more than %d neighbours on the port", maxNeighbours), idx)
 			continue
 		}
-		var n lldpNeighbour
-		csub, _ := integer(row[4])
-		cb, _ := octets(row[5])
-		n.chassis = ChassisID(int(csub), cb)
-		psub, _ := integer(row[6])
-		pb, _ := octets(row[7])
-		n.port = PortID(int(psub), pb)
-		n.portDesc, _ = str(row[8])
-		n.system, _ = str(row[9])
-		n.chassis, n.port, n.portDesc, n.system = clean(n.chassis), clean(n.port), clean(n.portDesc), clean(n.system)
-		if n.chassis == "" && n.port == "" && n.system == "" {
-			st.skip("no chassis, port or system name", idx)
-			continue
-		}
-		n.mgmt = man[manKey{lport, ridx}]
 		p.lldp = append(p.lldp, n)
 		st.keep(1)
-		if n.mgmt.IsValid() {
-			d.neighbours = append(d.neighbours, neighbourAddr{addr: n.mgmt, name: n.system})
-		}
 	}
 	for _, p := range d.ports {
 		orderNeighbours(p.lldp)

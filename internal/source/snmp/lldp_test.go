@@ -15,11 +15,14 @@ import (
 // neighbours on A1 (a MAC port ID, then a network-address port ID and no
 // system name), a row whose index leaves the remote index out (0.3), one
 // with a single sub-identifier (7), one on a local port that is no interface
-// (9), an empty one (0.2.1), management addresses that are not IP or whose
+// (9, whose management address is followed all the same), an empty one
+// (0.2.1), management addresses that are not IP or whose
 // length disagrees with the index, a management-address variable with no
 // index, and two CDP neighbours on A4.
 func TestLLDPOddAgent(t *testing.T) {
-	cfg, _ := serveFixtures(t, map[string]string{"127.0.0.32": "cause-lldp.snmprec"})
+	cfg, _ := serveFixtures(t, map[string]string{"127.0.0.32": "cause-lldp.snmprec", "127.0.0.34": "cause-sysname-a.snmprec"})
+	cfg.Seeds = []string{"127.0.0.32"}
+	cfg.Discovery.Enabled = true
 	snap, logs := collectLogged(t, cfg)
 	if len(snap.Keep) != 0 || len(snap.Failures) != 0 {
 		t.Fatalf("got keep %v failures %q; want no table lost", snap.Keep, snap.Failures)
@@ -53,8 +56,8 @@ func TestLLDPOddAgent(t *testing.T) {
 	t.Run("cause 1: management addresses that are not IP", func(t *testing.T) {
 		h := health("lldpRemManAddrTable")
 		want := map[string]int{"no index": 1, "address subtype 6, not IPv4 or IPv6": 1, "address length disagrees with the index": 1}
-		if h.Rows != 3 || h.Kept != 1 || h.Skipped != 3 || !maps.Equal(h.Reasons, want) || h.Error != "" {
-			t.Errorf("got %+v; want 3 rows, 1 kept, skipped %v", h, want)
+		if h.Rows != 4 || h.Kept != 2 || h.Skipped != 3 || !maps.Equal(h.Reasons, want) || h.Error != "" {
+			t.Errorf("got %+v; want 4 rows, 2 kept, skipped %v", h, want)
 		}
 		if got := attrs("A1")["lldp_mgmt_addr"]; got != "10.0.0.1" {
 			t.Errorf("A1 lldp_mgmt_addr: got %q; want 10.0.0.1", got)
@@ -65,8 +68,8 @@ func TestLLDPOddAgent(t *testing.T) {
 		h := health("lldpRemTable")
 		want := map[string]int{
 			"index of 1 sub-identifiers, want timeMark.localPortNum.remIndex": 1,
-			"local port resolves to no interface":                            1,
-			"no chassis, port or system name":                                1,
+			"local port resolves to no interface":                             1,
+			"no chassis, port or system name":                                 1,
 		}
 		if h.Rows != 7 || h.Kept != 4 || !maps.Equal(h.Reasons, want) {
 			t.Errorf("got %+v; want 7 rows, 4 kept, skipped %v", h, want)
@@ -81,6 +84,9 @@ func TestLLDPOddAgent(t *testing.T) {
 		}
 		if got := attrs("A4")["lldp_system"]; got != "core" {
 			t.Errorf("A4 (local port 4 through its alias) lldp_system: got %q; want core", got)
+		}
+		if f := facts["switch:<private>"]; f.Attrs["discovered_from"] != "sw-lldp" {
+			t.Errorf("neighbour on local port 9 (no interface) not followed: got %v", f)
 		}
 		h := health("lldpLocPortTable")
 		if h.Rows != 5 || h.Kept != 4 || h.Reasons["resolves to no interface"] != 1 || !strings.HasPrefix(h.Example, `9 (id "9"`) {
