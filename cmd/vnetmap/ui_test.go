@@ -409,6 +409,27 @@ func TestUI(t *testing.T) {
 		if a := port.Attached[0]; !strings.Contains(row, a.Host+" "+a.Device) || !strings.Contains(row, a.VMs[0]) {
 			t.Errorf("leaf1 %s row %q; want %s %s and VM %s", port.Name, row, a.Host, a.Device, a.VMs[0])
 		}
+		// The switch's collection health: the summary beside its identity
+		// and a line per table group, as the REST answer says.
+		if len(sw.Health) == 0 {
+			t.Fatal("leaf1 has no collection health; the demo's SNMP source reports it")
+		}
+		var lines []string
+		for _, h := range sw.Health {
+			for _, g := range h.Groups {
+				lines = append(lines, g.Text)
+			}
+		}
+		p.wait("the collection health", fmt.Sprintf(`document.querySelectorAll('[data-testid=switch-health] [data-testid=health-line]').length === %d`, len(lines)))
+		shown := eval[[]string](p, `[...document.querySelectorAll('[data-testid=health-line]')].map(e => e.textContent)`)
+		for i, line := range lines {
+			if !strings.Contains(shown[i], line) {
+				t.Errorf("health line %d = %q; want %q", i, shown[i], line)
+			}
+		}
+		if got := eval[string](p, `document.querySelector('[data-testid=health-summary]')?.textContent ?? ''`); got != sw.Health[0].Summary {
+			t.Errorf("health summary = %q; want %q", got, sw.Health[0].Summary)
+		}
 		p.screenshot("switch-leaf1")
 	})
 

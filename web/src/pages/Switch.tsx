@@ -19,6 +19,8 @@ function vlans(p: SwitchPort): string {
   return p.mode ?? ''
 }
 
+const toneWord = { ok: 'ok', warning: 'partial', down: 'failed' }
+
 /** Health is the collection health of one source: a line per table group, the problem tables on expand. */
 function Health(props: { h: SwitchHealth }) {
   const h = props.h
@@ -39,7 +41,7 @@ function Health(props: { h: SwitchHealth }) {
           const problems = healthProblems(g)
           return (
             <li data-testid="health-line" data-group={g.group} title={problems.map(healthTitle).join('\n\n') || undefined}>
-              <Badge kind={healthTone(g)}>{g.label}</Badge> {g.text}
+              <Badge kind={healthTone(g)}>{toneWord[healthTone(g)]}</Badge> {g.text}
               {problems.length > 0 && (
                 <details class="small">
                   <summary>{problems.length === 1 ? 'the table' : `${problems.length} tables`}</summary>
