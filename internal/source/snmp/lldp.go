@@ -125,6 +125,7 @@ func (d *device) readLLDP(ctx context.Context, s *session) {
 	if !ok {
 		return
 	}
+	dropBadTypes(st, lp, map[uint32]valueKind{2: number, 3: text, 4: text})
 	locals := map[int]*port{}
 	for _, idx := range sortedIndexes(lp) {
 		row := lp[idx]
@@ -149,6 +150,7 @@ func (d *device) readLLDP(ctx context.Context, s *session) {
 	if !ok {
 		return
 	}
+	dropBadTypes(st, rem, map[uint32]valueKind{4: number, 5: text, 6: number, 7: text, 8: text, 9: text})
 	man := d.readManAddrs(ctx, s)
 	for _, idx := range sortedIndexes(rem) {
 		row := rem[idx]
@@ -280,6 +282,7 @@ func (d *device) readCDP(ctx context.Context, s *session) {
 		return
 	}
 	defer st.done()
+	dropBadTypes(st, t, map[uint32]valueKind{3: number, 4: text, 6: text, 7: text, 8: text, 11: number})
 	for _, idx := range sortedIndexes(t) {
 		row := t[idx]
 		c, err := ParseOID(idx)

@@ -18,7 +18,7 @@ import (
 // (9, whose management address is followed all the same), an empty one
 // (0.2.1), management addresses that are not IP or whose
 // length disagrees with the index, a management-address variable with no
-// index, and two CDP neighbours on A4.
+// index, and two CDP neighbours on A4 (the second's platform an INTEGER).
 func TestLLDPOddAgent(t *testing.T) {
 	cfg, _ := serveFixtures(t, map[string]string{"127.0.0.32": "cause-lldp.snmprec", "127.0.0.34": "cause-sysname-a.snmprec"})
 	cfg.Seeds = []string{"127.0.0.32"}
@@ -105,8 +105,9 @@ func TestLLDPOddAgent(t *testing.T) {
 			"cdp_2_device": "core-b", "cdp_2_port": "GigabitEthernet2/0/48",
 			"cdp_count": "2",
 		})
-		if h := health("cdpCacheTable"); h.Rows != 3 || h.Kept != 2 || h.Reasons["ifIndex of no interface"] != 1 {
-			t.Errorf("cdpCacheTable: got %+v; want 3 rows, 2 kept, 1 on no interface", h)
+		if h := health("cdpCacheTable"); h.Rows != 3 || h.Kept != 2 || h.Reasons["ifIndex of no interface"] != 1 ||
+			h.Reasons["column 8 is Integer, column left out"] != 1 {
+			t.Errorf("cdpCacheTable: got %+v; want 3 rows, 2 kept, 1 on no interface, core-b's platform (an INTEGER) left out", h)
 		}
 	})
 	t.Run("cause 10: port IDs that are MACs or addresses, no system name", func(t *testing.T) {
