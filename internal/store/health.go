@@ -77,22 +77,23 @@ func (s *sqlStore) replaceHealth(ctx context.Context, tx *sql.Tx, snap model.Sna
 	for _, h := range snap.Health {
 		read[h.Device] = true
 	}
-	if snap.Scope != nil {
-		if err := s.execTexts(ctx, tx, "DELETE FROM collection_health WHERE source = ? AND device IN ("+s.d.jsonTexts+")",
-			snap.Source, slices.Sorted(maps.Keys(read))); err != nil {
-			return fmt.Errorf("replace health: %w", err)
-		}
-	} else {
-		var kept []model.ID
+	// A scoped snapshot replaces the devices it read; a full one all but
+	// those it kept unread.
+	del, ids := "DELETE FROM collection_health WHERE source = ? AND device IN ("+s.d.jsonTexts+")", slices.Sorted(maps.Keys(read))
+	if snap.Scope == nil {
+		del, ids = "DELETE FROM collection_health WHERE source = ? AND device NOT IN ("+s.d.jsonTexts+")", nil
 		for _, id := range snap.Keep {
 			if !read[id] {
-				kept = append(kept, id)
+				ids = append(ids, id)
 			}
 		}
-		if err := s.execTexts(ctx, tx, "DELETE FROM collection_health WHERE source = ? AND device NOT IN ("+s.d.jsonTexts+")",
-			snap.Source, kept); err != nil {
-			return fmt.Errorf("replace health: %w", err)
-		}
+	}
+	deleted, err := s.execTexts(ctx, tx, del, snap.Source, ids)
+	if err != nil {
+		return fmt.Errorf("replace health: %w", err)
+	}
+	if len(snap.Health) == 0 && deleted == 0 {
+		return nil // a source without health (most): nothing changed
 	}
 	var stored int
 	if err := tx.QueryRowContext(ctx, s.d.rebind("SELECT COUNT(*) FROM collection_health WHERE source = ?"),
@@ -137,17 +138,21 @@ func (s *sqlStore) healthCap() int {
 	return MaxHealthRows
 }
 
-// execTexts runs query with first and a JSON list of ids as parameters.
-func (s *sqlStore) execTexts(ctx context.Context, tx *sql.Tx, query, first string, ids []model.ID) error {
+// execTexts runs query with first and a JSON list of ids as parameters and
+// returns how many rows it affected.
+func (s *sqlStore) execTexts(ctx context.Context, tx *sql.Tx, query, first string, ids []model.ID) (int64, error) {
 	if ids == nil {
 		ids = []model.ID{}
 	}
 	list, err := json.Marshal(ids)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	_, err = tx.ExecContext(ctx, s.d.rebind(query), first, string(list))
-	return err
+	res, err := tx.ExecContext(ctx, s.d.rebind(query), first, string(list))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // cleanText returns s as text both databases store: valid UTF-8 without
