@@ -104,7 +104,10 @@ func (d *device) bridgePort(ctx context.Context, s *session, num int) (int, bool
 			d.basePortIf[int(sfx[0])] = int(i)
 			return nil
 		})
-		st.failed(err) // the ports not mapped resolve as ifIndexes
+		st.failed(err) // the ports not mapped resolve as ifIndexes…
+		if err != nil && transient(err) {
+			d.fail(groupLLDP, err) // …unless the map is missing for the time being
+		}
 		st.done()
 	}
 	i, ok := d.basePortIf[num]
@@ -223,7 +226,8 @@ type manKey struct{ lport, ridx int }
 // readManAddrs reads lldpRemManAddrTable: the first IPv4 or IPv6 management
 // address of each neighbour. Rows whose address is not IP (an all-802 MAC)
 // or whose index is malformed are skipped and counted; a walk that fails
-// part way keeps the addresses read before.
+// part way on what the agent sent keeps the addresses read before, one that
+// times out fails the LLDP group.
 func (d *device) readManAddrs(ctx context.Context, s *session) map[manKey]netip.Addr {
 	st := d.tab(groupLLDP, "lldpRemManAddrTable")
 	defer st.done()
@@ -252,12 +256,14 @@ func (d *device) readManAddrs(ctx context.Context, s *session) map[manKey]netip.
 		st.keep(1)
 		return nil
 	})
-	if err != nil {
+	switch {
+	case err == nil:
+	case transient(err): // the next run reads the addresses: keep the neighbours as they were
 		st.failed(err)
-		if len(seen) > 0 {
-			d.partialFail(groupLLDP, "lldpRemManAddrTable", len(seen), err)
-		}
-		// With no address read the neighbours are kept without one.
+		d.fail(groupLLDP, err)
+	default: // what the agent sent: the neighbours are stated with the addresses read
+		st.failed(err)
+		d.partialFail(groupLLDP, "lldpRemManAddrTable", len(seen), err)
 	}
 	return man
 }

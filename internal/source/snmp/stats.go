@@ -115,7 +115,7 @@ type ProbeReport struct {
 	FDB         int                 `json:"fdb"`        // forwarding-table entries kept
 	VLANs       int                 `json:"vlans"`
 	Tables      []model.TableHealth `json:"tables"`
-	Failures    []string            `json:"failures,omitempty"` // table groups that failed
+	Failures    []string            `json:"failures,omitempty"` // table groups that failed, tables that failed part way
 	Duration    time.Duration       `json:"duration_ns"`
 }
 
@@ -153,5 +153,6 @@ func Probe(ctx context.Context, cfg Configuration, addr string) (ProbeReport, er
 			r.Failures = append(r.Failures, g+": "+e)
 		}
 	}
+	r.Failures = append(r.Failures, d.partway...)
 	return r, nil
 }

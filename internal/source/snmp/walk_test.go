@@ -176,3 +176,28 @@ func TestDropBadTypes(t *testing.T) {
 	nilStat.failed(ErrLoop)
 	nilStat.done()
 }
+
+// Probe reports what each table answered, a table cut part way included.
+func TestProbePartWay(t *testing.T) {
+	a := startHostile(t, "loop")
+	cfg := testConfig(t, a.port())
+	r, err := Probe(context.Background(), cfg, "127.0.0.1")
+	if err != nil {
+		t.Fatalf("Probe: %v", err)
+	}
+	if r.Name != "evil1" || r.Ports != 1 {
+		t.Errorf("got %s with %d ports; want evil1 with the 1 port read before the loop", r.Name, r.Ports)
+	}
+	if f := strings.Join(r.Failures, "; "); !strings.Contains(f, "if: ifTable failed after 1 rows") {
+		t.Errorf("got failures %q; want ifTable cut part way", f)
+	}
+	var ifTable *model.TableHealth
+	for i := range r.Tables {
+		if r.Tables[i].Table == "ifTable" {
+			ifTable = &r.Tables[i]
+		}
+	}
+	if ifTable == nil || ifTable.Rows != 1 || !strings.Contains(ifTable.Error, "not increasing") || ifTable.Device != "switch:evil1" {
+		t.Errorf("got ifTable %+v; want 1 row and the loop", ifTable)
+	}
+}
