@@ -425,7 +425,7 @@ func (s *sqlStore) PruneFlows(ctx context.Context, before time.Time) (int64, err
 	}
 	defer tx.Rollback()
 	var n int64
-	for _, table := range []string{"flow_minutes", "link_minutes"} {
+	for _, table := range []string{"flow_minutes", "link_minutes", "port_counter_minutes"} {
 		res, err := tx.ExecContext(ctx, s.d.rebind("DELETE FROM "+table+" WHERE minute < ?"), micros(before))
 		if err != nil {
 			return 0, fmt.Errorf("store: prune %s before %s: %w", table, before.UTC().Format(time.RFC3339), err)

@@ -102,8 +102,20 @@ type Store interface {
 	// in the window. Ordered by port, then direction.
 	LinkTotals(ctx context.Context, from, to time.Time) ([]flow.LinkMinute, error)
 
-	// PruneFlows deletes the flow and link minutes that start before
-	// before, and returns how many rows it deleted.
+	// WriteCounters records per-minute interface counters of switch ports
+	// (sFlow counter samples) in one transaction, adding to a minute
+	// already stored like WriteFlows, so the store is a flow.CounterSink.
+	// A zero Start, an empty Port or a negative Covered is rejected with an
+	// error wrapping ErrInvalidFlows, and nothing is recorded.
+	WriteCounters(ctx context.Context, counters []flow.PortCounters) error
+
+	// PortCounterMinutes returns the port counter minutes starting in
+	// [from, to) (a zero to is no upper bound), ordered by minute, then
+	// port.
+	PortCounterMinutes(ctx context.Context, from, to time.Time) ([]flow.PortCounters, error)
+
+	// PruneFlows deletes the flow, link and port counter minutes that
+	// start before before, and returns how many rows it deleted.
 	PruneFlows(ctx context.Context, before time.Time) (int64, error)
 
 	// Acquire takes or renews the lease name for holder until now+ttl and
