@@ -2,6 +2,7 @@ package decode
 
 import (
 	"bytes"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -80,4 +81,39 @@ func BenchmarkDecode(b *testing.B) {
 	b.Run("ipfix/goflow2", func(b *testing.B) { benchGoflowNF(b, ipfix(flows, true), ipfix(flows, false), 30) })
 	b.Run("sflow/own", func(b *testing.B) { benchOwn(b, nil, sflow(sf), 8) })
 	b.Run("sflow/goflow2", func(b *testing.B) { benchGoflowSFlow(b, sflow(sf), 8) })
+}
+
+// BenchmarkCorpus decodes every datagram of the real captures of
+// ../shared/corpus/flows (templates, options and data, NetFlow v5/v9,
+// IPFIX, sFlow) in corpusCaptures' order through one decoder, as their
+// exporters' streams would arrive; throughput is per flow record.
+func BenchmarkCorpus(b *testing.B) {
+	dir := flowCorpusDir(b)
+	var dgs []datagram
+	want := 0
+	for _, c := range corpusCaptures {
+		for _, f := range c.files {
+			dgs = append(dgs, readDatagrams(b, filepath.Join(dir, f))...)
+		}
+		want += c.records
+	}
+	d := NewDecoder(0)
+	var out Batch
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		n := 0
+		for _, dg := range dgs {
+			out.Reset()
+			if err := d.Decode(dg.from, dg.at, dg.payload, &out); err != nil {
+				b.Fatal(err)
+			}
+			n += len(out.Records)
+		}
+		if n != want {
+			b.Fatalf("decoded %d records; want %d", n, want)
+		}
+	}
+	b.ReportMetric(float64(len(dgs)), "datagrams/op")
+	report(b, want)
 }

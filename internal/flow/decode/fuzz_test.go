@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,5 +85,62 @@ func FuzzIPFIX(f *testing.F) {
 
 func FuzzSFlow(f *testing.F) {
 	f.Add(sflow(testFlows(2)))
+	f.Fuzz(fuzzDecode)
+}
+
+// addCorpus adds the UDP payloads of the real captures of
+// ../shared/corpus/flows whose name starts with prefix to the seed corpus,
+// when the corpus is there.
+func addCorpus(f *testing.F, prefix string) {
+	dir := os.Getenv("VNETMAP_CORPUS")
+	if dir == "" {
+		dir = "../../../../shared/corpus"
+	}
+	entries, err := os.ReadDir(dir + "/flows")
+	if err != nil {
+		return // seeds only: the fuzz target runs without them
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), prefix) {
+			for _, dg := range readDatagrams(f, dir+"/flows/"+e.Name()) {
+				f.Add(dg.payload)
+			}
+		}
+	}
+}
+
+// FuzzTemplatedShapes: NetFlow v9 and IPFIX datagrams of the shapes real
+// exporters send (variable-length fields, options without scope, data
+// before its template, padding, vendor fields, sampled frames).
+func FuzzTemplatedShapes(f *testing.F) {
+	fields := [][2]uint16{{ieSrcAddr4, 4}, {82, varLength}, {ieInitOctets, 8}, {ieICMPTypeIPv4, 1}, {ieFrameSection, varLength}, {ieStartMillis, 8}, {ieDurationMillis, 4}}
+	rec := append([]byte{10, 0, 0, 1, 2, 'e', '0'}, make([]byte, 13)...)
+	rec = append(rec, 14)
+	rec = append(rec, frame(testFlows(1)[0])[:14]...)
+	rec = append(rec, make([]byte, 12)...)
+	before := appendSet(v9Header(), 256, rec)
+	before = appendSet(before, 0, appendTemplateRecord(nil, 256, fields))
+	f.Add(append(before, 0, 0, 0, 0))
+	f.Add(ipfixDatagram(appendSet(appendSet(nil, 256, rec), 2, appendTemplateRecord(nil, 256, fields))))
+	opt := be.AppendUint16(nil, 257)
+	opt = be.AppendUint16(opt, 0)
+	opt = be.AppendUint16(opt, 8)
+	opt = be.AppendUint16(opt, ieSamplerID)
+	opt = be.AppendUint16(opt, 2)
+	opt = be.AppendUint16(opt, ieSamplingIntvl)
+	opt = be.AppendUint16(opt, 4)
+	f.Add(appendSet(appendSet(v9Header(), 1, opt), 257, []byte{0, 1, 0, 0, 0, 64}))
+	addCorpus(f, "netflow")
+	f.Fuzz(fuzzDecode)
+}
+
+// FuzzSFlowCounters: sFlow counter samples, compact and expanded, with
+// generic and Ethernet records; flow samples of the real captures.
+func FuzzSFlowCounters(f *testing.F) {
+	f.Add(counterSampleDatagram(
+		encodeCounterSample(false, 1, 3, genericIfRecord(3), ethernetIfRecord()),
+		encodeCounterSample(true, 2, 4, ethernetIfRecord()),
+	))
+	addCorpus(f, "sflow")
 	f.Fuzz(fuzzDecode)
 }

@@ -244,8 +244,15 @@ func (d *Decoder) templateSet(r *reader, h header, options bool) *Error {
 			e.add(&Error{ErrCountOverflow, proto, start + 2, "field_count"})
 			return e.first
 		}
-		tm := &template{fields: make([]field, count), scopes: scopes, options: options}
-		for i := range tm.fields {
+		// The fields go to a buffer on the stack: a template the cache
+		// holds already (most are resent ones) costs no allocation.
+		var buf [64]field
+		fields := buf[:0]
+		if count > len(buf) {
+			fields = make([]field, 0, count)
+		}
+		tm := template{scopes: scopes, options: options}
+		for range count {
 			fid := r.u16("field_type")
 			flen := r.u16("field_length")
 			f := field{id: fid, length: flen}
@@ -264,8 +271,9 @@ func (d *Decoder) templateSet(r *reader, h header, options bool) *Error {
 			} else {
 				tm.minLen += int(flen)
 			}
-			tm.fields[i] = f
+			fields = append(fields, f)
 		}
+		tm.fields = fields
 		switch {
 		case id < 256:
 			e.add(&Error{ErrBadLength, proto, start, "template_id"})

@@ -134,15 +134,30 @@ func (t *Templates) get(k key) *entry {
 }
 
 // putTemplate stores a template unless an identical one is there already
-// (exporters resend their templates often).
-func (t *Templates) putTemplate(k key, tm *template) {
+// (exporters resend their templates often): only a new or changed template
+// is copied to the heap.
+func (t *Templates) putTemplate(k key, tm template) {
 	s := &t.shard[t.shardOf(k)]
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if e := s.m[k]; e != nil && e.tmpl != nil && e.tmpl.options == tm.options && e.tmpl.scopes == tm.scopes && slices.Equal(e.tmpl.fields, tm.fields) {
+	same := func(e *entry) bool {
+		return e != nil && e.tmpl != nil && e.tmpl.options == tm.options && e.tmpl.scopes == tm.scopes && slices.Equal(e.tmpl.fields, tm.fields)
+	}
+	s.mu.RLock()
+	e := s.m[k]
+	known := same(e)
+	s.mu.RUnlock()
+	if known {
+		if c := s.clock.Load(); e.used.Load() != c {
+			e.used.Store(c)
+		}
 		return
 	}
-	t.insertLocked(s.m, &s.clock, k, &entry{tmpl: tm})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if same(s.m[k]) {
+		return
+	}
+	stored := &template{fields: slices.Clone(tm.fields), options: tm.options, scopes: tm.scopes, minLen: tm.minLen}
+	t.insertLocked(s.m, &s.clock, k, &entry{tmpl: stored})
 }
 
 // remove withdraws a template.
