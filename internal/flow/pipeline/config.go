@@ -26,6 +26,23 @@ type Configuration struct {
 	Attribute attribute.Configuration `yaml:"attribute"`
 	// Aggregate configures the per-minute aggregation.
 	Aggregate aggregate.Configuration `yaml:"aggregate"`
+	// Counters configures the interface counters of sFlow counter samples.
+	Counters CounterConfiguration `yaml:"counters"`
+}
+
+// CounterConfiguration configures how sFlow counter samples become
+// per-minute counters of switch ports. Their pending minutes are written
+// every aggregate.flush_interval, once each minute has ended.
+type CounterConfiguration struct {
+	// Interfaces bounds the interfaces (agent, sub-agent, ifIndex) whose
+	// previous sample is kept to compute differences from; beyond it the
+	// least recently sampled one is forgotten (counted), and its next sample
+	// starts a new baseline.
+	Interfaces int `yaml:"interfaces"`
+	// MaxGap is the longest time between two samples of an interface that
+	// yields a difference: after a longer silence a sample starts a new
+	// baseline rather than spreading the silence's traffic evenly.
+	MaxGap time.Duration `yaml:"max_gap"`
 }
 
 // DefaultConfiguration returns the default configuration.
@@ -36,6 +53,7 @@ func DefaultConfiguration() Configuration {
 		MaxClockSkew:     10 * time.Minute,
 		Attribute:        attribute.DefaultConfiguration(),
 		Aggregate:        aggregate.DefaultConfiguration(),
+		Counters:         CounterConfiguration{Interfaces: 65536, MaxGap: 10 * time.Minute},
 	}
 }
 
@@ -58,6 +76,12 @@ func (c Configuration) Validate() error {
 	}
 	if err := c.Aggregate.Validate(); err != nil {
 		return fmt.Errorf("aggregate: %w", err)
+	}
+	switch {
+	case c.Counters.Interfaces < 1:
+		return fmt.Errorf("counters: interfaces: %d is less than 1", c.Counters.Interfaces)
+	case c.Counters.MaxGap < time.Second:
+		return fmt.Errorf("counters: max_gap: %v is shorter than a second", c.Counters.MaxGap)
 	}
 	return nil
 }

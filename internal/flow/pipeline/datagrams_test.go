@@ -183,3 +183,64 @@ func sflow(agent netip.Addr, rate uint32, recs []rec) []byte {
 	}
 	return b
 }
+
+// ifc are the counters of one sFlow counter sample: generic interface
+// counters (packets as unicast only), and Ethernet ones when ether is set
+// (alone when noGeneric is set).
+type ifc struct {
+	ifIndex, seq            uint32
+	speed                   uint64
+	up                      bool
+	inOctets, outOctets     uint64
+	inPackets, outPackets   uint32
+	inErrors, outErrors     uint32
+	inDiscards, outDiscards uint32
+	ether, noGeneric        bool
+}
+
+// sflowCounters builds an sFlow v5 datagram from agent (sub-agent 0) whose
+// header carries uptime (milliseconds), with one counter sample per ifc.
+func sflowCounters(agent netip.Addr, uptime uint32, cs []ifc) []byte {
+	b := be.AppendUint32(nil, 5)
+	b = be.AppendUint32(b, 1) // IPv4 agent
+	b = append(b, agent.AsSlice()...)
+	b = be.AppendUint32(b, 0) // sub agent
+	b = be.AppendUint32(b, 1) // sequence
+	b = be.AppendUint32(b, uptime)
+	b = be.AppendUint32(b, uint32(len(cs)))
+	for _, c := range cs {
+		s := be.AppendUint32(nil, c.seq)
+		s = be.AppendUint32(s, c.ifIndex) // source id: type 0, ifIndex
+		n := uint32(1)
+		if c.ether && !c.noGeneric {
+			n = 2
+		}
+		s = be.AppendUint32(s, n)
+		if !c.noGeneric {
+			status := uint32(1)
+			if c.up {
+				status = 3
+			}
+			g := be.AppendUint32(nil, c.ifIndex)
+			g = be.AppendUint32(g, 6) // ethernetCsmacd
+			g = be.AppendUint64(g, c.speed)
+			g = be.AppendUint32(g, 1) // full duplex
+			g = be.AppendUint32(g, status)
+			g = be.AppendUint64(g, c.inOctets)
+			for _, v := range []uint32{c.inPackets, 0, 0, c.inDiscards, c.inErrors, 0} {
+				g = be.AppendUint32(g, v)
+			}
+			g = be.AppendUint64(g, c.outOctets)
+			for _, v := range []uint32{c.outPackets, 0, 0, c.outDiscards, c.outErrors, 0} {
+				g = be.AppendUint32(g, v)
+			}
+			g = be.AppendUint32(g, 0) // promiscuous
+			s = appendRecord(s, 1, g)
+		}
+		if c.ether {
+			s = appendRecord(s, 2, make([]byte, 13*4))
+		}
+		b = appendRecord(b, 2, s)
+	}
+	return b
+}

@@ -8,13 +8,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/vnetmap/vnetmap/internal/flow/aggregate"
 )
 
 // FuzzHandleDatagram feeds hostile datagrams through the whole pipeline:
 // it must never panic, and every record decoded must be in the aggregates
 // (as a flow of some key, or of the overflow key), whatever its times,
-// counters or addresses.
+// counters or addresses; counter samples go through the port counters.
 func FuzzHandleDatagram(f *testing.F) {
 	now := time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)
 	s := uint32(now.Unix())
@@ -24,11 +23,12 @@ func FuzzHandleDatagram(f *testing.F) {
 	f.Add(sflow(benchSwitch, 512, rs))
 	f.Add(netflow9(0, 0xffffffff, true, 0xffffffff, rs))
 	f.Add(ipfix(0xffffffff, true, rs))
+	f.Add(sflowCounters(benchSwitch, 5000, []ifc{{ifIndex: 1, seq: 7, inOctets: 1 << 40, inErrors: 1}, {ifIndex: 2, ether: true}}))
 	ix := benchIndex()
 	f.Fuzz(func(t *testing.T, b []byte) {
 		cfg := DefaultConfiguration()
 		cfg.Aggregate.MaxKeysPerMinute = 4
-		sink := &aggregate.MemorySink{}
+		sink := &counterSink{}
 		reg := prometheus.NewRegistry()
 		c, err := New(cfg, nil, appRules, sink, nil, reg)
 		if err != nil {

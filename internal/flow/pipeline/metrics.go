@@ -37,10 +37,15 @@ type metrics struct {
 	decodeErrors   []prometheus.Counter // by errorKinds
 	unattributed   [2][3]prometheus.Counter
 	skewed         prometheus.Counter
-	counterSamples prometheus.Counter
-	refreshes      *prometheus.CounterVec
-	refreshSeconds prometheus.Histogram
-	indexKeys      *prometheus.GaugeVec
+	// counterSamples are by result (counterResults).
+	counterSamples    [nResults]prometheus.Counter
+	counterEvictions  prometheus.Counter
+	counterInterfaces prometheus.Gauge
+	counterRows       prometheus.Counter
+	counterDropped    prometheus.Counter
+	refreshes         *prometheus.CounterVec
+	refreshSeconds    prometheus.Histogram
+	indexKeys         *prometheus.GaugeVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -63,8 +68,19 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "vnetmap_flow_clock_skew_records_total",
 			Help: "Flow records whose time was further than max_clock_skew from their reception, taken at the reception time.",
 		}),
-		counterSamples: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "vnetmap_flow_counter_samples_total", Help: "sFlow interface counter samples decoded (not stored).",
+		counterEvictions: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "vnetmap_flow_counter_evictions_total",
+			Help: "Interfaces whose previous counter sample was forgotten to stay within counters.interfaces.",
+		}),
+		counterInterfaces: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "vnetmap_flow_counter_interfaces", Help: "Interfaces whose previous counter sample is kept.",
+		}),
+		counterRows: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "vnetmap_flow_counter_minutes_written_total", Help: "Port counter minutes written to the store.",
+		}),
+		counterDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "vnetmap_flow_counter_minutes_dropped_total",
+			Help: "Port counter minutes dropped because the store refused them for too long.",
 		}),
 		refreshes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "vnetmap_flow_index_refreshes_total", Help: "Rebuilds of the attribution index by result (success, error).",
@@ -76,6 +92,14 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		indexKeys: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "vnetmap_flow_index_keys", Help: "Keys of the attribution index by kind (macs, addresses, exporters, ports).",
 		}, []string{"kind"}),
+	}
+	counterSamples := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "vnetmap_flow_counter_samples_total",
+		Help: "sFlow interface counter samples by result: stored (a difference kept), baseline, reset, out_of_order, " +
+			"unknown_exporter, unknown_port, no_interface_counters, no_sink.",
+	}, []string{"result"})
+	for r, label := range counterResults {
+		m.counterSamples[r] = counterSamples.WithLabelValues(label)
 	}
 	for _, p := range protocols {
 		m.records[p] = records.WithLabelValues(p.String())
@@ -90,8 +114,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}
 	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{records, misses, decodeErrors, unattributed, m.skewed, m.counterSamples,
-			m.refreshes, m.refreshSeconds, m.indexKeys} {
+		for _, c := range []prometheus.Collector{records, misses, decodeErrors, unattributed, m.skewed, counterSamples,
+			m.counterEvictions, m.counterInterfaces, m.counterRows, m.counterDropped, m.refreshes, m.refreshSeconds, m.indexKeys} {
 			if err := reg.Register(c); err != nil {
 				return nil, fmt.Errorf("flow pipeline: register metrics: %w", err)
 			}

@@ -2,9 +2,11 @@
 // it decodes each datagram (package decode), attributes every record to
 // what is on each side and to the switch ports it crossed (package
 // attribute, an index of the facts refreshed when they change) and sums the
-// records per minute (package aggregate) for a flow.Sink. It implements the
-// listener's Handler, and Import runs a captured datagram through the same
-// path.
+// records per minute (package aggregate) for a flow.Sink. The interface
+// counters of sFlow counter samples are resolved to switch ports the same
+// way (agent address and ifIndex, through the index) and become per-minute
+// differences for a flow.CounterSink. It implements the listener's Handler,
+// and Import runs a captured datagram through the same path.
 //
 // It is not for receiving datagrams (package listen) or persisting
 // aggregates (the Sink).
@@ -42,14 +44,15 @@ const logEvery = time.Second
 
 // Component decodes, attributes and aggregates flow datagrams.
 type Component struct {
-	cfg     Configuration
-	facts   attribute.Facts
-	rules   []correlate.AppRule
-	logger  *slog.Logger
-	metrics *metrics
-	decoder *decode.Decoder
-	agg     *aggregate.Aggregator
-	index   atomic.Pointer[attribute.Index]
+	cfg      Configuration
+	facts    attribute.Facts
+	rules    []correlate.AppRule
+	logger   *slog.Logger
+	metrics  *metrics
+	decoder  *decode.Decoder
+	agg      *aggregate.Aggregator
+	counters *counterTracker
+	index    atomic.Pointer[attribute.Index]
 	// workers hold each listener worker's buffers; the last one is Import's.
 	workers []worker
 
@@ -58,7 +61,7 @@ type Component struct {
 
 	invalidate chan struct{}
 	cancel     context.CancelFunc
-	done       chan struct{}
+	wg         sync.WaitGroup
 }
 
 // worker is the state of one caller of HandleDatagram: reused buffers, so
@@ -75,8 +78,10 @@ var _ interface {
 
 // New validates cfg and returns a pipeline that attributes with the facts
 // of facts (the store; nil attributes nothing to VMs or switches) and the
-// application rules rules, and writes aggregates to sink. Metrics are
-// registered on reg when it is not nil.
+// application rules rules, and writes aggregates to sink, and port counters
+// too when sink is also a flow.CounterSink (the store is; without one,
+// counter samples are counted and dropped). Metrics are registered on reg
+// when it is not nil.
 func New(cfg Configuration, facts attribute.Facts, rules []correlate.AppRule, sink flow.Sink, logger *slog.Logger, reg prometheus.Registerer) (*Component, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("flow pipeline: %w", err)
@@ -92,9 +97,11 @@ func New(cfg Configuration, facts attribute.Facts, rules []correlate.AppRule, si
 	if err != nil {
 		return nil, fmt.Errorf("flow pipeline: %w", err)
 	}
+	counterSink, _ := sink.(flow.CounterSink)
 	c := &Component{
 		cfg: cfg, facts: facts, rules: rules, logger: logger, metrics: m,
 		decoder: decode.NewDecoder(cfg.TemplateCapacity), agg: agg,
+		counters:   newCounterTracker(cfg.Counters, counterSink, logger, m),
 		workers:    make([]worker, cfg.Workers+1),
 		invalidate: make(chan struct{}, 1),
 	}
@@ -105,8 +112,8 @@ func New(cfg Configuration, facts attribute.Facts, rules []correlate.AppRule, si
 // Start loads the attribution index (a failure is logged and retried at
 // the next refresh: records are then attributed without the facts), then
 // refreshes it every attribute.refresh and after Invalidate, and flushes
-// aggregates every aggregate.flush_interval, until Stop. ctx bounds the
-// first load only.
+// aggregates (and the port counters of the minutes ended) every
+// aggregate.flush_interval, until Stop. ctx bounds the first load only.
 func (c *Component) Start(ctx context.Context) error {
 	if c.cancel != nil {
 		return ErrStarted
@@ -115,26 +122,47 @@ func (c *Component) Start(ctx context.Context) error {
 		c.logger.Error("flow attribution index not loaded; retrying at the next refresh", "error", err)
 	}
 	run, cancel := context.WithCancel(context.Background())
-	c.cancel, c.done = cancel, make(chan struct{})
+	c.cancel = cancel
 	c.agg.Start()
-	go c.refresher(run)
+	c.wg.Go(func() { c.refresher(run) })
+	c.wg.Go(func() { c.counterFlusher(run) })
 	return nil
 }
 
-// Stop stops the refreshes and writes every aggregate to the sink (within
-// ctx). Datagrams handled after Stop stay in memory until Flush.
+// Stop stops the refreshes and writes every aggregate and port counter
+// minute to the sink (within ctx). Datagrams handled after Stop stay in
+// memory until Flush.
 func (c *Component) Stop(ctx context.Context) error {
 	if c.cancel != nil {
 		c.cancel()
-		<-c.done
+		c.wg.Wait()
 		c.cancel = nil
 	}
-	return c.agg.Stop(ctx)
+	return errors.Join(c.agg.Stop(ctx), c.counters.flush(ctx, time.Time{}))
 }
 
-// Flush writes every aggregate to the sink, due or not (the end of an
-// import).
-func (c *Component) Flush(ctx context.Context) error { return c.agg.Flush(ctx) }
+// Flush writes every aggregate and port counter minute to the sink, due or
+// not (the end of an import).
+func (c *Component) Flush(ctx context.Context) error {
+	return errors.Join(c.agg.Flush(ctx), c.counters.flush(ctx, time.Time{}))
+}
+
+// counterFlusher writes the port counter minutes that have ended every
+// aggregate.flush_interval until ctx is done.
+func (c *Component) counterFlusher(ctx context.Context) {
+	t := time.NewTicker(c.cfg.Aggregate.FlushInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if err := c.counters.flush(ctx, now.Truncate(time.Minute)); err != nil && ctx.Err() == nil {
+				c.logger.Warn("port counters not written; kept for a retry", "error", err)
+			}
+		}
+	}
+}
 
 // Invalidate says that the facts changed: the index is rebuilt soon (at
 // most once every few seconds). It does not block; the collector calls it
@@ -147,7 +175,6 @@ func (c *Component) Invalidate() {
 }
 
 func (c *Component) refresher(ctx context.Context) {
-	defer close(c.done)
 	t := time.NewTicker(c.cfg.Attribute.Refresh)
 	defer t.Stop()
 	last := time.Now()
@@ -208,7 +235,7 @@ func (c *Component) SetIndex(ix *attribute.Index) {
 }
 
 // HandleDatagram decodes, attributes and aggregates one datagram received
-// from from at received. It is the listener's Handler: safe for concurrent
+// from from at received (and turns its counter samples into port counters). It is the listener's Handler: safe for concurrent
 // use, worker numbers in [0, Workers) each having their own buffers; b is
 // not kept. Malformed datagrams are counted and logged (sampled), never
 // fatal; the records decoded before the error are kept.
@@ -241,14 +268,14 @@ func (c *Component) process(w *worker, shard int, from netip.AddrPort, b []byte,
 	if err != nil && c.metrics.decodeError(err) {
 		c.logMalformed(from, len(b), err)
 	}
-	if n := len(w.batch.Counters); n > 0 {
-		c.metrics.counterSamples.Add(float64(n))
+	ix := c.index.Load()
+	if len(w.batch.Counters) > 0 {
+		c.counters.add(ix, w.batch.Counters)
 	}
 	recs := w.batch.Records
 	if len(recs) == 0 {
 		return err
 	}
-	ix := c.index.Load()
 	recvAt := attribute.MomentOf(received)
 	skew := attribute.Moment(c.cfg.MaxClockSkew.Microseconds())
 	var (
