@@ -495,6 +495,49 @@ type LinkPort struct {
 	Switch string `json:"switch"`
 	Name   string `json:"name"`
 	LinkCounters
+	// Counters is what the port's own interface counters (sFlow counter
+	// samples) say of the window; nil when its switch sent none.
+	Counters *PortUtilization `json:"counters,omitempty"`
+}
+
+// PortUtilization is what interface counters (sFlow counter samples) say
+// of a port, or of a port-channel's members together, in a window: the
+// bytes, packets, errors and discards counted, the rates they make over
+// the time the samples cover, the busiest minute's rates, and the speed and
+// status as of the latest sample. Unlike flow traffic, which is sampled
+// and only what the switch exported flows for, these are every byte the
+// interface counted.
+type PortUtilization struct {
+	// CoveredSeconds is the time the counted differences span (per port; the
+	// longest of a port-channel's members); the rates are over it.
+	CoveredSeconds float64 `json:"covered_seconds"`
+	Samples        uint64  `json:"samples"`
+	InBytes        uint64  `json:"in_bytes"`
+	OutBytes       uint64  `json:"out_bytes"`
+	InPackets      uint64  `json:"in_packets"`
+	OutPackets     uint64  `json:"out_packets"`
+	InBps          float64 `json:"in_bps"`
+	OutBps         float64 `json:"out_bps"`
+	// InPercent and OutPercent are the rates as a percentage of SpeedBps;
+	// 0 when the speed is unknown.
+	InPercent  float64 `json:"in_percent"`
+	OutPercent float64 `json:"out_percent"`
+	// PeakInBps and PeakOutBps are the rates of the busiest minute.
+	PeakInBps         float64 `json:"peak_in_bps"`
+	PeakOutBps        float64 `json:"peak_out_bps"`
+	InErrors          uint64  `json:"in_errors"`
+	OutErrors         uint64  `json:"out_errors"`
+	InDiscards        uint64  `json:"in_discards"`
+	OutDiscards       uint64  `json:"out_discards"`
+	InErrorsPerSec    float64 `json:"in_errors_per_s"`
+	OutErrorsPerSec   float64 `json:"out_errors_per_s"`
+	InDiscardsPerSec  float64 `json:"in_discards_per_s"`
+	OutDiscardsPerSec float64 `json:"out_discards_per_s"`
+	// SpeedBps is the speed of the port (the members' sum), 0 when unknown;
+	// OperUp says it (every member) was up at the latest sample, LastSample.
+	SpeedBps   uint64    `json:"speed_bps"`
+	OperUp     bool      `json:"oper_up"`
+	LastSample time.Time `json:"last_sample"`
 }
 
 // LinkMember is a port-channel member with its share of the bytes its
@@ -518,7 +561,10 @@ type LinkChannel struct {
 	// Unsplit is what the switch exported on the port-channel interface
 	// itself: it says nothing of the members, and the shares leave it out.
 	Unsplit LinkCounters `json:"unsplit,omitzero"`
-	Members []LinkMember `json:"members"`
+	// Counters is what the interface counters of the port-channel say (its
+	// own, else its members' together); nil when none were sent.
+	Counters *PortUtilization `json:"counters,omitempty"`
+	Members  []LinkMember     `json:"members"`
 	// Peer is the other half of an MLAG (vPC) pair: the port-channel of the
 	// same name on PeerSwitch. Members then lists the members on both
 	// switches, and the shares are across the whole bundle.
@@ -530,8 +576,10 @@ type LinkChannel struct {
 }
 
 // LinkAnswer is the answer to `flows links`: traffic per physical link and
-// per port-channel member in [From, To), as the switches exported it. Total
-// equals the sum of Ports, of every channel's members and of the channels'
+// per port-channel member in [From, To), as the switches exported it, with
+// what the ports' interface counters say next to it (a port with counters
+// and no flow traffic is listed too). Total is the flow traffic: it equals
+// the sum of Ports, of every channel's members and of the channels'
 // unsplit traffic.
 type LinkAnswer struct {
 	Target   string        `json:"target,omitempty"`
@@ -601,8 +649,8 @@ func (t linkTarget) selects(l flow.LinkMinute) bool {
 }
 
 // LinkTraffic returns the traffic of target's links in [from, to) (zero
-// to: now; zero from: PathFlowWindow before to): every exporting switch
-// port without a target, or those of a switch (NAME), of a port-channel or
+// to: now; zero from: PathFlowWindow before to), flows and interface
+// counters: every exporting switch port without a target, or those of a switch (NAME), of a port-channel or
 // of a port (SWITCH/IFNAME in any spelling; "switch:", "lag:" and "port:"
 // prefixes as in impact are accepted). A port-channel member asked for
 // alone is listed among Ports, without shares.
@@ -619,7 +667,19 @@ func (s *Service) LinkTraffic(ctx context.Context, target string, from, to time.
 	if err != nil {
 		return nil, err
 	}
-	t, err := resolveLinkTarget(g, ls, target)
+	cs, err := s.Store.PortCounterMinutes(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	counters := map[string][]flow.PortCounters{}
+	known := slices.Clip(ls) // the ports a target may name beyond the map's
+	for _, c := range cs {
+		if counters[c.Port] == nil {
+			known = append(known, flow.LinkMinute{Port: c.Port})
+		}
+		counters[c.Port] = append(counters[c.Port], c)
+	}
+	t, err := resolveLinkTarget(g, known, target)
 	if err != nil {
 		return nil, err
 	}
@@ -627,11 +687,8 @@ func (s *Service) LinkTraffic(ctx context.Context, target string, from, to time.
 	ans := &LinkAnswer{Target: target, From: from, To: to, Channels: []LinkChannel{}, Ports: []LinkPort{}}
 	ports := map[string]*LinkPort{}
 	channels := map[string]map[string]*LinkPort{} // channel → member port → traffic
-	for _, l := range ls {
-		if !t.selects(l) {
-			continue
-		}
-		ans.Total.add(l)
+	// entry returns the traffic of l's port, where the answer lists it.
+	entry := func(l flow.LinkMinute) *LinkPort {
 		if model.ID(l.Port).Kind() == model.KindPortChannel && l.Channel == "" {
 			l.Channel = l.Port // the port-channel's own ifIndex
 		}
@@ -649,12 +706,33 @@ func (s *Service) LinkTraffic(ctx context.Context, target string, from, to time.
 			p = linkPort(g, l.Port)
 			byPort[l.Port] = p
 		}
-		p.add(l)
+		return p
+	}
+	for _, l := range ls {
+		if !t.selects(l) {
+			continue
+		}
+		ans.Total.add(l)
+		entry(l).add(l)
+	}
+	// Ports whose counters were sent, flows or not, as the map of the
+	// window's end bundles them.
+	for _, id := range slices.Sorted(maps.Keys(counters)) {
+		l := flow.LinkMinute{Port: id}
+		if model.ID(id).Kind() == model.KindPortChannel {
+			l.Channel = id
+		} else if in := g.Out(model.ID(id), model.RelInLAG); len(in) > 0 {
+			l.Channel = string(in[0].To)
+		}
+		if t.selects(l) {
+			entry(l)
+		}
 	}
 	if t.channel != "" && channels[t.channel] == nil {
 		channels[t.channel] = map[string]*LinkPort{}
 	}
 	for _, p := range ports {
+		p.Counters = utilizationOf(counters, p.Port)
 		ans.Ports = append(ans.Ports, *p)
 	}
 	slices.SortFunc(ans.Ports, func(a, b LinkPort) int {
@@ -673,7 +751,18 @@ func (s *Service) LinkTraffic(ctx context.Context, target string, from, to time.
 				}
 			}
 		}
-		ans.Channels = append(ans.Channels, channelOf(g, b, members))
+		for _, p := range members {
+			p.Counters = utilizationOf(counters, p.Port)
+		}
+		c := channelOf(g, b, members)
+		if c.Counters = utilizationOf(counters, b...); c.Counters == nil {
+			ids := make([]string, len(c.Members))
+			for i, m := range c.Members {
+				ids[i] = m.Port
+			}
+			c.Counters = utilizationOf(counters, ids...)
+		}
+		ans.Channels = append(ans.Channels, c)
 	}
 	slices.SortFunc(ans.Channels, func(a, b LinkChannel) int {
 		return cmp.Or(cmp.Compare(b.bytes(), a.bytes()), strings.Compare(a.Channel, b.Channel))
@@ -758,6 +847,79 @@ func channelOf(g *graph.Graph, bundle []string, members map[string]*LinkPort) Li
 		return cmp.Or(strings.Compare(a.Switch, b.Switch), strings.Compare(a.Name, b.Name), strings.Compare(a.Port, b.Port))
 	})
 	return c
+}
+
+// utilizationOf sums the counter minutes of ports (one port, or a
+// port-channel's members or halves, side by side): a rate is each port's
+// counted differences over the time they cover, added across ports; the
+// peak is the busiest minute's. Nil when none of the ports has a minute.
+func utilizationOf(counters map[string][]flow.PortCounters, ports ...string) *PortUtilization {
+	var u PortUtilization
+	var found bool
+	type rates struct{ in, out float64 }
+	peaks := map[time.Time]*rates{}
+	allUp := true
+	for _, id := range ports {
+		rows := counters[id]
+		if len(rows) == 0 {
+			continue
+		}
+		found = true
+		var covered time.Duration
+		var in, out, inPk, outPk, inErr, outErr, inDisc, outDisc, samples uint64
+		latest := rows[0]
+		for _, r := range rows {
+			covered += r.Covered
+			in, out = satAdd(in, r.InOctets), satAdd(out, r.OutOctets)
+			inPk, outPk = satAdd(inPk, r.InPackets), satAdd(outPk, r.OutPackets)
+			inErr, outErr = satAdd(inErr, r.InErrors), satAdd(outErr, r.OutErrors)
+			inDisc, outDisc = satAdd(inDisc, r.InDiscards), satAdd(outDisc, r.OutDiscards)
+			samples = satAdd(samples, r.Samples)
+			if !r.Last.Before(latest.Last) {
+				latest = r
+			}
+			if r.Covered > 0 {
+				p := peaks[r.Start]
+				if p == nil {
+					p = &rates{}
+					peaks[r.Start] = p
+				}
+				p.in += 8 * float64(r.InOctets) / r.Covered.Seconds()
+				p.out += 8 * float64(r.OutOctets) / r.Covered.Seconds()
+			}
+		}
+		u.Samples = satAdd(u.Samples, samples)
+		u.InBytes, u.OutBytes = satAdd(u.InBytes, in), satAdd(u.OutBytes, out)
+		u.InPackets, u.OutPackets = satAdd(u.InPackets, inPk), satAdd(u.OutPackets, outPk)
+		u.InErrors, u.OutErrors = satAdd(u.InErrors, inErr), satAdd(u.OutErrors, outErr)
+		u.InDiscards, u.OutDiscards = satAdd(u.InDiscards, inDisc), satAdd(u.OutDiscards, outDisc)
+		if secs := covered.Seconds(); secs > 0 {
+			u.CoveredSeconds = max(u.CoveredSeconds, secs)
+			u.InBps += 8 * float64(in) / secs
+			u.OutBps += 8 * float64(out) / secs
+			u.InErrorsPerSec += float64(inErr) / secs
+			u.OutErrorsPerSec += float64(outErr) / secs
+			u.InDiscardsPerSec += float64(inDisc) / secs
+			u.OutDiscardsPerSec += float64(outDisc) / secs
+		}
+		u.SpeedBps = satAdd(u.SpeedBps, latest.Speed)
+		allUp = allUp && latest.OperUp
+		if latest.Last.After(u.LastSample) {
+			u.LastSample = latest.Last
+		}
+	}
+	if !found {
+		return nil
+	}
+	u.OperUp = allUp
+	for _, p := range peaks {
+		u.PeakInBps, u.PeakOutBps = max(u.PeakInBps, p.in), max(u.PeakOutBps, p.out)
+	}
+	if u.SpeedBps > 0 {
+		u.InPercent = 100 * u.InBps / float64(u.SpeedBps)
+		u.OutPercent = 100 * u.OutBps / float64(u.SpeedBps)
+	}
+	return &u
 }
 
 // share is part/whole, 0 when whole is 0.
