@@ -137,31 +137,66 @@ const DefaultInterval = 5 * time.Minute
 // ErrInvalid is wrapped by every validation error.
 var ErrInvalid = errors.New("config: invalid")
 
+// MaxFileSize is the largest configuration read, in bytes (1 MiB).
+const MaxFileSize = 1 << 20
+
+// ErrTooLarge is wrapped by the error for a configuration larger than
+// MaxFileSize: it is refused rather than cut, since the keys past a cut
+// (auth, tls) would silently take their defaults.
+var ErrTooLarge = errors.New("config: too large")
+
 // Load reads and validates the configuration file at path.
 func Load(path string) (Configuration, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return Configuration{}, fmt.Errorf("config: %w", err)
-	}
-	defer f.Close()
-	c, err := Decode(f)
-	var le *LineError
-	if errors.As(err, &le) {
-		return Configuration{}, fmt.Errorf("%s:%d: %w", path, le.Line, le.Err)
-	}
-	if err != nil {
-		return Configuration{}, fmt.Errorf("%s: %w", path, err)
-	}
-	return c, nil
+	c, _, err := load(path)
+	return c, err
 }
 
-// Decode reads and validates a configuration from r. Unknown keys are
-// errors; type errors name the line.
-func Decode(r io.Reader) (Configuration, error) {
-	data, err := io.ReadAll(io.LimitReader(r, 1<<20))
+// load is Load, also returning the file's content.
+func load(path string) (Configuration, []byte, error) {
+	f, err := os.Open(path)
 	if err != nil {
-		return Configuration{}, fmt.Errorf("config: read: %w", err)
+		return Configuration{}, nil, fmt.Errorf("config: %w", err)
 	}
+	defer f.Close()
+	data, err := read(f)
+	if err != nil {
+		return Configuration{}, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	c, err := decode(data)
+	var le *LineError
+	if errors.As(err, &le) {
+		return Configuration{}, data, fmt.Errorf("%s:%d: %w", path, le.Line, le.Err)
+	}
+	if err != nil {
+		return Configuration{}, data, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, data, nil
+}
+
+// read reads a whole configuration: at most MaxFileSize bytes.
+func read(r io.Reader) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("config: read: %w", err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("%w: larger than %d bytes (1 MiB), the most read", ErrTooLarge, MaxFileSize)
+	}
+	return data, nil
+}
+
+// Decode reads and validates a configuration from r (at most MaxFileSize
+// bytes). Unknown keys are errors; type errors name the line.
+func Decode(r io.Reader) (Configuration, error) {
+	data, err := read(r)
+	if err != nil {
+		return Configuration{}, err
+	}
+	return decode(data)
+}
+
+// decode decodes and validates the configuration data.
+func decode(data []byte) (Configuration, error) {
 	c := DefaultConfiguration()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)

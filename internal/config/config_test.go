@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -113,4 +114,48 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("Decode accepted a configuration that does not validate: %v", err)
 		}
 	})
+}
+
+// TestLoadRefusesTooLarge: a file over MaxFileSize is refused with an error
+// naming the file and the limit, not cut (keys past the cut, such as tls,
+// would silently take their defaults).
+func TestLoadRefusesTooLarge(t *testing.T) {
+	tail := "tls:\n  self_signed: true\n"
+	pad := func(n int) string { // a comment line of n bytes with its newline
+		return "#" + strings.Repeat("x", n-2) + "\n"
+	}
+	tests := []struct {
+		name, content, wantErr string
+	}{
+		{"at the limit", pad(MaxFileSize-len(tail)) + tail, ""},
+		{"one byte over", pad(MaxFileSize-len(tail)+1) + tail, "larger than 1048576 bytes (1 MiB)"},
+		{"far over", pad(3*MaxFileSize) + tail, "larger than 1048576 bytes (1 MiB)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "vnetmap.yaml")
+			if err := os.WriteFile(path, []byte(tt.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			c, err := Load(path)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("Load: %v; want no error", err)
+				}
+				if !c.TLS.SelfSigned {
+					t.Errorf("tls.self_signed at the end of the file = false; want true")
+				}
+				return
+			}
+			if err == nil || !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), path+": ") || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("Load: %v; want ErrTooLarge naming %s and %q", err, path, tt.wantErr)
+			}
+			if _, errs := Check(path, true); len(errs) != 1 || !errors.Is(errs[0], ErrTooLarge) {
+				t.Errorf("Check: %v; want one ErrTooLarge", errs)
+			}
+			if _, err := Decode(strings.NewReader(tt.content)); !errors.Is(err, ErrTooLarge) {
+				t.Errorf("Decode: %v; want ErrTooLarge", err)
+			}
+		})
+	}
 }

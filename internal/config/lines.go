@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -112,16 +111,12 @@ func value(node *yaml.Node, key string) *yaml.Node {
 // prefixed with the file and, where the key it names is in the file, the
 // line: "vnetmap.yaml:12: sources[0] (vc1).vsphere: …".
 func Check(path string, secrets bool) (Configuration, []error) {
-	c, err := Load(path)
+	c, data, err := load(path)
 	if err != nil {
 		return c, []error{err}
 	}
 	if !secrets {
 		return c, nil
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return c, []error{fmt.Errorf("config: %w", err)}
 	}
 	var errs []error
 	for _, e := range c.CheckSecrets() {
