@@ -22,7 +22,10 @@ type hostileAgent struct {
 	requests atomic.Int64
 }
 
-const ifDescrOID = ".1.3.6.1.2.1.2.2.1.2"
+const (
+	ifDescrOID = ".1.3.6.1.2.1.2.2.1.2"
+	ifXOID     = ".1.3.6.1.2.1.31.1.1"
+)
 
 func startHostile(t *testing.T, mode string) *hostileAgent {
 	t.Helper()
@@ -52,6 +55,17 @@ func (a *hostileAgent) serve() {
 		}
 		resp := &gosnmp.SnmpPacket{Version: gosnmp.Version2c, Community: req.Community, PDUType: gosnmp.GetResponse,
 			RequestID: req.RequestID}
+		if a.mode == "ifxerr" && len(req.Variables) > 0 && strings.HasPrefix(req.Variables[0].Name, ifXOID) {
+			// an agent that answers ifXTable with an error status, every time
+			resp.Error, resp.ErrorIndex = gosnmp.GenErr, 1
+			for _, v := range req.Variables {
+				resp.Variables = append(resp.Variables, gosnmp.SnmpPDU{Name: v.Name, Type: gosnmp.Null})
+			}
+			if out, err := resp.MarshalMsg(); err == nil {
+				a.conn.WriteTo(out, from)
+			}
+			continue
+		}
 		for _, v := range req.Variables {
 			resp.Variables = append(resp.Variables, a.answer(req.PDUType, v.Name, int(req.MaxRepetitions))...)
 		}
@@ -94,6 +108,11 @@ func (a *hostileAgent) answer(pdu gosnmp.PDUType, oid string, reps int) []gosnmp
 		for i := range reps {
 			out = append(out, gosnmp.SnmpPDU{Name: fmt.Sprintf("%s.%d", ifDescrOID, n+i+1), Type: gosnmp.OctetString, Value: []byte("Ethernet")})
 		}
+	case "ifxerr": // ifTable holds ifDescr.1, then the end (ifXTable errs: serve)
+		if CompareOID(oid, ifDescrOID+".1") >= 0 {
+			return []gosnmp.SnmpPDU{{Name: oid, Type: gosnmp.EndOfMibView}}
+		}
+		out = append(out, gosnmp.SnmpPDU{Name: ifDescrOID + ".1", Type: gosnmp.OctetString, Value: []byte("Ethernet1")})
 	case "badtype": // ifDescr.1 as a Counter64, then the end
 		if oid == ifDescrOID+".1" || strings.HasPrefix(oid, ifDescrOID+".1") {
 			return []gosnmp.SnmpPDU{{Name: oid, Type: gosnmp.EndOfMibView}}
@@ -134,5 +153,30 @@ func TestHostileAgents(t *testing.T) {
 				t.Errorf("the collector sent %d requests to a hostile agent; want it bounded", got)
 			}
 		})
+	}
+}
+
+// An agent that answers ifXTable with an error status every time (not a
+// timeout) costs the ifXTable, not the switch: its ports come from ifTable.
+func TestIfXTableAgentError(t *testing.T) {
+	a := startHostile(t, "ifxerr")
+	cfg := testConfig(t, a.port(), "127.0.0.1")
+	cfg.Discovery.Enabled = false
+	snap, _, err := collect(t, cfg)
+	if err != nil {
+		t.Fatalf("Collect: %v", err)
+	}
+	if _, ok := byKey(snap)["port:evil1/Ethernet1"]; !ok {
+		t.Errorf("port from ifTable lost to ifXTable's error; facts %v", snap.Facts)
+	}
+	if len(snap.Keep) != 0 {
+		t.Errorf("got keep %v; want none (ifTable's ports are stated)", snap.Keep)
+	}
+	h := tableHealth(t, snap, "switch:evil1", "ifXTable")
+	if !strings.Contains(h.Error, "genErr") && !strings.Contains(h.Error, "agent error") {
+		t.Errorf("got ifXTable health %+v; want the agent's error", h)
+	}
+	if f := strings.Join(snap.Failures, "; "); !strings.Contains(f, "ifXTable") {
+		t.Errorf("got failures %q; want ifXTable's error reported", f)
 	}
 }

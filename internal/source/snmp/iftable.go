@@ -19,16 +19,26 @@ var ifTypes = map[int]string{
 var ifStatus = map[int64]string{1: "up", 2: "down", 3: "testing", 4: "unknown", 5: "dormant", 6: "notPresent", 7: "lowerLayerDown"}
 
 // readInterfaces reads ifTable and ifXTable into d.ports. It fails (and the
-// device keeps its facts) only when neither yields an interface, or when a
-// table fails before its first row.
+// device keeps its facts) only when neither yields an interface, when ifTable
+// fails before its first row, or when either times out.
 func (d *device) readInterfaces(ctx context.Context, s *session) error {
 	it, ist, ok := d.readTable(ctx, s, groupIf, "ifTable", oidIfEntry, 1, 2, 3, 4, 5, 6, 7, 8)
 	if !ok {
 		return errors.New(d.failed[groupIf])
 	}
-	xt, xst, ok := d.readTable(ctx, s, groupIf, "ifXTable", oidIfXEntry, 1, 15, 18)
-	if !ok {
-		return errors.New(d.failed[groupIf])
+	// ifXTable only adds names, high speeds and aliases: an agent that errs
+	// on it every time (not a timeout) still has its ports, from ifTable.
+	xst := d.tab(groupIf, "ifXTable")
+	xt, err := s.tableStat(ctx, xst, "ifXTable", oidIfXEntry, 1, 15, 18)
+	xst.row(len(xt))
+	if err != nil {
+		xst.failed(err)
+		if transient(err) {
+			xst.done()
+			d.fail(groupIf, err)
+			return err
+		}
+		d.partialFail(groupIf, "ifXTable", len(xt), err)
 	}
 	dropBadTypes(ist, it, map[uint32]valueKind{2: text, 3: number, 4: number, 5: number, 6: text, 7: number, 8: number})
 	dropBadTypes(xst, xt, map[uint32]valueKind{1: text, 15: number, 18: text})
