@@ -66,7 +66,7 @@ reported with its packet number and skipped.`,
 			if asJSON {
 				return printJSON(g.stdout, sum)
 			}
-			fmt.Fprintf(g.stdout, "%s: %d packets, %d flow datagrams imported (%d could not be decoded), %s to %s\n",
+			fmt.Fprintf(g.stdout, "%s: %d packets, %d flow datagrams imported (%d with a part that could not be decoded; their good records kept), %s to %s\n",
 				sum.File, sum.Packets, sum.Datagrams, sum.DecodeErrors, sum.First.Local().Format(time.DateTime), sum.Last.Local().Format(time.DateTime))
 			return nil
 		},
@@ -153,7 +153,7 @@ func importPcap(ctx context.Context, file string, pipe *pipeline.Component, errw
 		fmt.Fprintln(errw)
 	}
 	if sum.DecodeErrors > maxImportErrors {
-		fmt.Fprintf(errw, "vnetmap: import %s: %d more datagrams could not be decoded\n", file, sum.DecodeErrors-maxImportErrors)
+		fmt.Fprintf(errw, "vnetmap: import %s: %d more datagrams had a part that could not be decoded\n", file, sum.DecodeErrors-maxImportErrors)
 	}
 	if err := pipe.Flush(ctx); err != nil {
 		return sum, fmt.Errorf("import %s: writing the aggregates: %w", file, err)
