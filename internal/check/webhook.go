@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/vnetmap/vnetmap/internal/secret"
 )
 
 // WebhookConfiguration is one URL that receives findings as they appear
@@ -60,8 +62,6 @@ const (
 	// queueSize bounds the events waiting for one webhook; beyond it new
 	// events are dropped and counted.
 	queueSize = 10000
-	// maxSecret bounds a secret file read.
-	maxSecret = 4096
 )
 
 // Header names of a delivery.
@@ -143,23 +143,11 @@ func (c WebhookConfiguration) Validate() error {
 func (c WebhookConfiguration) secret() ([]byte, error) {
 	switch {
 	case c.SecretFile != "":
-		f, err := os.Open(c.SecretFile)
+		v, err := secret.Line(c.SecretFile)
 		if err != nil {
 			return nil, fmt.Errorf("secret_file: %w", err)
 		}
-		defer f.Close()
-		b, err := io.ReadAll(io.LimitReader(f, maxSecret+1))
-		if err != nil {
-			return nil, fmt.Errorf("secret_file %s: %w", c.SecretFile, err)
-		}
-		if len(b) > maxSecret {
-			return nil, fmt.Errorf("secret_file %s: longer than %d bytes", c.SecretFile, maxSecret)
-		}
-		b = bytes.TrimRight(b, "\r\n")
-		if len(b) == 0 {
-			return nil, fmt.Errorf("secret_file %s: empty", c.SecretFile)
-		}
-		return b, nil
+		return []byte(v), nil
 	case c.SecretEnv != "":
 		v := os.Getenv(c.SecretEnv)
 		if v == "" {

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/vnetmap/vnetmap/internal/secret"
 )
 
 // Configuration describes one SNMP fabric to discover: seed switches, the
@@ -198,10 +200,10 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// secret reads a secret from a file or an environment variable. The error
+// readSecret reads a secret from a file or an environment variable. The error
 // names the key (field_file or field_env) and the file or variable, never
 // the content.
-func secret(field, file, env string) (string, error) {
+func readSecret(field, file, env string) (string, error) {
 	if env != "" {
 		field += "_env"
 	} else {
@@ -214,13 +216,9 @@ func secret(field, file, env string) (string, error) {
 		}
 		return v, nil
 	}
-	b, err := os.ReadFile(file)
+	v, err := secret.Line(file)
 	if err != nil {
 		return "", fmt.Errorf("%w: %s: %w", ErrSecret, field, err)
-	}
-	v := strings.TrimRight(string(b), "\r\n")
-	if v == "" {
-		return "", fmt.Errorf("%w: %s: file %s is empty", ErrSecret, field, file)
 	}
 	return v, nil
 }
@@ -235,13 +233,13 @@ func (c Configuration) credentials() (credentials, error) {
 	var cr credentials
 	var err error
 	if c.Version == "2c" {
-		cr.community, err = secret("community", c.CommunityFile, c.CommunityEnv)
+		cr.community, err = readSecret("community", c.CommunityFile, c.CommunityEnv)
 		return cr, err
 	}
-	if cr.authKey, err = secret("auth_key", c.AuthKeyFile, c.AuthKeyEnv); err != nil {
+	if cr.authKey, err = readSecret("auth_key", c.AuthKeyFile, c.AuthKeyEnv); err != nil {
 		return cr, err
 	}
-	cr.privKey, err = secret("priv_key", c.PrivKeyFile, c.PrivKeyEnv)
+	cr.privKey, err = readSecret("priv_key", c.PrivKeyFile, c.PrivKeyEnv)
 	return cr, err
 }
 

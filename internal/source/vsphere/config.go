@@ -5,8 +5,9 @@ import (
 	"net/url"
 	"os"
 	"regexp"
-	"strings"
 	"time"
+
+	"github.com/vnetmap/vnetmap/internal/secret"
 )
 
 // Configuration describes one vCenter (or ESXi host) to collect.
@@ -137,13 +138,9 @@ func (c Configuration) password() (string, error) {
 		}
 		return p, nil
 	}
-	b, err := os.ReadFile(c.PasswordFile)
+	p, err := secret.Line(c.PasswordFile)
 	if err != nil {
 		return "", fmt.Errorf("%w: password_file: %w", ErrSecret, err)
-	}
-	p := strings.TrimRight(string(b), "\r\n")
-	if p == "" {
-		return "", fmt.Errorf("%w: password_file %s is empty", ErrSecret, c.PasswordFile)
 	}
 	return p, nil
 }
