@@ -23,6 +23,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/vnetmap/vnetmap/internal/secret"
 )
 
 // Self-signed certificate files, in TLSConfiguration.Dir.
@@ -163,7 +165,7 @@ func loadSelfSigned(certPath, keyPath string, hosts []string, now time.Time) (tl
 	if err != nil {
 		return tls.Certificate{}, "", fmt.Errorf("tls: %w", err)
 	}
-	keyPEM, err := os.ReadFile(keyPath)
+	keyPEM, err := secret.ReadFile(keyPath)
 	if errors.Is(err, fs.ErrNotExist) {
 		return tls.Certificate{}, "key missing", nil
 	}
@@ -297,12 +299,17 @@ func (fc *fileCert) stampOf() string {
 // load reads the files; the error names them, never their content.
 func (fc *fileCert) load(now time.Time) error {
 	stamp := fc.stampOf()
-	cert, err := tls.LoadX509KeyPair(fc.certPath, fc.keyPath)
+	certPEM, err := os.ReadFile(fc.certPath)
+	if err != nil {
+		return fmt.Errorf("tls: certificate: %w", err)
+	}
+	keyPEM, err := secret.ReadFile(fc.keyPath)
+	if err != nil {
+		return fmt.Errorf("tls: key: %w", err)
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
 		return fmt.Errorf("tls: certificate %s with key %s: %w", fc.certPath, fc.keyPath, err)
-	}
-	if st, err := os.Stat(fc.keyPath); err == nil && st.Mode().Perm()&0o077 != 0 {
-		fc.logger.Warn("tls: the private key file is readable by others than its owner", "file", fc.keyPath, "mode", st.Mode().Perm().String())
 	}
 	fc.cert, fc.stamp, fc.checked = &cert, stamp, now
 	leaf := cert.Leaf

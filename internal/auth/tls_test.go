@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -187,6 +188,10 @@ func TestCertFiles(t *testing.T) {
 	}
 	first := write("a.example.com")
 	var logs syncBuffer
+	// The key's mode is warned about by package secret, on the default logger.
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+	t.Cleanup(func() { slog.SetDefault(prev) })
 	conf, err := ServerTLS(TLSConfiguration{CertFile: certPath, KeyFile: keyPath}, ":8443", dir, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -240,5 +245,41 @@ func TestCertFiles(t *testing.T) {
 	_, err = ServerTLS(TLSConfiguration{CertFile: certPath, KeyFile: keyPath}, ":8443", dir, slog.New(slog.DiscardHandler))
 	if err == nil || strings.Contains(err.Error(), string(keyPEM[40:80])) {
 		t.Errorf("a key given as the certificate: %v; want an error not quoting the file", err)
+	}
+}
+
+// TestKeyFileMustBeASecretFile: the private key is read as a secret file:
+// a device, a directory or a file over 64 KiB is refused, naming the file.
+func TestKeyFileMustBeASecretFile(t *testing.T) {
+	dir := t.TempDir()
+	certPath := filepath.Join(dir, "tls.crt")
+	certPEM, keyPEM, err := makeSelfSigned([]string{"a.example.com"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(certPath, certPEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	huge := filepath.Join(dir, "huge.key")
+	if err := os.WriteFile(huge, append(keyPEM, bytes.Repeat([]byte("\n"), 64<<10)...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, key, want string
+	}{
+		{"device", "/dev/zero", "/dev/zero is a character device"},
+		{"directory", dir, dir + " is a directory"},
+		{"too large", huge, huge + " is larger than 65536 bytes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ServerTLS(TLSConfiguration{CertFile: certPath, KeyFile: tt.key}, ":8443", dir, slog.New(slog.DiscardHandler))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("ServerTLS with key_file %s: %v; want an error with %q", tt.key, err, tt.want)
+			}
+			if strings.Contains(err.Error(), "PRIVATE KEY") {
+				t.Errorf("error %q shows the key", err)
+			}
+		})
 	}
 }
