@@ -50,7 +50,11 @@ func flowsLinksCmd(g *globals) *cobra.Command {
 port-channel, and port-channels member by member with each member's share of the channel's
 bytes. A member whose share is far from even is flagged (!), and so is its port-channel.
 Members that carried nothing in the window are listed too; what a switch exported on the
-port-channel interface itself is shown apart and left out of the shares.`,
+port-channel interface itself is shown apart and left out of the shares.
+Where switches send sFlow counter samples, each port also shows what its interface counters
+say over the window: the rate in and out (and its share of the port's speed), errors and
+discards (counts and per second), and DOWN when the port was down at its latest sample; a
+port-channel its own counters, else its members' together. --json adds the busiest minute.`,
 		Args: cobra.MaximumNArgs(1),
 	}, func(ctx context.Context, q *query.Service, target string, from, to time.Time) (*query.LinkAnswer, error) {
 		return q.LinkTraffic(ctx, target, from, to)
@@ -174,8 +178,37 @@ func printLinks(w io.Writer, a *query.LinkAnswer) {
 		fmt.Fprintln(w, "  no link traffic exported in the window")
 		return
 	}
+	// The interface counters' columns, when some port has counters.
+	withCounters := false
+	for _, p := range a.Ports {
+		withCounters = withCounters || p.Counters != nil
+	}
+	for _, c := range a.Channels {
+		withCounters = withCounters || c.Counters != nil
+	}
+	util := func(u *query.PortUtilization) string {
+		switch {
+		case !withCounters:
+			return ""
+		case u == nil:
+			return "-\t-\t-\t-\t"
+		}
+		return fmt.Sprintf("%s\t%s\t%s\t%s\t", rateText(u.InBps, u.InPercent, u.SpeedBps), rateText(u.OutBps, u.OutPercent, u.SpeedBps),
+			eventText(u.InErrors+u.OutErrors, u.InErrorsPerSec+u.OutErrorsPerSec),
+			eventText(u.InDiscards+u.OutDiscards, u.InDiscardsPerSec+u.OutDiscardsPerSec))
+	}
+	flags := func(u *query.PortUtilization, flag ...string) string {
+		if u != nil && !u.OperUp {
+			flag = append(flag, "DOWN")
+		}
+		return strings.TrimSpace(strings.Join(flag, " "))
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  LINK\tIN\tIN PACKETS\tOUT\tOUT PACKETS\tSHARE IN\tSHARE OUT\t")
+	header := "  LINK\tIN\tIN PACKETS\tOUT\tOUT PACKETS\tSHARE IN\tSHARE OUT\t"
+	if withCounters {
+		header += "RATE IN\tRATE OUT\tERRORS\tDISCARDS\t"
+	}
+	fmt.Fprintln(tw, header)
 	for _, c := range a.Channels {
 		flag := ""
 		if c.Imbalanced {
@@ -185,9 +218,11 @@ func printLinks(w io.Writer, a *query.LinkAnswer) {
 		if c.PeerSwitch != "" {
 			sw += "+" + c.PeerSwitch // an MLAG (vPC) bundle
 		}
-		fmt.Fprintf(tw, "  %s %s\t%s\t%s\t%s\t%s\t\t\t%s\n", sw, c.Name, byteText(c.InBytes), count(c.InPackets), byteText(c.OutBytes), count(c.OutPackets), flag)
+		fmt.Fprintf(tw, "  %s %s\t%s\t%s\t%s\t%s\t\t\t%s%s\n", sw, c.Name, byteText(c.InBytes), count(c.InPackets), byteText(c.OutBytes), count(c.OutPackets),
+			util(c.Counters), flags(c.Counters, flag))
 		if u := c.Unsplit; u != (query.LinkCounters{}) {
-			fmt.Fprintf(tw, "    (the port-channel itself)\t%s\t%s\t%s\t%s\t\t\t\n", byteText(u.InBytes), count(u.InPackets), byteText(u.OutBytes), count(u.OutPackets))
+			fmt.Fprintf(tw, "    (the port-channel itself)\t%s\t%s\t%s\t%s\t\t\t%s\n", byteText(u.InBytes), count(u.InPackets), byteText(u.OutBytes), count(u.OutPackets),
+				strings.Repeat("\t", strings.Count(util(nil), "\t")))
 		}
 		for _, m := range c.Members {
 			flag := ""
@@ -198,14 +233,45 @@ func printLinks(w io.Writer, a *query.LinkAnswer) {
 			if m.Switch != c.Switch || c.PeerSwitch != "" {
 				name = m.Switch + " " + name
 			}
-			fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\t%s\t%.0f%%\t%.0f%%\t%s\n", name, byteText(m.InBytes), count(m.InPackets), byteText(m.OutBytes), count(m.OutPackets),
-				100*m.ShareIn, 100*m.ShareOut, flag)
+			fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\t%s\t%.0f%%\t%.0f%%\t%s%s\n", name, byteText(m.InBytes), count(m.InPackets), byteText(m.OutBytes), count(m.OutPackets),
+				100*m.ShareIn, 100*m.ShareOut, util(m.Counters), flags(m.Counters, flag))
 		}
 	}
 	for _, p := range a.Ports {
-		fmt.Fprintf(tw, "  %s %s\t%s\t%s\t%s\t%s\t\t\t\n", p.Switch, p.Name, byteText(p.InBytes), count(p.InPackets), byteText(p.OutBytes), count(p.OutPackets))
+		fmt.Fprintf(tw, "  %s %s\t%s\t%s\t%s\t%s\t\t\t%s%s\n", p.Switch, p.Name, byteText(p.InBytes), count(p.InPackets), byteText(p.OutBytes), count(p.OutPackets),
+			util(p.Counters), flags(p.Counters))
 	}
 	tw.Flush()
+}
+
+// rateText renders a rate in bits per second in decimal units with its
+// share of the speed ("15 Mb/s 1.5%"), without it when the speed is unknown.
+func rateText(bps, pct float64, speed uint64) string {
+	r := fmt.Sprintf("%.0f b/s", bps)
+	for _, unit := range []string{"kb/s", "Mb/s", "Gb/s", "Tb/s"} {
+		if bps < 1000 {
+			break
+		}
+		bps /= 1000
+		if bps < 10 {
+			r = fmt.Sprintf("%.1f %s", bps, unit)
+		} else {
+			r = fmt.Sprintf("%.0f %s", bps, unit)
+		}
+	}
+	if speed == 0 {
+		return r
+	}
+	return fmt.Sprintf("%s %.1f%%", r, pct)
+}
+
+// eventText renders a count of errors or discards with its rate ("6,
+// 0.05/s"), "0" when there were none.
+func eventText(n uint64, perSec float64) string {
+	if n == 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%s, %.2g/s", count(n), perSec)
 }
 
 // byteText renders a byte count in decimal units (1.5 kB, 12 MB).
