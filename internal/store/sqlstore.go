@@ -441,6 +441,36 @@ func (s *sqlStore) FactsAt(ctx context.Context, t time.Time) ([]model.Version, e
 	return vs, nil
 }
 
+// Changes returns the latest moment at or before t at which a fact version
+// began or ended (zero when none did), and the first such moment after t
+// (zero when none did yet): the facts valid at t are those valid at every
+// moment of [last, next). Four index lookups, whatever the store's size.
+func (s *sqlStore) Changes(ctx context.Context, t time.Time) (last, next time.Time, err error) {
+	at := micros(t)
+	var lf, lt, nf, nt sql.NullInt64
+	err = s.db.QueryRowContext(ctx, s.d.rebind(`SELECT
+		(SELECT MAX(valid_from) FROM facts WHERE valid_from <= ?),
+		(SELECT MAX(valid_to) FROM facts WHERE valid_to <= ?),
+		(SELECT MIN(valid_from) FROM facts WHERE valid_from > ?),
+		(SELECT MIN(valid_to) FROM facts WHERE valid_to > ? AND valid_to < ?)`),
+		at, at, at, at, int64(openEnd)).Scan(&lf, &lt, &nf, &nt)
+	if err != nil {
+		return time.Time{}, time.Time{}, fmt.Errorf("store: changes around %s: %w", t.UTC().Format(time.RFC3339Nano), err)
+	}
+	if l := max(lf.Int64, lt.Int64); lf.Valid || lt.Valid {
+		last = fromMicros(l)
+	}
+	switch {
+	case nf.Valid && nt.Valid:
+		next = fromMicros(min(nf.Int64, nt.Int64))
+	case nf.Valid:
+		next = fromMicros(nf.Int64)
+	case nt.Valid:
+		next = fromMicros(nt.Int64)
+	}
+	return last, next, nil
+}
+
 // History implements Store; versions that start together come in the order
 // they were recorded.
 func (s *sqlStore) History(ctx context.Context, ids ...model.ID) ([]model.Version, error) {
