@@ -179,3 +179,43 @@ func BenchmarkPipeline(b *testing.B) {
 	b.Run("sflow/vnetmap", func(b *testing.B) { benchPipeline(b, nil, sfData, 8, now) })
 	b.Run("sflow/goflow2-decode", func(b *testing.B) { benchGoflowSFlow(b, sfData, 8) })
 }
+
+// BenchmarkCounterSamples: HandleDatagram of an sFlow datagram with 8
+// counter samples of the switch's ports, each a difference from the
+// previous datagram's (the uptime and sequence numbers advance every time).
+func BenchmarkCounterSamples(b *testing.B) {
+	now := time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)
+	cs := make([]ifc, 8)
+	for i := range cs {
+		cs[i] = ifc{ifIndex: uint32(i + 1), seq: 1, speed: 10e9, up: true, inOctets: 1 << 30, outOctets: 1 << 31}
+	}
+	data := sflowCounters(benchSwitch, 1000, cs)
+	sampleLen := (len(data) - 28) / len(cs)
+	reg := prometheus.NewRegistry()
+	c, err := New(DefaultConfiguration(), nil, appRules, &counterSink{}, nil, reg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c.SetIndex(benchIndex())
+	from := netip.AddrPortFrom(benchSwitch, 6343)
+	next := func() {
+		be.PutUint32(data[20:], be.Uint32(data[20:])+1000) // uptime
+		for i := range cs {
+			off := 28 + i*sampleLen + 8
+			be.PutUint32(data[off:], be.Uint32(data[off:])+1) // sample sequence
+		}
+		c.HandleDatagram(0, from, data, now)
+	}
+	c.HandleDatagram(0, from, data, now)
+	next()
+	if got := metric(b, reg, "vnetmap_flow_counter_samples_total", "result", "stored"); got != float64(len(cs)) {
+		b.Fatalf("warm-up: %v differences stored; want %d", got, len(cs))
+	}
+	b.ReportAllocs()
+	cpu0 := cpuTime(b)
+	for b.Loop() {
+		next()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(cs)), "ns/sample")
+	b.ReportMetric(float64(b.N*len(cs))/(cpuTime(b)-cpu0).Seconds(), "samples/cpu-s")
+}

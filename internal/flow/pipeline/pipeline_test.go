@@ -110,7 +110,7 @@ func newPipeline(t testing.TB, st store.Store, workers int) (*Component, *aggreg
 
 // metric returns the sum of the series of name whose labels include every
 // label=value pair given.
-func metric(t *testing.T, reg *prometheus.Registry, name string, labels ...string) float64 {
+func metric(t testing.TB, reg *prometheus.Registry, name string, labels ...string) float64 {
 	t.Helper()
 	mfs, err := reg.Gather()
 	if err != nil {
