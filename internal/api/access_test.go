@@ -24,6 +24,7 @@ import (
 	"github.com/vnetmap/vnetmap/internal/query"
 	"github.com/vnetmap/vnetmap/internal/source/inventory"
 	"github.com/vnetmap/vnetmap/internal/store"
+	"github.com/vnetmap/vnetmap/internal/web"
 )
 
 // lockedBuffer collects logs written from several goroutines.
@@ -49,6 +50,8 @@ func (l *lockedBuffer) String() string {
 // the collector runs, and tokens of every role.
 type site struct {
 	srv                     *httptest.Server
+	h                       http.Handler
+	reg                     *prometheus.Registry
 	st                      store.Store
 	logs                    *lockedBuffer
 	viewer, operator, admin string
@@ -115,7 +118,11 @@ func newSite(t *testing.T, anonymous auth.Role) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.srv = httptest.NewServer(a.Wrap(Handler(q, reg, logger, WithTokens(toks), WithCollector(comp))))
+	s.reg = reg
+	// As serve wires them: access control in front of the UI's routing in
+	// front of the API.
+	s.h = a.Wrap(web.Handler(Handler(q, reg, logger, WithTokens(toks), WithCollector(comp))))
+	s.srv = httptest.NewServer(s.h)
 	t.Cleanup(s.srv.Close)
 	return s
 }

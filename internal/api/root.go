@@ -9,6 +9,7 @@
 package api
 
 import (
+	"context"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -66,6 +67,9 @@ var Routes = []string{
 }
 
 // Handler returns the HTTP handler of the API. gatherer serves /metrics.
+// Each route refuses a request past its bounds (routeParams) with 400; a
+// path served for other methods only answers 405 with Allow, any other 404,
+// both as JSON.
 // Access control is not in it: serve puts an auth.Authenticator with
 // Policy in front; the actions and the token routes refuse to run without.
 func Handler(q *query.Service, gatherer prometheus.Gatherer, logger *slog.Logger, opts ...Option) http.Handler {
@@ -115,13 +119,55 @@ func Handler(q *query.Service, gatherer prometheus.Gatherer, logger *slog.Logger
 	mux := http.NewServeMux()
 	latency := newRequestDuration(gatherer)
 	for _, route := range Routes {
-		mux.Handle(route, latency.wrap(route, handlers[route]))
+		mux.Handle(route, latency.wrap(route, bounded(route, handlers[route])))
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
-	})
-	return mux
+	return routed{mux}
 }
+
+// routed is the API's mux with its refusals as API errors. It has no
+// catch-all pattern: one would match every method, and the mux would
+// never find that a path is served for other methods than the request's.
+type routed struct{ mux *http.ServeMux }
+
+// ServeHTTP serves r by its route; a request with none gets the mux's own
+// verdict as JSON: 405 with Allow (the methods the path is served for),
+// or 404.
+func (m routed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h, pattern := m.mux.Handler(r)
+	if pattern != "" {
+		m.mux.ServeHTTP(w, r)
+		return
+	}
+	verdict := &recorder{header: http.Header{}, status: http.StatusOK}
+	h.ServeHTTP(verdict, r)
+	// The method and path are the client's: echoed only when short.
+	shown := len(r.Method)+len(r.URL.Path) <= MaxName
+	if allow := verdict.header.Get("Allow"); verdict.status == http.StatusMethodNotAllowed && allow != "" {
+		msg := "method not allowed here"
+		if shown {
+			msg = "method " + r.Method + " not allowed on " + r.URL.Path
+		}
+		w.Header().Set("Allow", allow)
+		writeError(w, http.StatusMethodNotAllowed, msg+"; allowed: "+allow)
+		return
+	}
+	msg := "no such endpoint"
+	if shown {
+		msg += ": " + r.Method + " " + r.URL.Path
+	}
+	writeError(w, http.StatusNotFound, msg)
+}
+
+// recorder keeps the status and header a handler answers with and drops
+// its body.
+type recorder struct {
+	header http.Header
+	status int
+}
+
+func (r *recorder) Header() http.Header         { return r.header }
+func (r *recorder) WriteHeader(status int)      { r.status = status }
+func (r *recorder) Write(b []byte) (int, error) { return len(b), nil }
 
 type server struct {
 	q      *query.Service
@@ -194,6 +240,10 @@ func (s *server) reply(w http.ResponseWriter, v any, err error) {
 		writeError(w, http.StatusNotFound, err.Error())
 	case errors.Is(err, graph.ErrAmbiguous):
 		writeError(w, http.StatusConflict, err.Error())
+	case errors.Is(err, context.Canceled):
+		// The client hung up: no failure, and nobody reads the answer.
+		s.logger.Debug("api query cancelled by the client", "error", err)
+		writeError(w, http.StatusServiceUnavailable, "request cancelled")
 	default:
 		s.logger.Error("api query failed", "error", err)
 		writeError(w, http.StatusInternalServerError, "internal error")

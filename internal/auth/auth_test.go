@@ -536,3 +536,20 @@ func FuzzAuthorization(f *testing.F) {
 		}
 	})
 }
+
+// TestLogged: what the client chose is logged whole up to maxLogged
+// bytes, else cut at a character boundary with a marker of its length.
+func TestLogged(t *testing.T) {
+	for _, tc := range []struct {
+		name, in, want string
+	}{
+		{"short", "/api/v1/where/web01", "/api/v1/where/web01"},
+		{"at the bound", strings.Repeat("a", maxLogged), strings.Repeat("a", maxLogged)},
+		{"past the bound", strings.Repeat("a", maxLogged+1), strings.Repeat("a", maxLogged) + "…[cut: 257 bytes]"},
+		{"cut inside a character", "a" + strings.Repeat("é", maxLogged), "a" + strings.Repeat("é", (maxLogged-1)/2) + "…[cut: 513 bytes]"},
+	} {
+		if got := logged(tc.in); got != tc.want {
+			t.Errorf("%s: logged(%d bytes) = %q; want %q", tc.name, len(tc.in), got, tc.want)
+		}
+	}
+}

@@ -11,7 +11,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
 		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "vnetmap_auth_failures_total",
-			Help: "Requests refused by access control, by reason (missing, malformed, invalid, expired, revoked, forbidden, rate_limited, error).",
+			Help: "Requests refused by access control, by reason (missing, malformed, invalid, expired, revoked, forbidden, rate_limited, error; cancelled: the client hung up during the token lookup).",
 		}, []string{"reason"}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "vnetmap_auth_requests_total",

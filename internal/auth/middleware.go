@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -61,7 +63,10 @@ const anonymousName = "anonymous"
 //
 // Refusals are JSON {"status", "error"} with a WWW-Authenticate header
 // (RFC 6750). The request's principal is in its context (FromContext).
-// Neither the token nor the header is ever logged or echoed.
+// Neither the token nor the header is ever logged or echoed; the method
+// and path are logged cut to maxLogged bytes. A request its client
+// cancels during the token lookup is no failure of the store nor of the
+// client: it is logged at debug level and counted as "cancelled".
 func (a *Authenticator) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		need := a.policy(r)
@@ -104,6 +109,13 @@ func (a *Authenticator) Wrap(next http.Handler) http.Handler {
 				reason = "expired"
 			case errors.Is(err, ErrRevokedToken):
 				reason = "revoked"
+			case errors.Is(err, context.Canceled) || errors.Is(r.Context().Err(), context.Canceled):
+				// The client hung up during the lookup: nobody reads the
+				// answer, and neither the store nor the client failed.
+				a.metrics.failures.WithLabelValues("cancelled").Inc()
+				a.logger.Debug("authentication: request cancelled by the client", "client", client)
+				a.refuse(w, http.StatusServiceUnavailable, "", "request cancelled")
+				return
 			case !errors.Is(err, ErrInvalidToken):
 				// The store failed: not the client's fault, not counted
 				// against it.
@@ -118,7 +130,7 @@ func (a *Authenticator) Wrap(next http.Handler) http.Handler {
 		}
 		if p.Role < need {
 			a.metrics.failures.WithLabelValues("forbidden").Inc()
-			a.logger.Warn("access denied: role too low", "client", client, "token", p.Name, "role", p.Role, "needs", need, "method", r.Method, "path", r.URL.Path)
+			a.logger.Warn("access denied: role too low", "client", client, "token", p.Name, "role", p.Role, "needs", need, "method", logged(r.Method), "path", logged(r.URL.Path))
 			a.refuse(w, http.StatusForbidden, `Bearer realm="vnetmap", error="insufficient_scope"`,
 				fmt.Sprintf("forbidden: this needs role %s or above; token %s has role %s", need, p.Name, p.Role))
 			return
@@ -133,7 +145,7 @@ func (a *Authenticator) Wrap(next http.Handler) http.Handler {
 func (a *Authenticator) failed(client string, now time.Time, r *http.Request, reason string, err error) {
 	a.metrics.failures.WithLabelValues(reason).Inc()
 	blocked := a.limiter.fail(client, now)
-	args := []any{"client", client, "reason", reason, "method", r.Method, "path", r.URL.Path}
+	args := []any{"client", client, "reason", reason, "method", logged(r.Method), "path", logged(r.URL.Path)}
 	if err != nil {
 		args = append(args, "error", err)
 	}
@@ -141,6 +153,24 @@ func (a *Authenticator) failed(client string, now time.Time, r *http.Request, re
 	if blocked {
 		a.logger.Warn("client refused for a while: too many failed authentications", "client", client)
 	}
+}
+
+// maxLogged is the most bytes of a value the client chose (a path, a
+// method) that a log line holds: a longer one is cut, so that a client
+// cannot fill the log with its requests.
+const maxLogged = 256
+
+// logged returns s cut to maxLogged bytes (at a UTF-8 boundary) with a
+// marker saying how long it was, or s itself when short enough.
+func logged(s string) string {
+	if len(s) <= maxLogged {
+		return s
+	}
+	cut := maxLogged
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…[cut: " + strconv.Itoa(len(s)) + " bytes]"
 }
 
 // bearer returns the token of an Authorization header "Bearer TOKEN" (the
