@@ -118,7 +118,7 @@ func accessHandlers(s *server) map[string]http.Handler {
 				return
 			}
 			var req tokenRequest
-			if !decodeBody(w, r, &req, false) {
+			if !decodeBody(w, r, &req, false) || !namesBounded(w, [2]string{"name", req.Name}, [2]string{"expires", req.Expires}) {
 				return
 			}
 			ttl, err := auth.ParseTTL(req.Expires)

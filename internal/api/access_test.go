@@ -257,6 +257,10 @@ func TestActions(t *testing.T) {
 		{"wrong content type", "POST", "/api/v1/collect", s.operator, "text/plain", `{}`, 415, "application/json"},
 		{"body without content type", "POST", "/api/v1/collect", s.operator, "", `{}`, 415, "application/json"},
 		{"oversized body", "POST", "/api/v1/findings/a/b/ack", s.operator, js, string(big), 413, "larger than 1048576"},
+		{"source too long", "POST", "/api/v1/collect", s.operator, js, `{"source":"` + strings.Repeat("s", MaxName+1) + `"}`, 400, "source: 513 bytes, longer than the 512 allowed"},
+		{"cluster too long", "POST", "/api/v1/drs-rules/apply", s.operator, js, `{"cluster":"` + strings.Repeat("c", MaxName+1) + `"}`, 400, "cluster: 513 bytes"},
+		{"token name too long", "POST", "/api/v1/tokens", s.admin, js, `{"name":"` + strings.Repeat("n", MaxName+1) + `","role":"viewer"}`, 400, "name: 513 bytes"},
+		{"token lifetime too long", "POST", "/api/v1/tokens", s.admin, js, `{"name":"x","role":"viewer","expires":"` + strings.Repeat("9", MaxName+1) + `"}`, 400, "expires: 513 bytes"},
 		{"no DRS applier here", "POST", "/api/v1/drs-rules/apply", s.operator, js, `{}`, 503, "not applied by this process"},
 		{"viewer applies DRS", "POST", "/api/v1/drs-rules/apply", s.viewer, js, `{}`, 403, "operator"},
 		{"ack of no finding", "POST", "/api/v1/findings/vnic-disconnected/0000/ack", s.operator, js, `{}`, 404, "no current finding"},
@@ -304,6 +308,9 @@ func TestActions(t *testing.T) {
 		}
 	}
 	s.noSecrets(t)
+	if logs := s.logs.String(); strings.Contains(logs, strings.Repeat("s", MaxName+1)) || strings.Contains(logs, strings.Repeat("c", MaxName+1)) {
+		t.Errorf("the logs show a name past its bound:\n%.2000s", logs)
+	}
 }
 
 // TestTokenLifecycle: an admin creates a token through the API (shown

@@ -143,7 +143,7 @@ func (s *server) collect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req collectRequest
-	if !decodeBody(w, r, &req, true) {
+	if !decodeBody(w, r, &req, true) || !namesBounded(w, [2]string{"source", req.Source}) {
 		return
 	}
 	if s.collector == nil {
@@ -187,7 +187,7 @@ func (s *server) drsApply(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req drsApplyRequest
-	if !decodeBody(w, r, &req, true) {
+	if !decodeBody(w, r, &req, true) || !namesBounded(w, [2]string{"source", req.Source}, [2]string{"cluster", req.Cluster}) {
 		return
 	}
 	if s.applyDRS == nil {

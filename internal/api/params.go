@@ -120,3 +120,16 @@ func wildcardNames(pattern string) []string {
 	}
 	return names
 }
+
+// namesBounded answers 400 naming the first of a request body's fields
+// (name, value) longer than MaxName bytes, and reports whether none is:
+// the names a body carries are bounded as those of a query are.
+func namesBounded(w http.ResponseWriter, fields ...[2]string) bool {
+	for _, f := range fields {
+		if err := longerThan(f[0], f[1], MaxName); err != nil {
+			writeError(w, http.StatusBadRequest, "request body: "+err.Error())
+			return false
+		}
+	}
+	return true
+}
