@@ -21,6 +21,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/vnetmap/vnetmap/internal/hostport"
 	"github.com/vnetmap/vnetmap/internal/secret"
 )
 
@@ -118,6 +119,8 @@ func (c WebhookConfiguration) Validate() error {
 		return bad("url", "scheme %q: want http or https", u.Scheme)
 	case u.Host == "":
 		return bad("url", "no host")
+	case hostport.URLPort(u) != nil:
+		return bad("url", "%v", hostport.URLPort(u))
 	case u.User != nil:
 		return bad("url", "credentials in the URL: use secret_file or secret_env")
 	}

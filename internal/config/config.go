@@ -22,6 +22,7 @@ import (
 	"github.com/vnetmap/vnetmap/internal/correlate"
 	"github.com/vnetmap/vnetmap/internal/flow/aggregate"
 	"github.com/vnetmap/vnetmap/internal/flow/listen"
+	"github.com/vnetmap/vnetmap/internal/hostport"
 	"github.com/vnetmap/vnetmap/internal/source/inventory"
 	"github.com/vnetmap/vnetmap/internal/source/snmp"
 	"github.com/vnetmap/vnetmap/internal/source/vsphere"
@@ -257,6 +258,9 @@ func applySourceDefaults(data []byte, c *Configuration) error {
 func (c Configuration) Validate() error {
 	if c.DB == "" {
 		return fmt.Errorf("%w: db: empty", ErrInvalid)
+	}
+	if _, _, err := hostport.Listen(c.Listen); err != nil {
+		return fmt.Errorf("%w: listen: %w", ErrInvalid, err)
 	}
 	if err := c.Flows.Validate(); err != nil {
 		return fmt.Errorf("%w: flows.%w", ErrInvalid, err)

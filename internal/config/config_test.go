@@ -159,3 +159,41 @@ func TestLoadRefusesTooLarge(t *testing.T) {
 		})
 	}
 }
+
+// TestAddressPorts: every address of the configuration (the API's listen,
+// flows.listen, a vCenter URL, a webhook URL) has a port from 1 to 65535
+// (0 for a listen address: the system picks a free port), and the error
+// names the key and its line.
+func TestAddressPorts(t *testing.T) {
+	vc := func(url string) string {
+		return "sources:\n  - name: vc1\n    type: vsphere\n    vsphere:\n      url: " + url + "\n      username: u\n      password_env: VC_PW\n"
+	}
+	tests := []struct {
+		name, yaml, wantErr string
+	}{
+		{"listen", "listen: 127.0.0.1:8443\n", ""},
+		{"listen on a free port", "listen: 127.0.0.1:0\n", ""},
+		{"listen on a name", "listen: localhost:8080\n", ""},
+		{"listen port too large", "listen: 127.0.0.1:99999\n", `line 1: config: invalid: listen: "127.0.0.1:99999": port "99999" is not a number from 0 to 65535`},
+		{"listen without port", "listen: 127.0.0.1\n", `listen: "127.0.0.1": not host:port`},
+		{"listen named port", "db: sqlite:x.db\nlisten: :http\n", `line 2: config: invalid: listen: ":http": port "http" is not a number`},
+		{"flows listen port too large", "flows:\n  listen: [\":70000\"]\n", `line 2: config: invalid: flows.listen[0]: ":70000": port "70000"`},
+		{"vcenter port", vc("https://vc.example.com:8443/sdk"), ""},
+		{"vcenter port too large", vc("https://vc.example.com:99999/sdk"), `line 5: config: invalid: sources[0] (vc1).vsphere: vsphere: invalid configuration: url: "vc.example.com:99999": port "99999" is not a number from 1 to 65535`},
+		{"webhook port zero", "webhooks:\n  - url: https://hooks.example.com:0/x\n", `line 2: config: invalid: webhooks[0]: check: bad webhook: url: "hooks.example.com:0": port "0" is not a number from 1 to 65535`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Decode(strings.NewReader(tt.yaml))
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("Decode: %v; want no error", err)
+				}
+				return
+			}
+			if err == nil || !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("Decode: %v; want ErrInvalid with %q", err, tt.wantErr)
+			}
+		})
+	}
+}

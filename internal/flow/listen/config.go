@@ -3,10 +3,10 @@ package listen
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"runtime"
-	"strconv"
+
+	"github.com/vnetmap/vnetmap/internal/hostport"
 )
 
 // Configuration is the flow listener's configuration: where it listens and
@@ -70,19 +70,16 @@ func (c Configuration) Validate() error {
 	seen := make(map[string]int, len(c.Listen))
 	for i, a := range c.Listen {
 		key := fmt.Sprintf("listen[%d]", i)
-		host, port, err := net.SplitHostPort(a)
+		host, port, err := hostport.Listen(a)
 		if err != nil {
-			return bad(key, "%q is not host:port: %v", a, err)
+			return bad(key, "%v", err)
 		}
 		if host != "" {
 			if _, err := netip.ParseAddr(host); err != nil {
 				return bad(key, "%q: host must be an IP address or empty", a)
 			}
 		}
-		if _, err := strconv.ParseUint(port, 10, 16); err != nil {
-			return bad(key, "%q: port must be a number from 0 to 65535", a)
-		}
-		if j, ok := seen[a]; ok && port != "0" {
+		if j, ok := seen[a]; ok && port != 0 {
 			return bad(key, "%q is listen[%d] again", a, j)
 		}
 		seen[a] = i

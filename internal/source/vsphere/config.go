@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/vnetmap/vnetmap/internal/hostport"
 	"github.com/vnetmap/vnetmap/internal/secret"
 )
 
@@ -118,6 +119,9 @@ func parseURL(raw string) (*url.URL, error) {
 	}
 	if u.Host == "" {
 		return nil, bad("no host")
+	}
+	if err := hostport.URLPort(u); err != nil {
+		return nil, bad(err.Error())
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
 		return nil, bad("must not have a query or fragment")
