@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/vnetmap/vnetmap/internal/auth"
+	"github.com/vnetmap/vnetmap/internal/query"
 )
 
 // serve sends r through the site's handler (access control, the UI's
@@ -134,6 +135,7 @@ func TestParamBounds(t *testing.T) {
 		tcase{"flow target past its bound", "/api/v1/flows/links?target=" + strings.Repeat("x", MaxName+1), "query parameter target: 513 bytes, longer than the 512 allowed"},
 		tcase{"second value of a repeated parameter", "/api/v1/topology?expand=a&expand=" + long, "query parameter expand: 513 bytes"},
 		tcase{"query string", "/api/v1/summary?pad=" + strings.Repeat("z", MaxQuery), "query string: 4100 bytes, longer than the 4096 allowed"},
+		tcase{"topology's query string", "/api/v1/topology?pad=" + strings.Repeat("z", maxTopologyQuery), fmt.Sprintf("query string: %d bytes, longer than the %d allowed", maxTopologyQuery+4, maxTopologyQuery)},
 		tcase{"malformed query string", "/api/v1/summary?at=%zz", "query string: invalid URL escape"},
 		tcase{"path value", "/api/v1/where/" + long, "path value {x}: 513 bytes, longer than the 512 allowed"},
 		tcase{"escaped path value", "/api/v1/host/" + strings.Repeat("%C3%A9", MaxName/2+1), "path value {name}: 514 bytes"},
@@ -154,6 +156,7 @@ func TestParamBounds(t *testing.T) {
 		"/api/v1/where/" + strings.Repeat("v", MaxName),
 		"/api/v1/flows/deps?target=" + strings.Repeat("t", MaxName),
 		"/api/v1/summary?pad=" + strings.Repeat("z", MaxQuery-4),
+		"/api/v1/topology?" + strings.Repeat("&expand="+url.QueryEscape("cluster:vc1/Datacenter 01/Cluster 0001"), query.MaxTopologyExpand),
 	} {
 		w := s.serve(httptest.NewRequest("GET", path, nil), "")
 		if strings.Contains(w.Body.String(), "allowed") || w.Code >= 500 {

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/vnetmap/vnetmap/internal/query"
 )
 
 // Bounds on what a request to a route may carry, in bytes. Past one, the
@@ -12,8 +14,13 @@ import (
 // runs, so that no value reaches a query (a SQLite LIKE pattern is refused
 // past 50,000 bytes) or a log line unbounded.
 const (
-	// MaxQuery is the longest query string (what follows the ?).
+	// MaxQuery is the longest query string (what follows the ?) but that
+	// of the topology.
 	MaxQuery = 4096
+	// maxTopologyQuery is the longest query string of the topology: room
+	// for as many groups to expand as it takes, each ID escaped in 128
+	// bytes with its "&expand=".
+	maxTopologyQuery = query.MaxTopologyExpand * 128
 	// MaxName is the longest path value, and the longest query parameter
 	// naming something: a VM, host, switch, port, cluster, application,
 	// flow target, search text or list of rules (a vSphere name is at most
@@ -59,17 +66,25 @@ var routeParams = map[string][]param{
 	"GET /api/v1/drs-rules":          {{"cluster", MaxName}, {"must", maxWord}, atParam},
 }
 
+// routeQueryMax are the routes whose query string may be longer than
+// MaxQuery, and how long.
+var routeQueryMax = map[string]int{"GET /api/v1/topology": maxTopologyQuery}
+
 // bounded returns the handler of route behind its bounds: the query string
-// at most MaxQuery bytes and well-formed, each path value at most MaxName
+// at most MaxQuery bytes (routeQueryMax) and well-formed, each path value at most MaxName
 // bytes, each value of each parameter of routeParams at most its max.
 // Anything else is a 400 naming what is too long and the bound.
 func bounded(route string, next http.Handler) http.Handler {
 	_, pattern, _ := strings.Cut(route, " ")
 	wildcards := wildcardNames(pattern)
 	params := routeParams[route]
+	maxQuery := MaxQuery
+	if m, ok := routeQueryMax[route]; ok {
+		maxQuery = m
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if n := len(r.URL.RawQuery); n > MaxQuery {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("query string: %d bytes, longer than the %d allowed", n, MaxQuery))
+		if n := len(r.URL.RawQuery); n > maxQuery {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("query string: %d bytes, longer than the %d allowed", n, maxQuery))
 			return
 		}
 		for _, name := range wildcards {
