@@ -29,8 +29,10 @@ const sqliteMemory = ":memory:"
 // Open opens the store named by dsn and brings its schema up to date.
 //
 // The DSN is one of:
-//   - sqlite:PATH, a SQLite database file, created if missing. Driver
-//     parameters of modernc.org/sqlite may follow the path after a "?"
+//   - sqlite:PATH, a SQLite database file, created if missing, readable
+//     and writable by its owner only (0600, as are its -wal and -shm files;
+//     an existing file keeps its mode). Driver parameters of
+//     modernc.org/sqlite may follow the path after a "?"
 //     (sqlite:vnetmap.db?_pragma=mmap_size(268435456)).
 //   - sqlite::memory:, a private in-memory SQLite database that lives until
 //     Close; it uses a single connection, so it suits tests and one-shot runs.
@@ -60,6 +62,9 @@ func Open(ctx context.Context, dsn string) (Store, error) {
 		}
 		driverDSN = file + sep + sqliteParams
 		singleConn = file == sqliteMemory
+		if err := createSQLiteFile(file); err != nil {
+			return nil, fmt.Errorf("store: open %s: %w", redact(dsn), err)
+		}
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		d = postgresDialect
 		driverDSN = dsn
