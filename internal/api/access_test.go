@@ -271,6 +271,7 @@ func TestActions(t *testing.T) {
 		{"anonymous lists tokens", "GET", "/api/v1/tokens", "", "", "", 401, "admin"},
 		{"admin lists tokens", "GET", "/api/v1/tokens", s.admin, "", "", 200, `"name": "grafana"`},
 		{"token with a bad role", "POST", "/api/v1/tokens", s.admin, js, `{"name":"x","role":"root"}`, 400, "unknown role"},
+		{"token with a number for a role", "POST", "/api/v1/tokens", s.admin, js, `{"name":"x","role":3}`, 400, `field \"role\": want a JSON string`},
 		{"token with role none", "POST", "/api/v1/tokens", s.admin, js, `{"name":"x","role":"none"}`, 400, "want viewer, operator or admin"},
 		{"token with a bad name", "POST", "/api/v1/tokens", s.admin, js, `{"name":"a b","role":"viewer"}`, 400, "name"},
 		{"token with a bad lifetime", "POST", "/api/v1/tokens", s.admin, js, `{"name":"x","role":"viewer","expires":"soon"}`, 400, "expires"},

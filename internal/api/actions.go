@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -63,7 +64,7 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any, emptyOK bool) boo
 	case errors.As(err, &typ) && typ.Field == "":
 		writeError(w, http.StatusBadRequest, "request body: want a JSON object")
 	case errors.As(err, &typ):
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("request body: field %q: want a JSON %s", typ.Field, jsonKind(typ.Type.Kind())))
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("request body: field %q: want a JSON %s", typ.Field, jsonKind(typ.Type)))
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		writeError(w, http.StatusBadRequest, "request body: truncated JSON")
 	default:
@@ -74,9 +75,16 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any, emptyOK bool) boo
 	return false
 }
 
-// jsonKind names the JSON type a Go kind is read from.
-func jsonKind(k reflect.Kind) string {
-	switch k {
+// textUnmarshaler is the type of encoding.TextUnmarshaler.
+var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+
+// jsonKind names the JSON type a Go type is read from: a string for a type
+// that reads itself from text (a role, a time), else by its kind.
+func jsonKind(t reflect.Type) string {
+	if t.Implements(textUnmarshaler) || reflect.PointerTo(t).Implements(textUnmarshaler) {
+		return "string"
+	}
+	switch t.Kind() {
 	case reflect.Bool:
 		return "boolean"
 	case reflect.String:
