@@ -71,8 +71,9 @@ var routeParams = map[string][]param{
 var routeQueryMax = map[string]int{"GET /api/v1/topology": maxTopologyQuery}
 
 // bounded returns the handler of route behind its bounds: the query string
-// at most MaxQuery bytes (routeQueryMax) and well-formed, each path value at most MaxName
-// bytes, each value of each parameter of routeParams at most its max.
+// well-formed and at most MaxQuery bytes (or routeQueryMax's), each path
+// value at most MaxName bytes, each value of each parameter of
+// routeParams at most its max.
 // Anything else is a 400 naming what is too long and the bound.
 func bounded(route string, next http.Handler) http.Handler {
 	_, pattern, _ := strings.Cut(route, " ")
