@@ -27,6 +27,7 @@ type Component struct {
 	logger   *slog.Logger
 	metrics  *metrics
 	onChange func()
+	changed  func(since time.Time)
 	entries  []*entry
 	holder   string // lease holder name; "" when leases are off
 
@@ -55,6 +56,22 @@ func leaseTTL(interval time.Duration) time.Duration {
 // a time and take over the sources of one that dies. It must be called
 // before Start. Without it every added source is polled.
 func (c *Component) UseLeases(holder string) { c.holder = holder }
+
+// NotifyChanges has f called, after every apply that changed the store and
+// before onChange, with a moment at or before every change that apply
+// recorded (its snapshot's Taken: the store records a snapshot at that
+// moment or later), so that graph.Cache.Changed drops only the maps of past
+// moments the change may touch. f must not block: it runs in the apply's
+// goroutine. It must be called before Start.
+func (c *Component) NotifyChanges(f func(since time.Time)) { c.changed = f }
+
+// applied tells the hooks that an apply of snap changed the store.
+func (c *Component) applied(snap model.Snapshot) {
+	if c.changed != nil {
+		c.changed(snap.Taken)
+	}
+	c.onChange()
+}
 
 type entry struct {
 	src      source.Source
@@ -146,7 +163,7 @@ func (c *Component) run(ctx context.Context, src source.Source) Result {
 	c.logger.Info("collected", "source", name, "facts", res.Facts, "opened", res.Stats.Opened,
 		"closed", res.Stats.Closed, "seconds", res.Seconds)
 	if changed(res.Stats) {
-		c.onChange()
+		c.applied(snap)
 	}
 	return res
 }
@@ -424,7 +441,7 @@ func (c *Component) loop(ctx context.Context, e *entry) {
 			}
 			c.metrics.deltas.WithLabelValues(name).Inc()
 			if changed(stats) {
-				c.onChange()
+				c.applied(s)
 			}
 		case err := <-watchDone:
 			stopWatch() // the watch ended on its own; release its context

@@ -1,56 +1,414 @@
 package graph
 
 import (
+	"container/list"
 	"context"
+	"errors"
+	"fmt"
+	"math"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Loader builds the graph of a moment: the facts valid then (the store's
 // FactsAt), with what correlation derives from them.
 type Loader func(ctx context.Context, at time.Time) (*Graph, error)
 
-// Cache keeps the graph of "now" in memory and builds the graph of any
-// other moment on demand. Invalidate marks "now" as out of date after the
-// facts changed; the next Now rebuilds it. Safe for concurrent use.
-type Cache struct {
-	load Loader
+// Changes says when the facts changed around t: the latest moment at or
+// before t at which a fact version began or ended (zero when none did),
+// and the first such moment after t (zero when none did yet). The facts
+// valid at t are those valid at every moment of [last, next). The SQL
+// store's Changes is one.
+type Changes func(ctx context.Context, t time.Time) (last, next time.Time, err error)
 
-	mu    sync.Mutex
-	now   *Graph
-	dirty bool
+// ErrBusy is wrapped by the error of At (a BusyError) when the map asked
+// for is neither kept nor being built and as many builds run as allowed:
+// the request may be made again later.
+var ErrBusy = errors.New("graph: too many maps being built")
+
+// BusyError is the error of At refusing to start a build.
+type BusyError struct {
+	// Builds is how many maps of past moments were being built; Limit the
+	// bound the request was under.
+	Builds, Limit int
+	// RetryAfter is when to ask again: about the time a build takes.
+	RetryAfter time.Duration
+}
+
+func (e *BusyError) Error() string {
+	return fmt.Sprintf("graph: %d maps of past moments being built (at most %d for this request): try again in %s",
+		e.Builds, e.Limit, e.RetryAfter)
+}
+
+// Unwrap returns ErrBusy.
+func (e *BusyError) Unwrap() error { return ErrBusy }
+
+type buildLimitKey struct{}
+
+// WithBuildLimit returns a context under which At starts the build of a
+// past moment's map only while fewer than n such builds run (when n is
+// below the cache's own bound): the API gives anonymous requests a lower
+// one. Maps kept or being built are shared whatever the limit.
+func WithBuildLimit(ctx context.Context, n int) context.Context {
+	return context.WithValue(ctx, buildLimitKey{}, n)
+}
+
+// CacheOption configures a Cache.
+type CacheOption func(*Cache)
+
+// WithConfiguration bounds the cache as conf says (else
+// DefaultCacheConfiguration).
+func WithConfiguration(conf CacheConfiguration) CacheOption {
+	return func(c *Cache) { c.conf = conf }
+}
+
+// WithChanges keys the maps of past moments by the moments the facts
+// changed, so that every moment of one quiet interval shares one map and a
+// moment after the last change is answered with the map of now. Without
+// it, each moment asked is a map of its own.
+func WithChanges(changes Changes) CacheOption { return func(c *Cache) { c.changes = changes } }
+
+// WithRegisterer exports the cache's metrics (vnetmap_graph_*) on reg.
+func WithRegisterer(reg prometheus.Registerer) CacheOption {
+	return func(c *Cache) { c.reg = reg }
+}
+
+// Cache keeps the map of now and the maps of past moments.
+//
+// The map of now is rebuilt after the facts changed (Invalidate, Changed)
+// by the first reader that asks for it, outside any lock; the readers that
+// ask while that rebuild runs get the previous map at once, and the new one
+// is swapped in when complete. Rebuild requests that arrive during a
+// rebuild are collapsed into the next one. Invalidate and Changed never
+// wait.
+//
+// A past moment's map is built once however many requests ask for it at a
+// time, by at most CacheConfiguration.Builds builds at once (fewer for a
+// context of WithBuildLimit; past the bound At returns a BusyError), and
+// kept, least recently used dropped first, within CacheMiB. With Changes,
+// moments whose valid facts are the same share one map.
+//
+// A map handed out is read-only and stays valid; its At is the moment
+// asked. Safe for concurrent use.
+type Cache struct {
+	load    Loader
+	changes Changes
+	conf    CacheConfiguration
+	reg     prometheus.Registerer
+	metrics *cacheMetrics
+	// buildHook, when set (tests), is called by every build before it
+	// loads, in the build's goroutine.
+	buildHook func(at time.Time)
+
+	gen      atomic.Uint64 // bumped by every change
+	now      atomic.Pointer[nowMap]
+	nowMu    sync.Mutex
+	nowBuild *flight // the rebuild of now running, or nil
+
+	mu        sync.Mutex
+	kept      map[int64]*list.Element // key → element of lru holding a *pastMap
+	lru       list.List               // most recently used first
+	bytes     int64
+	flights   map[int64]*flight // builds of past moments running, by key
+	building  int
+	buildSecs float64 // moving average of build times, for Retry-After
+}
+
+// nowMap is the map of now and the change count its facts include.
+type nowMap struct {
+	g   *Graph
+	gen uint64
+}
+
+// pastMap is a kept map of a past moment.
+type pastMap struct {
+	key  int64
+	g    *Graph
+	size int64
+}
+
+// flight is a build running; done is closed when g and err are set.
+type flight struct {
+	done chan struct{}
+	g    *Graph
+	err  error
+	// gen is the change count when the build started (the map of now).
+	gen uint64
+	// key is the key of a past moment's map; stale says the facts of
+	// that key changed during the build, so it is not kept.
+	key   int64
+	stale bool
+}
+
+func (f *flight) wait(ctx context.Context) (*Graph, error) {
+	select {
+	case <-f.done:
+		return f.g, f.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // NewCache returns a cache that builds graphs through load.
-func NewCache(load Loader) *Cache { return &Cache{load: load, dirty: true} }
-
-// Invalidate says the facts changed.
-func (c *Cache) Invalidate() {
-	c.mu.Lock()
-	c.dirty = true
-	c.mu.Unlock()
+func NewCache(load Loader, opts ...CacheOption) *Cache {
+	c := &Cache{load: load, conf: DefaultCacheConfiguration(), kept: map[int64]*list.Element{}, flights: map[int64]*flight{}}
+	for _, o := range opts {
+		o(c)
+	}
+	c.metrics = newCacheMetrics(c.reg)
+	c.metrics.inFlight.Set(0)
+	return c
 }
 
-// Now returns the graph of the current moment, rebuilding it when the facts
-// changed since it was built.
-func (c *Cache) Now(ctx context.Context) (*Graph, error) {
+// Invalidate says the facts changed, at moments unknown: the map of now
+// is rebuilt when next asked for, and every past moment's map is dropped.
+// It does not wait.
+func (c *Cache) Invalidate() { c.Changed(time.Time{}) }
+
+// Changed says the facts changed at since or later (the Taken of the
+// snapshot applied: the store records a snapshot at that moment or
+// after): the map of now is rebuilt when next asked for, and the maps of
+// past moments whose facts may include the change are dropped. It does
+// not wait.
+func (c *Cache) Changed(since time.Time) {
+	c.gen.Add(1)
+	s := key(since)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.dirty && c.now != nil {
-		return c.now, nil
+	for k, el := range c.kept {
+		if k >= s {
+			c.drop(el)
+		}
 	}
-	g, err := c.At(ctx, time.Now())
-	if err != nil {
-		return nil, err
+	for k, f := range c.flights {
+		if k >= s {
+			f.stale = true
+			delete(c.flights, k)
+		}
 	}
-	c.now, c.dirty = g, false
-	return g, nil
 }
 
-// At builds the graph of moment at; a zero at means now.
+// key is the key of the maps of past moments whose facts changed last at
+// t (or, without Changes, of moment t).
+func key(t time.Time) int64 {
+	if t.IsZero() {
+		return math.MinInt64
+	}
+	return t.UnixMicro()
+}
+
+// Now returns the map of now. When the facts changed since it was built,
+// the first caller rebuilds it and waits; callers arriving during that
+// rebuild get the previous map.
+func (c *Cache) Now(ctx context.Context) (*Graph, error) {
+	want := c.gen.Load()
+	if cur := c.now.Load(); cur != nil && cur.gen >= want {
+		c.metrics.hits.Inc()
+		return cur.g, nil
+	}
+	c.nowMu.Lock()
+	if cur := c.now.Load(); cur != nil && (cur.gen >= want || c.nowBuild != nil) {
+		c.nowMu.Unlock()
+		c.metrics.hits.Inc()
+		return cur.g, nil
+	}
+	c.nowMu.Unlock()
+	return c.Fresh(ctx)
+}
+
+// Fresh returns the map of now built from the facts as they were after
+// every change said before the call, waiting for a rebuild when needed
+// (check.Watch uses it: it must see the change it was told about).
+func (c *Cache) Fresh(ctx context.Context) (*Graph, error) {
+	want := c.gen.Load()
+	for {
+		c.nowMu.Lock()
+		if cur := c.now.Load(); cur != nil && cur.gen >= want {
+			c.nowMu.Unlock()
+			c.metrics.hits.Inc()
+			return cur.g, nil
+		}
+		f := c.nowBuild
+		if f == nil {
+			f = c.rebuildNow(ctx)
+		}
+		c.nowMu.Unlock()
+		c.metrics.misses.Inc()
+		g, err := f.wait(ctx)
+		if err != nil || f.gen >= want {
+			return g, err
+		}
+	}
+}
+
+// rebuildNow starts a rebuild of the map of now; c.nowMu is held.
+func (c *Cache) rebuildNow(ctx context.Context) *flight {
+	f := &flight{done: make(chan struct{}), gen: c.gen.Load()}
+	c.nowBuild = f
+	go func() {
+		g, err := c.build(context.WithoutCancel(ctx), time.Now())
+		if err == nil {
+			c.metrics.nowBytes.Set(float64(g.Size()))
+		}
+		c.nowMu.Lock()
+		if err == nil {
+			c.now.Store(&nowMap{g: g, gen: f.gen})
+		}
+		c.nowBuild = nil
+		c.nowMu.Unlock()
+		f.g, f.err = g, err
+		close(f.done)
+	}()
+	return f
+}
+
+// At returns the map of moment at; a zero at means now. A moment after
+// the last change (with Changes) is answered with the map of now.
+// Otherwise the map is the one kept or being built for the moment's facts,
+// or it is built now — unless as many builds run as allowed (see
+// WithBuildLimit): then the error is a BusyError.
 func (c *Cache) At(ctx context.Context, at time.Time) (*Graph, error) {
 	if at.IsZero() {
 		return c.Now(ctx)
 	}
-	return c.load(ctx, at)
+	k := key(at)
+	if c.changes != nil {
+		last, next, err := c.changes(ctx, at)
+		if err != nil {
+			return nil, err
+		}
+		if next.IsZero() {
+			g, err := c.Now(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return g.as(at), nil
+		}
+		k = key(last)
+	}
+	g, err := c.past(ctx, at, k)
+	if err != nil {
+		return nil, err
+	}
+	return g.as(at), nil
+}
+
+// as returns g, or a copy of g that says moment at (the indexes shared).
+func (g *Graph) as(at time.Time) *Graph {
+	if g.At.Equal(at) {
+		return g
+	}
+	cp := *g
+	cp.At = at
+	return &cp
+}
+
+// past returns the map of key k, kept, being built or built for at.
+func (c *Cache) past(ctx context.Context, at time.Time, k int64) (*Graph, error) {
+	c.mu.Lock()
+	if el := c.kept[k]; el != nil {
+		c.lru.MoveToFront(el)
+		g := el.Value.(*pastMap).g
+		c.mu.Unlock()
+		c.metrics.hits.Inc()
+		return g, nil
+	}
+	f := c.flights[k]
+	if f == nil {
+		limit := c.conf.Builds
+		if n, ok := ctx.Value(buildLimitKey{}).(int); ok && n < limit {
+			limit = n
+		}
+		if c.building >= limit {
+			err := &BusyError{Builds: c.building, Limit: limit, RetryAfter: c.retryAfter()}
+			c.mu.Unlock()
+			c.metrics.refused.Inc()
+			return nil, err
+		}
+		c.building++
+		f = &flight{done: make(chan struct{}), key: k}
+		c.flights[k] = f
+		go c.buildPast(context.WithoutCancel(ctx), at, f)
+	}
+	c.mu.Unlock()
+	c.metrics.misses.Inc()
+	return f.wait(ctx)
+}
+
+// buildPast builds the map of f and keeps it.
+func (c *Cache) buildPast(ctx context.Context, at time.Time, f *flight) {
+	g, err := c.build(ctx, at)
+	var size int64
+	if err == nil {
+		size = g.Size()
+	}
+	c.mu.Lock()
+	c.building--
+	if c.flights[f.key] == f {
+		delete(c.flights, f.key)
+	}
+	if err == nil && !f.stale {
+		c.keep(f.key, g, size)
+	}
+	c.mu.Unlock()
+	f.g, f.err = g, err
+	close(f.done)
+}
+
+// build loads the map of at, timed.
+func (c *Cache) build(ctx context.Context, at time.Time) (*Graph, error) {
+	c.metrics.inFlight.Inc()
+	defer c.metrics.inFlight.Dec()
+	if c.buildHook != nil {
+		c.buildHook(at)
+	}
+	start := time.Now()
+	g, err := c.load(ctx, at)
+	d := time.Since(start).Seconds()
+	c.metrics.buildSeconds.Observe(d)
+	c.mu.Lock()
+	if c.buildSecs == 0 {
+		c.buildSecs = d
+	} else {
+		c.buildSecs = 0.7*c.buildSecs + 0.3*d
+	}
+	c.mu.Unlock()
+	return g, err
+}
+
+// retryAfter is the time a build takes, in whole seconds from 1 to 60;
+// c.mu is held.
+func (c *Cache) retryAfter() time.Duration {
+	return time.Duration(min(60, max(1, math.Ceil(c.buildSecs)))) * time.Second
+}
+
+// keep adds the map of key k, dropping the least recently used maps
+// beyond the budget; c.mu is held. A map larger than the budget is not
+// kept.
+func (c *Cache) keep(k int64, g *Graph, size int64) {
+	budget := c.conf.budget()
+	if size > budget {
+		return
+	}
+	if el := c.kept[k]; el != nil {
+		c.drop(el)
+	}
+	c.kept[k] = c.lru.PushFront(&pastMap{key: k, g: g, size: size})
+	c.bytes += size
+	for c.bytes > budget {
+		c.drop(c.lru.Back())
+		c.metrics.evictions.Inc()
+	}
+	c.metrics.bytes.Set(float64(c.bytes))
+}
+
+// drop removes a kept map; c.mu is held.
+func (c *Cache) drop(el *list.Element) {
+	p := c.lru.Remove(el).(*pastMap)
+	delete(c.kept, p.key)
+	c.bytes -= p.size
+	c.metrics.bytes.Set(float64(c.bytes))
 }

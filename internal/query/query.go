@@ -11,6 +11,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/vnetmap/vnetmap/internal/check"
 	"github.com/vnetmap/vnetmap/internal/correlate"
 	"github.com/vnetmap/vnetmap/internal/graph"
@@ -24,10 +26,37 @@ type Service struct {
 	Cache *graph.Cache
 }
 
+// Option configures a Service.
+type Option func(*options)
+
+type options struct {
+	cache []graph.CacheOption
+}
+
+// WithCache bounds the graph cache as conf says and exports its metrics
+// on reg (nil: not exported).
+func WithCache(conf graph.CacheConfiguration, reg prometheus.Registerer) Option {
+	return func(o *options) {
+		o.cache = append(o.cache, graph.WithConfiguration(conf))
+		if reg != nil {
+			o.cache = append(o.cache, graph.WithRegisterer(reg))
+		}
+	}
+}
+
 // New returns a service over st with a graph cache reading from it: the
 // facts valid at a moment plus what correlation derives from them (cabling,
-// and application membership per apps).
-func New(st store.Store, apps []correlate.AppRule) *Service {
+// and application membership per apps). When st says when its facts
+// changed (the SQL store does), the cache shares one map between the
+// moments of a quiet interval.
+func New(st store.Store, apps []correlate.AppRule, opts ...Option) *Service {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if c, ok := st.(changer); ok {
+		o.cache = append(o.cache, graph.WithChanges(c.Changes))
+	}
 	return &Service{Store: st, Cache: graph.NewCache(func(ctx context.Context, at time.Time) (*graph.Graph, error) {
 		vs, err := st.FactsAt(ctx, at)
 		if err != nil {
@@ -38,7 +67,12 @@ func New(st store.Store, apps []correlate.AppRule) *Service {
 		g := graph.Build(at, append(vs, derived...))
 		g.Conflicts = r.Conflicts
 		return g, nil
-	})}
+	}, o.cache...)}
+}
+
+// changer is a store that says when its facts changed (graph.Changes).
+type changer interface {
+	Changes(ctx context.Context, t time.Time) (last, next time.Time, err error)
 }
 
 // WhereAnswer is the answer to `where`.
