@@ -119,7 +119,7 @@ func Handler(q *query.Service, gatherer prometheus.Gatherer, logger *slog.Logger
 	mux := http.NewServeMux()
 	latency := newRequestDuration(gatherer)
 	for _, route := range Routes {
-		mux.Handle(route, latency.wrap(route, bounded(route, handlers[route])))
+		mux.Handle(route, latency.wrap(route, bounded(route, limitBuilds(handlers[route]))))
 	}
 	return routed{mux}
 }
@@ -240,6 +240,7 @@ func (s *server) reply(w http.ResponseWriter, v any, err error) {
 		writeError(w, http.StatusNotFound, err.Error())
 	case errors.Is(err, graph.ErrAmbiguous):
 		writeError(w, http.StatusConflict, err.Error())
+	case busy(w, err):
 	case errors.Is(err, context.Canceled):
 		// The client hung up: no failure, and nobody reads the answer.
 		s.logger.Debug("api query cancelled by the client", "error", err)

@@ -46,14 +46,14 @@ func (e *BusyError) Error() string {
 // Unwrap returns ErrBusy.
 func (e *BusyError) Unwrap() error { return ErrBusy }
 
-type buildLimitKey struct{}
+type anonymousKey struct{}
 
-// WithBuildLimit returns a context under which At starts the build of a
-// past moment's map only while fewer than n such builds run (when n is
-// below the cache's own bound): the API gives anonymous requests a lower
-// one. Maps kept or being built are shared whatever the limit.
-func WithBuildLimit(ctx context.Context, n int) context.Context {
-	return context.WithValue(ctx, buildLimitKey{}, n)
+// Anonymous returns a context for a request made without a token: under
+// it At starts the build of a past moment's map only while fewer than
+// CacheConfiguration.AnonymousBuilds run. Maps kept or being built are
+// shared with it all the same.
+func Anonymous(ctx context.Context) context.Context {
+	return context.WithValue(ctx, anonymousKey{}, true)
 }
 
 // CacheOption configures a Cache.
@@ -86,8 +86,8 @@ func WithRegisterer(reg prometheus.Registerer) CacheOption {
 // wait.
 //
 // A past moment's map is built once however many requests ask for it at a
-// time, by at most CacheConfiguration.Builds builds at once (fewer for a
-// context of WithBuildLimit; past the bound At returns a BusyError), and
+// time, by at most CacheConfiguration.Builds builds at once (AnonymousBuilds
+// for a context of Anonymous; past the bound At returns a BusyError), and
 // kept, least recently used dropped first, within CacheMiB. With Changes,
 // moments whose valid facts are the same share one map.
 //
@@ -269,7 +269,7 @@ func (c *Cache) rebuildNow(ctx context.Context) *flight {
 // the last change (with Changes) is answered with the map of now.
 // Otherwise the map is the one kept or being built for the moment's facts,
 // or it is built now — unless as many builds run as allowed (see
-// WithBuildLimit): then the error is a BusyError.
+// Anonymous): then the error is a BusyError.
 func (c *Cache) At(ctx context.Context, at time.Time) (*Graph, error) {
 	if at.IsZero() {
 		return c.Now(ctx)
@@ -319,8 +319,8 @@ func (c *Cache) past(ctx context.Context, at time.Time, k int64) (*Graph, error)
 	f := c.flights[k]
 	if f == nil {
 		limit := c.conf.Builds
-		if n, ok := ctx.Value(buildLimitKey{}).(int); ok && n < limit {
-			limit = n
+		if anon, _ := ctx.Value(anonymousKey{}).(bool); anon {
+			limit = min(limit, c.conf.AnonymousBuilds)
 		}
 		if c.building >= limit {
 			err := &BusyError{Builds: c.building, Limit: limit, RetryAfter: c.retryAfter()}

@@ -237,8 +237,8 @@ func TestCacheBuildBound(t *testing.T) {
 	if got := value(t, c.metrics.refused); got != 1 {
 		t.Errorf("refused = %v; want 1", got)
 	}
-	// Anonymous (limit 0): a kept map is served, a new moment is not built.
-	anon := WithBuildLimit(ctx, 0)
+	// Anonymous (AnonymousBuilds 0): a kept map is served, a new moment is not built.
+	anon := Anonymous(ctx)
 	if _, err := c.At(anon, a); err != nil {
 		t.Errorf("anonymous request for a kept map: %v", err)
 	}

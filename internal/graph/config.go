@@ -16,7 +16,7 @@ type CacheConfiguration struct {
 	// answers 503 with Retry-After).
 	Builds int `yaml:"builds"`
 	// AnonymousBuilds is the same bound for requests that carry no token
-	// (see WithBuildLimit): they may start a build only while fewer run.
+	// (see Anonymous): they may start a build only while fewer run.
 	// 0: they are answered from the maps kept or being built only.
 	AnonymousBuilds int `yaml:"anonymous_builds"`
 }
