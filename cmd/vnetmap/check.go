@@ -114,10 +114,11 @@ func printFindings(w io.Writer, a *query.FindingsAnswer, evidence bool) {
 const checkInterval = time.Minute
 
 // startChecks runs the checks of serve: a notifier for the configured
-// webhooks, and check.Watch re-evaluating the rules on the map of now. It
-// returns the function the collector calls when the facts changed (it
-// invalidates the cached map and wakes Watch, so that a new fault is
-// posted within seconds) and the function that stops it all.
+// webhooks, and check.Watch re-evaluating the rules on the map of now
+// (Fresh: the map that holds the change it was woken for). It returns the
+// function the collector calls when the facts changed, after telling the
+// graph cache (it wakes Watch, so that a new fault is posted within
+// seconds) and the function that stops it all.
 func startChecks(ctx context.Context, c config.Configuration, q *query.Service, logger *slog.Logger, reg prometheus.Registerer) (onChange, stop func(), err error) {
 	n, err := check.NewNotifier(c.Webhooks, logger.With("component", "check"), reg)
 	if err != nil {
@@ -129,10 +130,9 @@ func startChecks(ctx context.Context, c config.Configuration, q *query.Service, 
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		check.Watch(ctx, q.Cache.Now, changed, checkInterval, n)
+		check.Watch(ctx, q.Cache.Fresh, changed, checkInterval, n)
 	}()
 	onChange = func() {
-		q.Cache.Invalidate()
 		select {
 		case changed <- struct{}{}:
 		default:

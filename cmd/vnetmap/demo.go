@@ -19,6 +19,7 @@ import (
 	"github.com/vnetmap/vnetmap/internal/api"
 	"github.com/vnetmap/vnetmap/internal/collect"
 	"github.com/vnetmap/vnetmap/internal/config"
+	"github.com/vnetmap/vnetmap/internal/graph"
 	"github.com/vnetmap/vnetmap/internal/query"
 	"github.com/vnetmap/vnetmap/internal/sim"
 	"github.com/vnetmap/vnetmap/internal/source"
@@ -161,8 +162,9 @@ func runDemo(ctx context.Context, g *globals, o demoOptions) error {
 		progress("the store already holds demo data: continuing its history, not seeding more")
 	}
 
-	q := query.New(st, config.DefaultConfiguration().Applications)
-	comp := collect.New(st, logger.With("component", "collect"), reg, func() { q.Cache.Invalidate(); flows.Invalidate() })
+	q := query.New(st, config.DefaultConfiguration().Applications, query.WithCache(graph.DefaultCacheConfiguration(), reg))
+	comp := collect.New(st, logger.With("component", "collect"), reg, flows.Invalidate)
+	comp.NotifyChanges(q.Cache.Changed)
 	comp.Add(col, time.Minute)
 	comp.Add(fabric, time.Minute)
 	if o.once {

@@ -53,7 +53,7 @@ func serveCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			q := query.New(st, c.Applications)
+			q := query.New(st, c.Applications, query.WithCache(c.Graph, reg))
 			onChange, stopChecks, err := startChecks(ctx, c, q, logger, reg)
 			if err != nil {
 				return err
@@ -72,6 +72,7 @@ func serveCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			comp.NotifyChanges(q.Cache.Changed)
 			// Every serve process may share the database with others: each
 			// source is polled by the one holding its lease.
 			comp.UseLeases(processName())

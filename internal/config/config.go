@@ -22,6 +22,7 @@ import (
 	"github.com/vnetmap/vnetmap/internal/correlate"
 	"github.com/vnetmap/vnetmap/internal/flow/aggregate"
 	"github.com/vnetmap/vnetmap/internal/flow/listen"
+	"github.com/vnetmap/vnetmap/internal/graph"
 	"github.com/vnetmap/vnetmap/internal/hostport"
 	"github.com/vnetmap/vnetmap/internal/source/inventory"
 	"github.com/vnetmap/vnetmap/internal/source/snmp"
@@ -49,6 +50,9 @@ type Configuration struct {
 	Auth auth.Configuration `yaml:"auth"`
 	// TLS makes serve's port HTTPS: certificate files, or self-signed.
 	TLS auth.TLSConfiguration `yaml:"tls"`
+	// Graph bounds serve's maps of past moments: the memory they keep
+	// and how many are built at once (fewer for anonymous requests).
+	Graph graph.CacheConfiguration `yaml:"graph"`
 }
 
 // Flows configures the NetFlow/IPFIX/sFlow listener and the retention of
@@ -128,6 +132,7 @@ const MinInterval = 10 * time.Second
 // DefaultConfiguration returns the configuration used without a file.
 func DefaultConfiguration() Configuration {
 	return Configuration{DB: "sqlite:vnetmap.db", Listen: "127.0.0.1:8080", Flows: DefaultFlows(), Auth: auth.DefaultConfiguration(),
+		Graph: graph.DefaultCacheConfiguration(),
 		// The common conventions: a custom attribute or a tag category "app".
 		Applications: []correlate.AppRule{{FromAttribute: "app"}, {FromTagCategory: "app"}}}
 }
@@ -270,6 +275,9 @@ func (c Configuration) Validate() error {
 	}
 	if err := c.TLS.Validate(); err != nil {
 		return fmt.Errorf("%w: tls.%w", ErrInvalid, err)
+	}
+	if err := c.Graph.Validate(); err != nil {
+		return fmt.Errorf("%w: graph.%s", ErrInvalid, err)
 	}
 	for i, a := range c.Applications {
 		if err := a.Validate(); err != nil {
