@@ -17,12 +17,19 @@ type Decoder struct {
 }
 
 // NewDecoder returns a decoder whose template cache holds at most
-// templateCapacity entries (DefaultTemplateCapacity when ≤ 0).
+// templateCapacity entries (DefaultTemplateCapacity when ≤ 0) within
+// DefaultTemplateBytes.
 func NewDecoder(templateCapacity int) *Decoder {
 	if templateCapacity <= 0 {
 		templateCapacity = DefaultTemplateCapacity
 	}
 	return &Decoder{templates: NewTemplates(templateCapacity)}
+}
+
+// NewDecoderLimits returns a decoder whose template cache is bounded by l
+// (see Limits for the defaults).
+func NewDecoderLimits(l Limits) *Decoder {
+	return &Decoder{templates: NewTemplatesLimits(l)}
 }
 
 // Templates returns the decoder's template cache.

@@ -15,10 +15,14 @@ var (
 	ErrTemplateMissing = errors.New("decode: template missing")
 	ErrFieldLength     = errors.New("decode: bad field length")
 	ErrCountOverflow   = errors.New("decode: count overflow")
+	// ErrTemplateTooLarge: a template larger than the template cache's
+	// share of one exporter (Limits), refused.
+	ErrTemplateTooLarge = errors.New("decode: template too large")
 )
 
 // kinds lists the sentinels in the order of Stats.Errors.
-var kinds = [...]error{ErrTruncated, ErrBadLength, ErrUnknownVersion, ErrTemplateMissing, ErrFieldLength, ErrCountOverflow}
+var kinds = [...]error{ErrTruncated, ErrBadLength, ErrUnknownVersion, ErrTemplateMissing, ErrFieldLength, ErrCountOverflow,
+	ErrTemplateTooLarge}
 
 // Error is a decoding error: what went wrong, in which protocol, at which
 // byte offset of the datagram and in which field.

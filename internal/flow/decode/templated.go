@@ -252,6 +252,7 @@ func (d *Decoder) templateSet(r *reader, h header, options bool) *Error {
 			fields = make([]field, 0, count)
 		}
 		tm := template{scopes: scopes, options: options}
+		zeroLen := 0
 		for range count {
 			fid := r.u16("field_type")
 			flen := r.u16("field_length")
@@ -271,20 +272,48 @@ func (d *Decoder) templateSet(r *reader, h header, options bool) *Error {
 			} else {
 				tm.minLen += int(flen)
 			}
+			if flen == 0 {
+				zeroLen++
+			}
 			fields = append(fields, f)
 		}
 		tm.fields = fields
-		switch {
-		case id < 256:
-			e.add(&Error{ErrBadLength, proto, start, "template_id"})
-		case tm.minLen == 0 || tm.minLen > 0xffff:
-			// Records of no bytes cannot be told apart, nor counted.
-			e.add(&Error{ErrFieldLength, proto, start, "template length"})
-		default:
-			d.templates.putTemplate(h.key(id), tm)
+		if err := checkTemplate(proto, start, id, &tm, zeroLen); err != nil {
+			e.add(err)
+			d.templates.refuse(h.exporter)
+		} else if !d.templates.putTemplate(h.key(id), tm) {
+			e.add(&Error{ErrTemplateTooLarge, proto, start, "field_count"})
 		}
 	}
 	return e.first
+}
+
+// maxRecordLen is the longest record a datagram of 65535 bytes can carry:
+// what the message and set headers leave.
+func maxRecordLen(proto Protocol) int {
+	if proto == NetFlowV9 {
+		return 0xffff - 20 - 4
+	}
+	return 0xffff - 16 - 4
+}
+
+// checkTemplate refuses a template no exporter can use: an id below 256
+// (RFC 7011 §3.4.1, RFC 3954 §5.2), records of no bytes (they cannot be
+// told apart, nor counted), records longer than any datagram, or more fields
+// of length 0 than the record has bytes (fields of length 0 are legal, but
+// so many would make each byte of a data set cost many fields' work).
+// Repeated fields are not refused: RFC 7011 §8 allows an information
+// element more than once in a template.
+func checkTemplate(proto Protocol, start int, id uint16, tm *template, zeroLen int) *Error {
+	switch {
+	case id < 256:
+		return &Error{ErrBadLength, proto, start, "template_id"}
+	case tm.minLen == 0 || tm.minLen > maxRecordLen(proto):
+		return &Error{ErrFieldLength, proto, start, "template length"}
+	case zeroLen > tm.minLen:
+		return &Error{ErrFieldLength, proto, start, "fields of length 0"}
+	}
+	return nil
 }
 
 // dataSet decodes the records of a data set with its template tm (nil when
