@@ -113,6 +113,7 @@ type Cache struct {
 	lru       list.List               // most recently used first
 	bytes     int64
 	flights   map[int64]*flight // builds of past moments running, by key
+	open      span              // the interval after the last change, while no change is told
 	building  int
 	buildSecs float64 // moving average of build times, for Retry-After
 }
@@ -126,6 +127,7 @@ type nowMap struct {
 // pastMap is a kept map of a past moment.
 type pastMap struct {
 	key  int64
+	span span
 	g    *Graph
 	size int64
 }
@@ -141,6 +143,7 @@ type flight struct {
 	// that key changed during the build, so it is not kept.
 	key   int64
 	stale bool
+	span  span
 }
 
 func (f *flight) wait(ctx context.Context) (*Graph, error) {
@@ -178,16 +181,33 @@ func (c *Cache) Changed(since time.Time) {
 	s := key(since)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	// A change at since or later ends the quiet intervals that span it.
+	c.open = span{}
 	for k, el := range c.kept {
-		if k >= s {
+		if p := el.Value.(*pastMap); k >= s {
 			c.drop(el)
+		} else {
+			p.span.end(since)
 		}
 	}
 	for k, f := range c.flights {
 		if k >= s {
 			f.stale = true
 			delete(c.flights, k)
+		} else {
+			f.span.end(since)
 		}
+	}
+}
+
+// end makes the interval end at t at the latest (a change told at t or
+// later); a change at an unknown moment makes it unknown.
+func (sp *span) end(t time.Time) {
+	switch {
+	case t.IsZero():
+		sp.ok = false
+	case sp.next.After(t):
+		sp.next = t
 	}
 }
 
@@ -274,26 +294,70 @@ func (c *Cache) At(ctx context.Context, at time.Time) (*Graph, error) {
 	if at.IsZero() {
 		return c.Now(ctx)
 	}
-	k := key(at)
+	k, sp := key(at), span{}
 	if c.changes != nil {
-		last, next, err := c.changes(ctx, at)
+		var now bool
+		var err error
+		k, sp, now, err = c.interval(ctx, at)
 		if err != nil {
 			return nil, err
 		}
-		if next.IsZero() {
+		if now {
 			g, err := c.Now(ctx)
 			if err != nil {
 				return nil, err
 			}
 			return g.as(at), nil
 		}
-		k = key(last)
 	}
-	g, err := c.past(ctx, at, k)
+	g, err := c.past(ctx, at, k, sp)
 	if err != nil {
 		return nil, err
 	}
 	return g.as(at), nil
+}
+
+// span is a quiet interval [last, next) learned from Changes; gen is the
+// change count when it was asked (a span asked before a change told since
+// is not trusted), ok whether it is known at all.
+type span struct {
+	last, next time.Time
+	gen        uint64
+	ok         bool
+}
+
+// interval returns the key of moment at, the quiet interval it lies in,
+// and whether it is after the last change (the map of now answers it). A
+// moment within the interval of a kept map, or after the last change as
+// last learned, costs no question to the store while no change is told.
+func (c *Cache) interval(ctx context.Context, at time.Time) (k int64, sp span, now bool, err error) {
+	c.mu.Lock()
+	if c.open.ok && !at.Before(c.open.last) {
+		c.mu.Unlock()
+		return 0, span{}, true, nil
+	}
+	for _, el := range c.kept {
+		if p := el.Value.(*pastMap); p.span.ok && !at.Before(p.span.last) && at.Before(p.span.next) {
+			c.mu.Unlock()
+			return p.key, p.span, false, nil
+		}
+	}
+	c.mu.Unlock()
+	gen := c.gen.Load()
+	last, next, err := c.changes(ctx, at)
+	if err != nil {
+		return 0, span{}, false, err
+	}
+	sp = span{last: last, next: next, gen: gen, ok: true}
+	if next.IsZero() {
+		c.mu.Lock()
+		if c.gen.Load() == gen {
+			c.open = sp
+		}
+		c.mu.Unlock()
+		return 0, span{}, true, nil
+	}
+	return key(last), sp, false, nil
 }
 
 // as returns g, or a copy of g that says moment at (the indexes shared).
@@ -306,8 +370,9 @@ func (g *Graph) as(at time.Time) *Graph {
 	return &cp
 }
 
-// past returns the map of key k, kept, being built or built for at.
-func (c *Cache) past(ctx context.Context, at time.Time, k int64) (*Graph, error) {
+// past returns the map of key k, kept, being built or built for at; sp
+// is its quiet interval when known.
+func (c *Cache) past(ctx context.Context, at time.Time, k int64, sp span) (*Graph, error) {
 	c.mu.Lock()
 	if el := c.kept[k]; el != nil {
 		c.lru.MoveToFront(el)
@@ -330,6 +395,9 @@ func (c *Cache) past(ctx context.Context, at time.Time, k int64) (*Graph, error)
 		}
 		c.building++
 		f = &flight{done: make(chan struct{}), key: k}
+		if sp.ok && sp.gen == c.gen.Load() {
+			f.span = sp
+		}
 		c.flights[k] = f
 		go c.buildPast(context.WithoutCancel(ctx), at, f)
 	}
@@ -351,7 +419,7 @@ func (c *Cache) buildPast(ctx context.Context, at time.Time, f *flight) {
 		delete(c.flights, f.key)
 	}
 	if err == nil && !f.stale {
-		c.keep(f.key, g, size)
+		c.keep(f.key, f.span, g, size)
 	}
 	c.mu.Unlock()
 	f.g, f.err = g, err
@@ -388,7 +456,7 @@ func (c *Cache) retryAfter() time.Duration {
 // keep adds the map of key k, dropping the least recently used maps
 // beyond the budget; c.mu is held. A map larger than the budget is not
 // kept.
-func (c *Cache) keep(k int64, g *Graph, size int64) {
+func (c *Cache) keep(k int64, sp span, g *Graph, size int64) {
 	budget := c.conf.budget()
 	if size > budget {
 		return
@@ -396,7 +464,7 @@ func (c *Cache) keep(k int64, g *Graph, size int64) {
 	if el := c.kept[k]; el != nil {
 		c.drop(el)
 	}
-	c.kept[k] = c.lru.PushFront(&pastMap{key: k, g: g, size: size})
+	c.kept[k] = c.lru.PushFront(&pastMap{key: k, span: sp, g: g, size: size})
 	c.bytes += size
 	for c.bytes > budget {
 		c.drop(c.lru.Back())

@@ -433,3 +433,36 @@ func value(t *testing.T, m prometheus.Metric) float64 {
 	}
 	return d.Gauge.GetValue()
 }
+
+// TestCacheIntervalsRemembered: a moment within the quiet interval of a
+// kept map, or after the last change, is keyed without asking the store
+// again, until a change is told: then the intervals it may split are asked
+// again.
+func TestCacheIntervalsRemembered(t *testing.T) {
+	t1, t2 := t0.Add(time.Hour), t0.Add(3*time.Hour)
+	var asked atomic.Int64
+	changes := changesAt(t0, t1, t2)
+	l := &counting{}
+	c := NewCache(l.load, WithChanges(func(ctx context.Context, at time.Time) (time.Time, time.Time, error) {
+		asked.Add(1)
+		return changes(ctx, at)
+	}))
+	ctx := context.Background()
+	ask := func(at time.Time, wantAsked, wantBuilds int64) {
+		t.Helper()
+		if _, err := c.At(ctx, at); err != nil {
+			t.Fatal(err)
+		}
+		if asked.Load() != wantAsked || l.builds.Load() != wantBuilds {
+			t.Errorf("At(%v): store asked %d times, %d builds; want %d, %d", at.Sub(t0), asked.Load(), l.builds.Load(), wantAsked, wantBuilds)
+		}
+	}
+	ask(t1.Add(time.Minute), 1, 1)
+	ask(t1.Add(time.Hour), 1, 1)        // same interval: remembered
+	ask(t2.Add(time.Hour), 2, 2)        // after the last change: the map of now
+	ask(t2.Add(2*time.Hour), 2, 2)      // remembered too
+	c.Changed(t1.Add(90 * time.Minute)) // splits [t1, t2) and ends the open interval
+	ask(t1.Add(time.Hour), 2, 2)        // before the change: still remembered and kept
+	ask(t1.Add(100*time.Minute), 3, 2)  // after it: asked again (the same key here: still [t1, t2) in this store)
+	ask(t2.Add(time.Hour), 4, 3)        // asked again, and the map of now rebuilt
+}

@@ -21,10 +21,11 @@ type CacheConfiguration struct {
 	AnonymousBuilds int `yaml:"anonymous_builds"`
 }
 
-// DefaultCacheConfiguration is 256 MiB of past maps, two builds at once
-// and one for anonymous requests.
+// DefaultCacheConfiguration is 1 GiB of past maps (a map of the 10,000-VM
+// demo is about 380 MiB: two or three of them), two builds at once and one
+// for anonymous requests.
 func DefaultCacheConfiguration() CacheConfiguration {
-	return CacheConfiguration{CacheMiB: 256, Builds: 2, AnonymousBuilds: 1}
+	return CacheConfiguration{CacheMiB: 1024, Builds: 2, AnonymousBuilds: 1}
 }
 
 // Validate checks the configuration; errors name the key.
