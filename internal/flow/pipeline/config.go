@@ -6,6 +6,7 @@ import (
 
 	"github.com/vnetmap/vnetmap/internal/flow/aggregate"
 	"github.com/vnetmap/vnetmap/internal/flow/attribute"
+	"github.com/vnetmap/vnetmap/internal/flow/decode"
 )
 
 // Configuration of the flow pipeline.
@@ -15,8 +16,13 @@ type Configuration struct {
 	// own decoding buffer and aggregation shard. Larger worker numbers
 	// share them (correct, but they contend).
 	Workers int `yaml:"-"`
-	// TemplateCapacity bounds the NetFlow v9/IPFIX template cache.
+	// TemplateCapacity bounds the entries of the NetFlow v9/IPFIX template
+	// cache (templates and what options data said of exporters).
 	TemplateCapacity int `yaml:"template_capacity"`
+	// TemplateBytes bounds the template cache's memory; an exporter
+	// (address, observation domain) may hold a sixteenth of it, at least
+	// decode.MinExporterBytes (decode.Limits).
+	TemplateBytes int64 `yaml:"template_bytes"`
 	// MaxClockSkew is how far a record's time (its end, else its export
 	// time) may be from the moment its datagram was received; a record
 	// beyond it is taken at the reception time and counted. It bounds the
@@ -50,6 +56,7 @@ func DefaultConfiguration() Configuration {
 	return Configuration{
 		Workers:          1,
 		TemplateCapacity: 65536,
+		TemplateBytes:    decode.DefaultTemplateBytes,
 		MaxClockSkew:     10 * time.Minute,
 		Attribute:        attribute.DefaultConfiguration(),
 		Aggregate:        aggregate.DefaultConfiguration(),
@@ -62,8 +69,10 @@ func (c Configuration) Validate() error {
 	switch {
 	case c.Workers < 1:
 		return fmt.Errorf("workers: %d is less than 1", c.Workers)
-	case c.TemplateCapacity < 1:
-		return fmt.Errorf("template_capacity: %d is less than 1", c.TemplateCapacity)
+	case c.TemplateCapacity < decode.MinTemplateEntries:
+		return fmt.Errorf("template_capacity: %d is less than %d", c.TemplateCapacity, decode.MinTemplateEntries)
+	case c.TemplateBytes < decode.MinTemplateBytes:
+		return fmt.Errorf("template_bytes: %d is less than %d", c.TemplateBytes, decode.MinTemplateBytes)
 	case c.MaxClockSkew < time.Second:
 		return fmt.Errorf("max_clock_skew: %v is shorter than a second", c.MaxClockSkew)
 	}

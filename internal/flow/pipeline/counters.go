@@ -95,6 +95,7 @@ func sampleOf(c *decode.Counters) sample {
 type ifState struct {
 	key        ifKey
 	prev       sample
+	speed      uint64 // bits per second, of the latest sample (0: unknown)
 	newer, old *ifState
 }
 
@@ -174,7 +175,7 @@ func (t *counterTracker) add1(ix *attribute.Index, c *decode.Counters) int {
 	st := t.states[k]
 	if st == nil {
 		st = t.insert(k)
-		st.prev = cur
+		st.prev, st.speed = cur, c.IfSpeed
 		t.status(port.ID, c)
 		return resultBaseline
 	}
@@ -183,7 +184,7 @@ func (t *counterTracker) add1(ix *attribute.Index, c *decode.Counters) int {
 	if result == resultOutOfOrder {
 		return result
 	}
-	st.prev = cur
+	st.prev, st.speed = cur, c.IfSpeed
 	row := t.status(port.ID, c)
 	if result == resultStored {
 		addDifferences(row, &d)

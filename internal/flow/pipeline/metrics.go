@@ -22,6 +22,7 @@ var errorKinds = []struct {
 	{decode.ErrUnknownVersion, "unknown_version"},
 	{decode.ErrFieldLength, "field_length"},
 	{decode.ErrCountOverflow, "count_overflow"},
+	{decode.ErrTemplateTooLarge, "template_too_large"},
 }
 
 // protocols are the export protocols, indexed by decode.Protocol.
@@ -37,6 +38,8 @@ type metrics struct {
 	decodeErrors   []prometheus.Counter // by errorKinds
 	unattributed   [2][3]prometheus.Counter
 	skewed         prometheus.Counter
+	// implausible are sFlow samples not summed, by implausibleReasons.
+	implausible [nImplausible]prometheus.Counter
 	// counterSamples are by result (counterResults).
 	counterSamples    [nResults]prometheus.Counter
 	counterEvictions  prometheus.Counter
@@ -48,7 +51,7 @@ type metrics struct {
 	indexKeys         *prometheus.GaugeVec
 }
 
-func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+func newMetrics(reg prometheus.Registerer, templates *decode.Templates) (*metrics, error) {
 	records := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "vnetmap_flow_records_total", Help: "Flow records decoded, by export protocol.",
 	}, []string{"protocol"})
@@ -101,6 +104,14 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	for r, label := range counterResults {
 		m.counterSamples[r] = counterSamples.WithLabelValues(label)
 	}
+	implausible := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "vnetmap_flow_implausible_samples_total",
+		Help: "sFlow flow samples not summed: their sampling rate times their frame length is absurd (over 2^40 bytes) " +
+			"or more than their interface's speed (from its counter samples) carries in a minute, by reason.",
+	}, []string{"reason"})
+	for r, label := range implausibleReasons {
+		m.implausible[r] = implausible.WithLabelValues(label)
+	}
 	for _, p := range protocols {
 		m.records[p] = records.WithLabelValues(p.String())
 		m.templateMisses[p] = misses.WithLabelValues(p.String())
@@ -114,14 +125,87 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}
 	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{records, misses, decodeErrors, unattributed, m.skewed, counterSamples,
+		for _, c := range []prometheus.Collector{records, misses, decodeErrors, unattributed, m.skewed, implausible, counterSamples,
 			m.counterEvictions, m.counterInterfaces, m.counterRows, m.counterDropped, m.refreshes, m.refreshSeconds, m.indexKeys} {
 			if err := reg.Register(c); err != nil {
 				return nil, fmt.Errorf("flow pipeline: register metrics: %w", err)
 			}
 		}
+		if err := reg.Register(newTemplateCollector(templates)); err != nil {
+			return nil, fmt.Errorf("flow pipeline: register metrics: %w", err)
+		}
 	}
 	return m, nil
+}
+
+// templateCollector exports the template cache's figures, read at scrape
+// time. The exporter label is an exporter address, for the first
+// decode.MaxLabelledExporters whose templates were used (real exporters:
+// a flood of templates from spoofed addresses is never used), or "other"
+// for the rest: a bounded set of series, each kept once it appears, so the
+// counters only grow.
+type templateCollector struct {
+	t                                   *decode.Templates
+	bytes, budget, entries, exporters   *prometheus.Desc
+	held, heldBytes, evictions, refused *prometheus.Desc
+}
+
+func newTemplateCollector(t *decode.Templates) *templateCollector {
+	return &templateCollector{
+		t: t,
+		bytes: prometheus.NewDesc("vnetmap_flow_template_cache_bytes",
+			"Memory the NetFlow v9/IPFIX template cache holds, estimated (at most template_bytes).", nil, nil),
+		budget: prometheus.NewDesc("vnetmap_flow_template_cache_budget_bytes",
+			"The template cache's byte budget (template_bytes).", nil, nil),
+		entries: prometheus.NewDesc("vnetmap_flow_template_cache_entries",
+			"Templates and exporter options states the template cache holds.", nil, nil),
+		exporters: prometheus.NewDesc("vnetmap_flow_template_cache_exporters",
+			"Exporters (address, observation domain, protocol) with something in the template cache.", nil, nil),
+		held: prometheus.NewDesc("vnetmap_flow_templates",
+			"Templates and options states held, by exporter address (\"other\": the addresses not reported one by one).",
+			[]string{"exporter"}, nil),
+		heldBytes: prometheus.NewDesc("vnetmap_flow_template_bytes",
+			"Memory of the templates held, by exporter address.", []string{"exporter"}, nil),
+		evictions: prometheus.NewDesc("vnetmap_flow_template_evictions_total",
+			"Templates evicted to make room, by exporter address and reason: exporter_share (the exporter's own share "+
+				"was full), budget (the whole cache was).", []string{"exporter", "reason"}, nil),
+		refused: prometheus.NewDesc("vnetmap_flow_templates_refused_total",
+			"Templates refused (a record longer than a datagram, more fields of length 0 than bytes, an id below 256, "+
+				"larger than an exporter's share), by exporter address.", []string{"exporter"}, nil),
+	}
+}
+
+// Describe implements prometheus.Collector.
+func (c *templateCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.bytes, c.budget, c.entries, c.exporters, c.held, c.heldBytes, c.evictions, c.refused} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c *templateCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.t.Stats()
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+	}
+	gauge(c.bytes, float64(s.Bytes))
+	gauge(c.budget, float64(s.Limits.Bytes))
+	gauge(c.entries, float64(s.Entries))
+	gauge(c.exporters, float64(s.Exporters))
+	for _, e := range append(s.PerExporter, s.Other) {
+		label := "other"
+		if e.Addr.IsValid() {
+			label = e.Addr.String()
+		}
+		gauge(c.held, float64(e.Entries), label)
+		gauge(c.heldBytes, float64(e.Bytes), label)
+		counter(c.evictions, e.EvictedShare, label, "exporter_share")
+		counter(c.evictions, e.EvictedBudget, label, "budget")
+		counter(c.refused, e.Refused, label)
+	}
 }
 
 // decodeError counts err; it reports whether the datagram was malformed

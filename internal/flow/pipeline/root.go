@@ -89,7 +89,8 @@ func New(cfg Configuration, facts attribute.Facts, rules []correlate.AppRule, si
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	m, err := newMetrics(reg)
+	decoder := decode.NewDecoderLimits(decode.Limits{Entries: cfg.TemplateCapacity, Bytes: cfg.TemplateBytes})
+	m, err := newMetrics(reg, decoder.Templates())
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +101,7 @@ func New(cfg Configuration, facts attribute.Facts, rules []correlate.AppRule, si
 	counterSink, _ := sink.(flow.CounterSink)
 	c := &Component{
 		cfg: cfg, facts: facts, rules: rules, logger: logger, metrics: m,
-		decoder: decode.NewDecoder(cfg.TemplateCapacity), agg: agg,
+		decoder: decoder, agg: agg,
 		counters:   newCounterTracker(cfg.Counters, counterSink, logger, m),
 		workers:    make([]worker, cfg.Workers+1),
 		invalidate: make(chan struct{}, 1),
@@ -280,6 +281,7 @@ func (c *Component) process(w *worker, shard int, from netip.AddrPort, b []byte,
 	skew := attribute.Moment(c.cfg.MaxClockSkew.Microseconds())
 	var (
 		skewed       uint64
+		implausible  [nImplausible]uint64
 		unattributed [2][3]uint64
 		exp          *attribute.Exporter
 		expAddr      netip.Addr
@@ -288,6 +290,12 @@ func (c *Component) process(w *worker, shard int, from netip.AddrPort, b []byte,
 	agg := c.agg.Lock(shard)
 	for i := range recs {
 		r := &recs[i]
+		if r.Protocol == decode.SFlowV5 {
+			if why, bad := c.implausible(r); bad {
+				implausible[why]++
+				continue
+			}
+		}
 		at := recvAt
 		switch {
 		case !r.End.IsZero():
@@ -320,6 +328,15 @@ func (c *Component) process(w *worker, shard int, from netip.AddrPort, b []byte,
 	if skewed > 0 {
 		c.metrics.skewed.Add(float64(skewed))
 	}
+	for why, n := range implausible {
+		if n > 0 {
+			c.metrics.implausible[why].Add(float64(n))
+			if c.sampledLog() {
+				c.logger.Warn("implausible sflow samples not summed", "exporter", from.String(),
+					"reason", implausibleReasons[why], "samples", n)
+			}
+		}
+	}
 	for side := range unattributed {
 		for i, n := range unattributed[side] {
 			if n > 0 {
@@ -345,13 +362,23 @@ func count(counters *[3]uint64, ep *flow.Endpoint) {
 	}
 }
 
-// logMalformed logs a malformed datagram, at most one line every logEvery;
-// the line says how many were not logged since the previous one.
-func (c *Component) logMalformed(from netip.AddrPort, size int, err error) {
+// sampledLog tells whether a line about a malformed datagram or an
+// implausible sample may be logged now: at most one every logEvery; the
+// others are counted as not logged.
+func (c *Component) sampledLog() bool {
 	now := time.Now().UnixNano()
 	last := c.lastLog.Load()
 	if now-last < int64(logEvery) || !c.lastLog.CompareAndSwap(last, now) {
 		c.suppressed.Add(1)
+		return false
+	}
+	return true
+}
+
+// logMalformed logs a malformed datagram, at most one line every logEvery;
+// the line says how many were not logged since the previous one.
+func (c *Component) logMalformed(from netip.AddrPort, size int, err error) {
+	if !c.sampledLog() {
 		return
 	}
 	c.logger.Warn("malformed flow datagram", "exporter", from.String(), "bytes", size, "error", err,
