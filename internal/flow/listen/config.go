@@ -30,6 +30,11 @@ type Configuration struct {
 	// MaxDatagramSize is the largest datagram read whole; a larger one is
 	// counted as truncated and not handled.
 	MaxDatagramSize int `yaml:"max_datagram_size"`
+	// Exporters, when not empty, are the only source addresses whose
+	// datagrams are handled (prefixes; a single address is a /32 or /128);
+	// the others are counted and dropped before decoding. An IPv4 exporter
+	// is matched by an IPv4 prefix also when it reaches an IPv6 socket.
+	Exporters []netip.Prefix `yaml:"exporters"`
 }
 
 // DefaultConfiguration returns the defaults: the usual NetFlow (2055), IPFIX
@@ -53,6 +58,7 @@ const (
 	MaxReceiveBuffer = 1 << 30
 	MinDatagramSize  = 512
 	MaxDatagramSize  = 65535
+	MaxExporters     = 4096
 )
 
 // ErrConfig is wrapped by every configuration error.
@@ -96,7 +102,35 @@ func (c Configuration) Validate() error {
 	if c.MaxDatagramSize < MinDatagramSize || c.MaxDatagramSize > MaxDatagramSize {
 		return bad("max_datagram_size", "%d is not from %d to %d bytes", c.MaxDatagramSize, MinDatagramSize, MaxDatagramSize)
 	}
+	if len(c.Exporters) > MaxExporters {
+		return bad("exporters", "%d prefixes; at most %d", len(c.Exporters), MaxExporters)
+	}
+	for i, p := range c.Exporters {
+		switch {
+		case !p.IsValid():
+			return bad(fmt.Sprintf("exporters[%d]", i), "not a prefix (address/length)")
+		case p != p.Masked():
+			// 10.1.2.3/8 is likely a mistake for 10.1.2.3/32.
+			return bad(fmt.Sprintf("exporters[%d]", i), "%s has host bits set; write %s, or %s/%d for the address alone",
+				p, p.Masked(), p.Addr(), p.Addr().BitLen())
+		case p.Addr().Is4In6():
+			return bad(fmt.Sprintf("exporters[%d]", i), "%s: write IPv4 prefixes in IPv4 form", p)
+		}
+	}
 	return nil
+}
+
+// allowed tells whether a datagram from addr (unmapped) may be handled.
+func (c Configuration) allowed(addr netip.Addr) bool {
+	if len(c.Exporters) == 0 {
+		return true
+	}
+	for _, p := range c.Exporters {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
 }
 
 // Workers is the number of reader goroutines (sockets) the configuration

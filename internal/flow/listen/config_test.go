@@ -2,6 +2,7 @@ package listen
 
 import (
 	"errors"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -25,6 +26,7 @@ sockets: 4
 receive_buffer: 33554432
 batch_size: 32
 max_datagram_size: 1500
+exporters: [10.20.255.0/24, "2001:db8::1/128"]
 `
 	c := DefaultConfiguration()
 	dec := yaml.NewDecoder(strings.NewReader(doc))
@@ -34,6 +36,9 @@ max_datagram_size: 1500
 	}
 	want := Configuration{Listen: []string{"0.0.0.0:2055", "[::1]:4739"}, Sockets: 4, ReceiveBuffer: 32 << 20,
 		BatchSize: 32, MaxDatagramSize: 1500}
+	if len(c.Exporters) != 2 || c.Exporters[0] != netip.MustParsePrefix("10.20.255.0/24") || c.Exporters[1] != netip.MustParsePrefix("2001:db8::1/128") {
+		t.Errorf("exporters %v; want 10.20.255.0/24 and 2001:db8::1/128", c.Exporters)
+	}
 	if c.Sockets != want.Sockets || c.ReceiveBuffer != want.ReceiveBuffer || c.BatchSize != want.BatchSize ||
 		c.MaxDatagramSize != want.MaxDatagramSize || strings.Join(c.Listen, ",") != strings.Join(want.Listen, ",") {
 		t.Errorf("decoded %+v; want %+v", c, want)
@@ -63,6 +68,12 @@ func TestValidateNamesKey(t *testing.T) {
 		{"huge batch", func(c *Configuration) { c.BatchSize = MaxBatchSize + 1 }, "batch_size:"},
 		{"small datagrams", func(c *Configuration) { c.MaxDatagramSize = 100 }, "max_datagram_size:"},
 		{"huge datagrams", func(c *Configuration) { c.MaxDatagramSize = 70000 }, "max_datagram_size:"},
+		{"exporter not a prefix", func(c *Configuration) { c.Exporters = []netip.Prefix{{}} }, "exporters[0]:"},
+		{"exporter host bits", func(c *Configuration) {
+			c.Exporters = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("10.1.2.3/8")}
+		}, "exporters[1]: 10.1.2.3/8 has host bits set; write 10.0.0.0/8, or 10.1.2.3/32"},
+		{"exporter mapped", func(c *Configuration) { c.Exporters = []netip.Prefix{netip.MustParsePrefix("::ffff:10.0.0.0/104")} }, "exporters[0]:"},
+		{"too many exporters", func(c *Configuration) { c.Exporters = make([]netip.Prefix, MaxExporters+1) }, "exporters:"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := DefaultConfiguration()

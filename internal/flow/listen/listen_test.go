@@ -487,3 +487,49 @@ func TestStartLogsReceiveBuffer(t *testing.T) {
 		t.Errorf("logged %q; want one line with %q", logs.String(), want)
 	}
 }
+
+// TestExportersAllowList: with exporters set, datagrams from other source
+// addresses are counted and never reach the handler; an IPv4 exporter
+// reaching a dual-stack socket is matched by its IPv4 prefix.
+func TestExportersAllowList(t *testing.T) {
+	for _, tc := range []struct {
+		listen string
+		batch  int
+	}{
+		{"127.0.0.1:0", 1},
+		{"127.0.0.1:0", 16},
+		{"[::]:0", 16},
+	} {
+		t.Run(fmt.Sprintf("%s/batch=%d", tc.listen, tc.batch), func(t *testing.T) {
+			rec := newRecorder()
+			cfg := testConfig(1, tc.batch, tc.listen)
+			cfg.Exporters = []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32"), netip.MustParsePrefix("192.0.2.0/24")}
+			c, reg := start(t, cfg, rec)
+			to := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), c.Addrs()[0].Port())
+			send := func(from string, p string) {
+				conn, err := net.DialUDP("udp", net.UDPAddrFromAddrPort(netip.MustParseAddrPort(from)), net.UDPAddrFromAddrPort(to))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer conn.Close()
+				if _, err := conn.Write([]byte(p)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i := range 5 {
+				send("127.0.0.3:0", fmt.Sprint("spoofed ", i))
+			}
+			send("127.0.0.2:0", "exporter")
+			waitFor(t, "the exporter's datagram", func() bool { return len(rec.snapshot()) > 0 })
+			label := c.Addrs()[0].String()
+			waitFor(t, "the others counted", func() bool { return metric(t, reg, "vnetmap_flow_disallowed_datagrams_total", label) == 5 })
+			got := rec.snapshot()
+			if len(got) != 1 || string(got[0].b) != "exporter" || got[0].from.Addr() != netip.MustParseAddr("127.0.0.2") {
+				t.Errorf("handled %d datagrams (%v); want the exporter's alone", len(got), got)
+			}
+			if n := metric(t, reg, "vnetmap_flow_datagrams_total", label); n != 1 {
+				t.Errorf("vnetmap_flow_datagrams_total = %v; want 1", n)
+			}
+		})
+	}
+}

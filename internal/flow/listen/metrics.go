@@ -7,6 +7,7 @@ import "github.com/prometheus/client_golang/prometheus"
 type collector struct {
 	c                                              *Component
 	datagrams, bytes, drops, truncated, errs, rcvb *prometheus.Desc
+	disallowed                                     *prometheus.Desc
 }
 
 func newCollector(c *Component) *collector {
@@ -22,6 +23,8 @@ func newCollector(c *Component) *collector {
 		truncated: desc("vnetmap_flow_truncated_datagrams_total",
 			"Datagrams larger than max_datagram_size, counted and not handled."),
 		errs: desc("vnetmap_flow_read_errors_total", "Failed socket reads."),
+		disallowed: desc("vnetmap_flow_disallowed_datagrams_total",
+			"Datagrams from a source address outside flows.exporters, dropped before decoding."),
 		rcvb: desc("vnetmap_flow_receive_buffer_bytes",
 			"Receive buffer of each socket as the kernel reports it (twice the size set)."),
 	}
@@ -29,7 +32,7 @@ func newCollector(c *Component) *collector {
 
 // Describe implements prometheus.Collector.
 func (m *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{m.datagrams, m.bytes, m.drops, m.truncated, m.errs, m.rcvb} {
+	for _, d := range []*prometheus.Desc{m.datagrams, m.bytes, m.drops, m.truncated, m.errs, m.rcvb, m.disallowed} {
 		ch <- d
 	}
 }
@@ -40,13 +43,14 @@ func (m *collector) Collect(ch chan<- prometheus.Metric) {
 	listeners := m.c.listeners
 	m.c.mu.Unlock()
 	for _, l := range listeners {
-		var datagrams, bytes, drops, truncated, errs uint64
+		var datagrams, bytes, drops, truncated, errs, disallowed uint64
 		for _, s := range l.sockets {
 			datagrams += s.stats.datagrams.Load()
 			bytes += s.stats.bytes.Load()
 			drops += s.stats.drops.Load()
 			truncated += s.stats.truncated.Load()
 			errs += s.stats.errors.Load()
+			disallowed += s.stats.disallowed.Load()
 		}
 		counter := func(d *prometheus.Desc, v uint64) {
 			ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), l.label)
@@ -56,6 +60,7 @@ func (m *collector) Collect(ch chan<- prometheus.Metric) {
 		counter(m.drops, drops)
 		counter(m.truncated, truncated)
 		counter(m.errs, errs)
+		counter(m.disallowed, disallowed)
 		ch <- prometheus.MustNewConstMetric(m.rcvb, prometheus.GaugeValue, float64(l.rcvbuf), l.label)
 	}
 }

@@ -29,6 +29,7 @@ type socket struct {
 	worker    int
 	batchSize int
 	size      int // largest datagram read whole
+	cfg       Configuration
 
 	lastDrops  uint32 // the kernel's cumulative drop counter, as last read
 	lastErrLog time.Time
@@ -46,11 +47,13 @@ type stats struct {
 	drops     atomic.Uint64
 	truncated atomic.Uint64
 	errors    atomic.Uint64
-	_         cpu.CacheLinePad
+	// disallowed are datagrams from outside Exporters.
+	disallowed atomic.Uint64
+	_          cpu.CacheLinePad
 }
 
 func newSocket(conn *net.UDPConn, worker int, cfg Configuration) *socket {
-	return &socket{conn: conn, worker: worker, batchSize: cfg.BatchSize, size: cfg.MaxDatagramSize}
+	return &socket{conn: conn, worker: worker, batchSize: cfg.BatchSize, size: cfg.MaxDatagramSize, cfg: cfg}
 }
 
 // read reads the socket until it is closed.
@@ -90,7 +93,7 @@ func (c *Component) readBatches(s *socket) {
 			continue
 		}
 		now := time.Now()
-		var datagrams, bytes, truncated uint64
+		var datagrams, bytes, truncated, disallowed uint64
 		for i := range msgs[:n] {
 			m := &msgs[i]
 			s.controlMessages(m.OOB[:m.NN])
@@ -102,14 +105,22 @@ func (c *Component) readBatches(s *socket) {
 			if !ok {
 				continue
 			}
+			from := unmap(ua.AddrPort())
+			if !s.cfg.allowed(from.Addr()) {
+				disallowed++
+				continue
+			}
 			datagrams++
 			bytes += uint64(m.N)
-			c.handler.HandleDatagram(s.worker, unmap(ua.AddrPort()), m.Buffers[0][:m.N], now)
+			c.handler.HandleDatagram(s.worker, from, m.Buffers[0][:m.N], now)
 		}
 		s.stats.datagrams.Add(datagrams)
 		s.stats.bytes.Add(bytes)
 		if truncated > 0 {
 			s.stats.truncated.Add(truncated)
+		}
+		if disallowed > 0 {
+			s.stats.disallowed.Add(disallowed)
 		}
 	}
 }
@@ -133,9 +144,14 @@ func (c *Component) readOne(s *socket) {
 			s.stats.truncated.Add(1)
 			continue
 		}
+		from = unmap(from)
+		if !s.cfg.allowed(from.Addr()) {
+			s.stats.disallowed.Add(1)
+			continue
+		}
 		s.stats.datagrams.Add(1)
 		s.stats.bytes.Add(uint64(n))
-		c.handler.HandleDatagram(s.worker, unmap(from), buf[:n], now)
+		c.handler.HandleDatagram(s.worker, from, buf[:n], now)
 	}
 }
 
