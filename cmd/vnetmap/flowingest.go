@@ -33,8 +33,9 @@ func startFlows(ctx context.Context, c config.Configuration, st store.Store, log
 	f := &flowIngest{logger: logger, retention: newFlowRetention(st, c.Flows, flowPruneInterval, logger, reg)}
 	if len(c.Flows.Listen) > 0 {
 		lc := listen.DefaultConfiguration()
-		lc.Listen = c.Flows.Listen
+		lc.Listen, lc.Exporters = c.Flows.Listen, c.Flows.Exporters
 		pc := pipeline.DefaultConfiguration()
+		pc.TemplateBytes = int64(c.Flows.TemplateCacheMiB) << 20
 		pc.Workers = lc.Workers()
 		pc.Aggregate.MaxKeysPerMinute = c.Flows.MaxKeysPerMinute
 		pc.Attribute.InternalNetworks = c.Flows.InternalNetworks

@@ -21,6 +21,7 @@ import (
 	"github.com/vnetmap/vnetmap/internal/check"
 	"github.com/vnetmap/vnetmap/internal/correlate"
 	"github.com/vnetmap/vnetmap/internal/flow/aggregate"
+	flowdecode "github.com/vnetmap/vnetmap/internal/flow/decode"
 	"github.com/vnetmap/vnetmap/internal/flow/listen"
 	"github.com/vnetmap/vnetmap/internal/graph"
 	"github.com/vnetmap/vnetmap/internal/hostport"
@@ -73,6 +74,14 @@ type Flows struct {
 	// "external". They add to the /24s and /64s of the addresses the map
 	// knows.
 	InternalNetworks []netip.Prefix `yaml:"internal_networks"`
+	// Exporters, when set, are the only source prefixes whose datagrams
+	// are decoded (a single exporter is a /32 or /128); the others are
+	// counted and dropped.
+	Exporters []netip.Prefix `yaml:"exporters"`
+	// TemplateCacheMiB bounds the memory of the NetFlow v9/IPFIX templates
+	// kept; one exporter (address, observation domain) may hold a
+	// sixteenth of it.
+	TemplateCacheMiB int `yaml:"template_cache_mib"`
 }
 
 // MinFlowRetention is the shortest flow retention accepted: path answers
@@ -87,8 +96,12 @@ func DefaultFlows() Flows {
 		Listen:           listen.DefaultConfiguration().Listen,
 		Retention:        30 * 24 * time.Hour,
 		MaxKeysPerMinute: aggregate.DefaultConfiguration().MaxKeysPerMinute,
+		TemplateCacheMiB: flowdecode.DefaultTemplateBytes >> 20,
 	}
 }
+
+// MaxTemplateCacheMiB bounds flows.template_cache_mib.
+const MaxTemplateCacheMiB = 64 << 10
 
 // Validate checks the flow settings with the listener's and the
 // aggregation's own rules.
@@ -96,8 +109,11 @@ func (f Flows) Validate() error {
 	if f.Retention < MinFlowRetention {
 		return fmt.Errorf("retention: %s is shorter than %s", f.Retention, MinFlowRetention)
 	}
+	if least := flowdecode.MinTemplateBytes >> 20; f.TemplateCacheMiB < least || f.TemplateCacheMiB > MaxTemplateCacheMiB {
+		return fmt.Errorf("template_cache_mib: %d is not from %d to %d", f.TemplateCacheMiB, least, MaxTemplateCacheMiB)
+	}
 	lc := listen.DefaultConfiguration()
-	lc.Listen = f.Listen
+	lc.Listen, lc.Exporters = f.Listen, f.Exporters
 	if err := lc.Validate(); err != nil {
 		return errors.New(strings.TrimPrefix(err.Error(), listen.ErrConfig.Error()+": "))
 	}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -23,7 +24,8 @@ func TestFlowsExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(c.Flows.Listen, []string{":2055", ":4739", ":6343"}) || c.Flows.Retention != 720*time.Hour || c.Flows.MaxKeysPerMinute != 100000 {
+	if !slices.Equal(c.Flows.Listen, []string{":2055", ":4739", ":6343"}) || c.Flows.Retention != 720*time.Hour || c.Flows.MaxKeysPerMinute != 100000 ||
+		c.Flows.TemplateCacheMiB != 16 || c.Flows.Exporters != nil {
 		t.Errorf("example flows = %+v", c.Flows)
 	}
 }
@@ -35,9 +37,16 @@ func TestFlowsDecode(t *testing.T) {
 		wantErr    string
 	}{
 		{name: "keys left out keep their defaults", yaml: "flows:\n  retention: 48h\n",
-			want: Flows{Listen: []string{":2055", ":4739", ":6343"}, Retention: 48 * time.Hour, MaxKeysPerMinute: DefaultFlows().MaxKeysPerMinute}},
-		{name: "every key", yaml: "flows:\n  listen: [\"127.0.0.1:9995\"]\n  retention: 2h\n  max_keys_per_minute: 10\n",
-			want: Flows{Listen: []string{"127.0.0.1:9995"}, Retention: 2 * time.Hour, MaxKeysPerMinute: 10}},
+			want: Flows{Listen: []string{":2055", ":4739", ":6343"}, Retention: 48 * time.Hour, MaxKeysPerMinute: DefaultFlows().MaxKeysPerMinute,
+				TemplateCacheMiB: 16}},
+		{name: "every key", yaml: "flows:\n  listen: [\"127.0.0.1:9995\"]\n  retention: 2h\n  max_keys_per_minute: 10\n" +
+			"  exporters: [10.20.255.0/24, 192.0.2.7/32]\n  template_cache_mib: 4\n",
+			want: Flows{Listen: []string{"127.0.0.1:9995"}, Retention: 2 * time.Hour, MaxKeysPerMinute: 10, TemplateCacheMiB: 4,
+				Exporters: []netip.Prefix{netip.MustParsePrefix("10.20.255.0/24"), netip.MustParsePrefix("192.0.2.7/32")}}},
+		{name: "exporter without length", yaml: "flows:\n  exporters: [192.0.2.7]\n", wantErr: `"192.0.2.7"): no '/'`},
+		{name: "exporter with host bits", yaml: "flows:\n  exporters: [10.0.0.0/8, 10.20.255.1/24]\n",
+			wantErr: "flows.exporters[1]: 10.20.255.1/24 has host bits set; write 10.20.255.0/24, or 10.20.255.1/32 for the address alone"},
+		{name: "template cache too small", yaml: "flows:\n  template_cache_mib: 0\n", wantErr: "flows.template_cache_mib: 0 is not from 1 to 65536"},
 		{name: "short retention", yaml: "flows:\n  retention: 30m\n", wantErr: "flows.retention: 30m0s is shorter than 1h0m0s"},
 		{name: "no listen address", yaml: "flows:\n  listen: []\n", wantErr: "flows.listen: at least one address"},
 		{name: "bad listen address", yaml: "flows:\n  listen: [\"2055\"]\n", wantErr: "flows.listen[0]: \"2055\": not host:port"},
@@ -60,7 +69,8 @@ func TestFlowsDecode(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !slices.Equal(c.Flows.Listen, tt.want.Listen) || c.Flows.Retention != tt.want.Retention || c.Flows.MaxKeysPerMinute != tt.want.MaxKeysPerMinute {
+			if !slices.Equal(c.Flows.Listen, tt.want.Listen) || c.Flows.Retention != tt.want.Retention || c.Flows.MaxKeysPerMinute != tt.want.MaxKeysPerMinute ||
+				!slices.Equal(c.Flows.Exporters, tt.want.Exporters) || c.Flows.TemplateCacheMiB != tt.want.TemplateCacheMiB {
 				t.Errorf("flows = %+v; want %+v", c.Flows, tt.want)
 			}
 		})
