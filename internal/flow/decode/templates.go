@@ -422,7 +422,7 @@ func (t *Templates) remove(k key) {
 	s := &t.shard[t.shardOf(k)]
 	t.mu.Lock()
 	if e := s.m[k]; e != nil {
-		t.removeLocked(e)
+		t.removeLocked(e, true)
 	}
 	t.mu.Unlock()
 }
@@ -476,7 +476,9 @@ func (t *Templates) insertLocked(k key, e *entry) bool {
 	}
 	s := &t.shard[t.shardOf(k)]
 	if old := s.m[k]; old != nil {
-		t.removeLocked(old)
+		// The exporter's share stays, even empty: a changed template
+		// costs no new share.
+		t.removeLocked(old, false)
 	}
 	xk := k.exporterKey()
 	for x := t.exporters[xk]; x != nil && (len(x.entries) >= l.ExporterEntries || x.bytes+size > l.ExporterBytes); x = t.exporters[xk] {
@@ -490,7 +492,11 @@ func (t *Templates) insertLocked(k key, e *entry) bool {
 		if t.entries < l.Entries && t.bytes+need <= l.Bytes {
 			break
 		}
-		t.evictLocked(t.victimLocked(), true)
+		v := t.victimLocked()
+		if v == nil {
+			break
+		}
+		t.evictLocked(v, true)
 	}
 	x := t.exporters[xk]
 	if x == nil {
@@ -524,18 +530,21 @@ func (t *Templates) insertLocked(k key, e *entry) bool {
 }
 
 // victimLocked is the entry the whole cache evicts next: the oldest on
-// probation, else the least recently used of the exporter holding most.
-// The cache is not empty.
+// probation, else the least recently used of the exporter holding most;
+// nil when the cache holds no entry.
 func (t *Templates) victimLocked() *entry {
 	if t.oldest != nil {
 		return t.oldest
+	}
+	if len(t.largest) == 0 {
+		return nil
 	}
 	return t.lruLocked(t.largest[0])
 }
 
 // lruLocked returns the least recently used of a few entries of x, drawn at
 // random (all of them when few): an approximation of x's least recently
-// used entry that costs the same whatever x holds.
+// used entry that costs the same whatever x holds; nil when x holds none.
 func (t *Templates) lruLocked(x *share) *entry {
 	const draws = 8
 	var victim *entry
@@ -556,7 +565,7 @@ func (t *Templates) lruLocked(x *share) *entry {
 // evictLocked removes e to make room and counts it.
 func (t *Templates) evictLocked(e *entry, budget bool) {
 	b := e.exp.bucket
-	t.removeLocked(e)
+	t.removeLocked(e, true)
 	t.evicted.Add(1)
 	if budget {
 		b.evictedBudget++
@@ -566,8 +575,8 @@ func (t *Templates) evictLocked(e *entry, budget bool) {
 }
 
 // removeLocked removes e from the cache and from its exporter's share; an
-// exporter left with no entry is forgotten.
-func (t *Templates) removeLocked(e *entry) {
+// exporter left with no entry is forgotten when forget is set.
+func (t *Templates) removeLocked(e *entry, forget bool) {
 	s := &t.shard[t.shardOf(e.key)]
 	s.mu.Lock()
 	if s.m[e.key] == e {
@@ -588,7 +597,7 @@ func (t *Templates) removeLocked(e *entry) {
 	x.bucket.entries--
 	x.bucket.bytes -= e.size
 	e.exp = nil
-	if len(x.entries) > 0 {
+	if len(x.entries) > 0 || !forget {
 		heap.Fix(&t.largest, x.heapIdx)
 		return
 	}
