@@ -165,6 +165,7 @@ func runDemo(ctx context.Context, g *globals, o demoOptions) error {
 	q := query.New(st, config.DefaultConfiguration().Applications, query.WithCache(graph.DefaultCacheConfiguration(), reg))
 	comp := collect.New(st, logger.With("component", "collect"), reg, flows.Invalidate)
 	comp.NotifyChanges(q.Cache.Changed)
+	q.Collector = comp
 	comp.Add(col, time.Minute)
 	comp.Add(fabric, time.Minute)
 	if o.once {

@@ -73,6 +73,7 @@ func serveCmd(g *globals) *cobra.Command {
 				return err
 			}
 			comp.NotifyChanges(q.Cache.Changed)
+			q.Collector = comp
 			// Every serve process may share the database with others: each
 			// source is polled by the one holding its lease.
 			comp.UseLeases(processName())

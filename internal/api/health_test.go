@@ -98,7 +98,7 @@ func TestSwitchHealthAPI(t *testing.T) {
 	if err := json.Unmarshal(body, &sum); status != 200 || err != nil {
 		t.Fatalf("GET /summary = %d %s", status, body)
 	}
-	i := slices.IndexFunc(sum.Sources, func(s store.SourceState) bool { return s.Name == "fabric" })
+	i := slices.IndexFunc(sum.Sources, func(s query.SourceSummary) bool { return s.Name == "fabric" })
 	if i < 0 || sum.Sources[i].SkippedRows != 2 || sum.Sources[i].FailedTables != 1 || !strings.Contains(string(body), `"skipped_rows": 2`) {
 		t.Errorf("summary sources = %s; want fabric with skipped_rows 2, failed_tables 1", body)
 	}

@@ -35,8 +35,9 @@ type Component struct {
 	done   <-chan struct{} // closed when the loops' context ends
 	wg     sync.WaitGroup
 
-	mu      sync.Mutex // guards running and every entry's waiters
+	mu      sync.Mutex // guards running, busy and every entry's waiters
 	running bool
+	busy    map[string]int // full runs under way, by source name
 }
 
 // leaseName is the lease of a source in the store.
@@ -127,9 +128,30 @@ func (c *Component) RunOnce(ctx context.Context) []Result {
 	return results
 }
 
+// Collecting reports whether a full run of the source named name is under
+// way. It is safe for concurrent use.
+func (c *Component) Collecting(name string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.busy[name] > 0
+}
+
+// setBusy counts a full run of the source named name in (d = 1) or out
+// (d = -1).
+func (c *Component) setBusy(name string, d int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.busy == nil {
+		c.busy = map[string]int{}
+	}
+	c.busy[name] += d
+}
+
 // run performs one full collection of src and records it.
 func (c *Component) run(ctx context.Context, src source.Source) Result {
 	name := src.Name()
+	c.setBusy(name, 1)
+	defer c.setBusy(name, -1)
 	start := time.Now()
 	snap, err := src.Collect(ctx)
 	res := Result{Source: name, Seconds: time.Since(start).Seconds()}

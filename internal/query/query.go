@@ -20,10 +20,14 @@ import (
 	"github.com/vnetmap/vnetmap/internal/store"
 )
 
-// Service answers queries. Its zero value is not usable: set both fields.
+// Service answers queries. Its zero value is not usable: set Store and
+// Cache.
 type Service struct {
 	Store store.Store
 	Cache *graph.Cache
+	// Collector, when set, is the collector filling Store: the summary
+	// lists its sources before their first run ends.
+	Collector Collecting
 }
 
 // Option configures a Service.
@@ -200,7 +204,8 @@ func (s *Service) History(ctx context.Context, q string, at time.Time) (*History
 // physical attachment (one map built per placement).
 const maxAttachments = 20
 
-// ImpactAnswer is the answer to `impact`.
+// ImpactAnswer is the answer to `impact`. Its lists are empty, never
+// null, when nothing is in them (a VLAN takes no entity down with it).
 type ImpactAnswer struct {
 	At time.Time `json:"at"`
 	*graph.ImpactResult
@@ -217,6 +222,13 @@ func (s *Service) Impact(ctx context.Context, target string, at time.Time) (*Imp
 	r, err := g.Impact(target)
 	if err != nil {
 		return nil, err
+	}
+	r.Failed = orEmpty(r.Failed)
+	r.Down, r.Degraded, r.Applications = orEmpty(r.Down), orEmpty(r.Degraded), orEmpty(r.Applications)
+	for _, l := range [][]graph.VMImpact{r.Down, r.Degraded} {
+		for i := range l {
+			l[i].Reasons = orEmpty(l[i].Reasons)
+		}
 	}
 	return &ImpactAnswer{At: moment(at), ImpactResult: r}, nil
 }
@@ -280,7 +292,7 @@ func (s *Service) Findings(ctx context.Context, at time.Time, opts check.Options
 		return nil, err
 	}
 	ans := &FindingsAnswer{At: moment(at), Counts: map[check.Severity]int{check.Critical: 0, check.Warning: 0, check.Info: 0},
-		Findings: check.Run(g, opts)}
+		Findings: orEmpty(check.Run(g, opts))}
 	for _, f := range ans.Findings {
 		ans.Counts[f.Severity]++
 	}
@@ -319,14 +331,45 @@ func (s *Service) Diff(ctx context.Context, from, to time.Time) (*graph.DiffResu
 }
 
 // Summary is what the store holds at a moment: entities by kind and the
-// state of every source.
+// state of every source, the configured ones not collected yet included.
 type Summary struct {
-	At      time.Time           `json:"at"`
-	Counts  map[model.Kind]int  `json:"counts"`
-	Sources []store.SourceState `json:"sources"`
+	At      time.Time          `json:"at"`
+	Counts  map[model.Kind]int `json:"counts"`
+	Sources []SourceSummary    `json:"sources"`
 }
 
-// Summary counts entities by kind at moment at (zero: now).
+// The states of a source in the summary.
+const (
+	SourceOK         = "ok"
+	SourceStale      = "stale"
+	SourceCollecting = "collecting"
+	SourceNever      = "never collected yet"
+)
+
+// SourceSummary is a source in the summary: what the store recorded of its
+// runs (nothing for a source never collected yet) and its State.
+type SourceSummary struct {
+	store.SourceState
+	// State is SourceCollecting while a full run is under way, else
+	// SourceNever when the store recorded no run, else SourceStale or
+	// SourceOK.
+	State string `json:"state"`
+}
+
+// Collecting is what a running collector says of its sources
+// (collect.Component is one). Its methods are safe for concurrent use.
+type Collecting interface {
+	// Sources returns the names of the sources it runs.
+	Sources() []string
+	// Collecting reports whether a full run of the source named name is
+	// under way.
+	Collecting(name string) bool
+}
+
+// Summary counts entities by kind at moment at (zero: now) and says how
+// every source stands: those the store recorded and, with s.Collector, the
+// collector's, so that a summary asked before the first collection ends
+// lists them ("collecting", "never collected yet").
 func (s *Service) Summary(ctx context.Context, at time.Time) (*Summary, error) {
 	g, err := s.Cache.At(ctx, at)
 	if err != nil {
@@ -336,7 +379,45 @@ func (s *Service) Summary(ctx context.Context, at time.Time) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Summary{At: moment(at), Counts: g.CountByKind(), Sources: srcs}, nil
+	sum := &Summary{At: moment(at), Counts: g.CountByKind(), Sources: []SourceSummary{}}
+	known := map[string]bool{}
+	for _, st := range srcs {
+		known[st.Name] = true
+		sum.Sources = append(sum.Sources, SourceSummary{SourceState: st, State: s.sourceState(st.Name, st.Stale, true)})
+	}
+	if s.Collector != nil {
+		for _, name := range s.Collector.Sources() {
+			if !known[name] {
+				known[name] = true
+				sum.Sources = append(sum.Sources, SourceSummary{SourceState: store.SourceState{Name: name}, State: s.sourceState(name, false, false)})
+			}
+		}
+	}
+	sort.Slice(sum.Sources, func(i, j int) bool { return sum.Sources[i].Name < sum.Sources[j].Name })
+	return sum, nil
+}
+
+// sourceState is the State of the source named name (see SourceSummary);
+// recorded says the store recorded a run of it.
+func (s *Service) sourceState(name string, stale, recorded bool) string {
+	switch {
+	case s.Collector != nil && s.Collector.Collecting(name):
+		return SourceCollecting
+	case !recorded:
+		return SourceNever
+	case stale:
+		return SourceStale
+	}
+	return SourceOK
+}
+
+// orEmpty returns l, or an empty list for nil: an answer's lists are
+// JSON arrays, never null, so that clients can read their length.
+func orEmpty[T any](l []T) []T {
+	if l == nil {
+		return []T{}
+	}
+	return l
 }
 
 // moment is the moment an answer is about: at, or now when at is zero (the

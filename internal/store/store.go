@@ -184,7 +184,7 @@ type ApplyStats struct {
 type SourceState struct {
 	Name        string    `json:"name"`
 	LastSuccess time.Time `json:"last_success,omitzero"`
-	LastAttempt time.Time `json:"last_attempt"`
+	LastAttempt time.Time `json:"last_attempt,omitzero"`
 	Stale       bool      `json:"stale"`
 	LastError   string    `json:"last_error,omitempty"`
 	// SkippedRows and FailedTables add up the source's collection health
