@@ -47,8 +47,11 @@ export const enc = encodeURIComponent
 export interface SourceState {
   name: string
   last_success?: string
-  last_attempt: string
+  /** absent: no run recorded yet */
+  last_attempt?: string
   stale: boolean
+  /** in the summary: collecting while a full run is under way, never collected yet before the first */
+  state?: 'ok' | 'stale' | 'collecting' | 'never collected yet'
   last_error?: string
   /** rows of its devices' tables skipped, tables failed (collection health) */
   skipped_rows?: number

@@ -2,8 +2,9 @@
 // and the way to every view. Also the where page of a MAC or IP that is no
 // VM's.
 
-import { useEffect } from 'preact/hooks'
-import { enc, type Summary, type WhereAnswer } from '../api'
+import { useEffect, useMemo, useState } from 'preact/hooks'
+import { enc, get, type SourceState, type Summary, type WhereAnswer } from '../api'
+import { firstRunPending, sourceState, summaryLists } from '../answers'
 import { useApi } from '../hooks'
 import { A, Badge, Section, Status } from '../components/common'
 import { Search } from '../components/Search'
@@ -11,10 +12,35 @@ import { fmtTime } from '../format'
 import { navigate, keepAt } from '../router'
 import { rendered } from '../perf'
 
+/** pollFirstRun is how often the home page asks the summary again while a source's first run is under way. */
+const pollFirstRun = 3000
+
 const kindsShown = ['application', 'vm', 'host', 'cluster', 'switch', 'port', 'portchannel', 'vlan', 'portgroup', 'dvswitch']
 
 export function HomePage(props: { at: string }) {
-  const s = useApi<Summary>('/summary', { at: props.at })
+  const first = useApi<Summary>('/summary', { at: props.at })
+  // While a source has not finished its first run, the summary of now is
+  // asked again: the counts and states fill in as collection goes.
+  const [later, setLater] = useState<{ at: string; data: Summary } | undefined>()
+  const latest = later?.at === props.at ? later.data : first.data
+  const data = useMemo(() => (latest ? summaryLists(latest) : undefined), [latest])
+  const s = { ...first, data }
+  useEffect(() => {
+    if (!data || props.at || !firstRunPending(data)) return
+    const ctl = new AbortController()
+    const t = setTimeout(
+      () =>
+        get<Summary>('/summary', {}, ctl.signal).then(
+          (d) => setLater({ at: '', data: d }),
+          () => {},
+        ),
+      pollFirstRun,
+    )
+    return () => {
+      clearTimeout(t)
+      ctl.abort()
+    }
+  }, [data, props.at])
   useEffect(() => {
     if (s.data && !s.loading) rendered('home')
   }, [s.data, s.loading])
@@ -59,7 +85,8 @@ export function HomePage(props: { at: string }) {
             </A>
           </div>
           <Section title="Sources">
-            <table class="table">
+            {s.data.sources.length === 0 && <p class="muted" data-testid="no-sources">No source has been collected yet.</p>}
+            <table class="table" data-testid="sources">
               <thead>
                 <tr>
                   <th>Source</th>
@@ -70,12 +97,12 @@ export function HomePage(props: { at: string }) {
               </thead>
               <tbody>
                 {s.data.sources.map((src) => (
-                  <tr>
+                  <tr data-testid="source" data-name={src.name} data-state={sourceState(src)}>
                     <td>{src.name}</td>
                     <td>{fmtTime(src.last_success)}</td>
-                    <td>{fmtTime(src.last_attempt)}</td>
+                    <td>{src.last_attempt ? fmtTime(src.last_attempt) : <span class="muted">never</span>}</td>
                     <td>
-                      {src.stale ? <Badge kind="down" title={src.last_error}>stale: {src.last_error}</Badge> : <Badge kind="ok">ok</Badge>}
+                      <SourceBadge src={src} />
                       {(src.skipped_rows ?? 0) + (src.failed_tables ?? 0) > 0 && (
                         <span class="muted small" data-testid="source-skipped">
                           {' '}
@@ -92,6 +119,30 @@ export function HomePage(props: { at: string }) {
       )}
     </div>
   )
+}
+
+/** SourceBadge says how a source stands; a stale one with its last error (also while it is collected again). */
+function SourceBadge(props: { src: SourceState }) {
+  const { src } = props
+  const state = sourceState(src)
+  const stale = src.stale && (
+    <Badge kind="down" title={src.last_error}>
+      stale: {src.last_error}
+    </Badge>
+  )
+  switch (state) {
+    case 'collecting':
+      return (
+        <>
+          <Badge kind="info">{src.last_attempt ? 'collecting' : 'collecting (first run)'}</Badge> {stale}
+        </>
+      )
+    case 'never collected yet':
+      return <Badge kind="info">never collected yet</Badge>
+    case 'stale':
+      return stale || <Badge kind="down">stale</Badge>
+  }
+  return <Badge kind="ok">ok</Badge>
 }
 
 export function WherePage(props: { x: string; at: string }) {

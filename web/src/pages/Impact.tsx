@@ -2,8 +2,9 @@
 // and see which VMs and applications go DOWN (no path left) and which are
 // only DEGRADED (redundancy lost).
 
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useErrorBoundary, useMemo, useState } from 'preact/hooks'
 import { enc, get, type ImpactAnswer, type Match, type SearchAnswer } from '../api'
+import { impactLists } from '../answers'
 import { useApi } from '../hooks'
 import { A, Badge, EntityLink, Section, Status } from '../components/common'
 import { navigate, href, currentAt } from '../router'
@@ -63,7 +64,13 @@ export function ImpactPage(props: { target: string; at: string }) {
   }, [name, kind])
 
   const r = useApi<ImpactAnswer>(props.target ? `/impact/${props.target.split('/').map(enc).join('/')}` : null, { at: props.at })
-  const d = r.data
+  const d = useMemo(() => (r.data ? impactLists(r.data) : undefined), [r.data])
+  // An answer the page cannot show is an error on the page, never a
+  // "Loading…" that stays.
+  const [failed, resetFailed] = useErrorBoundary()
+  useEffect(() => {
+    if (failed) resetFailed()
+  }, [props.target, props.at])
   useEffect(() => {
     if (d && !r.loading) rendered('impact')
   }, [d, r.loading])
@@ -104,49 +111,60 @@ export function ImpactPage(props: { target: string; at: string }) {
         </button>
       </form>
       {props.target && <Status state={r} what={`the impact of ${props.target}`} />}
-      {d && (
-        <>
-          <p class="summary" data-testid="impact-summary">
-            If <strong>{d.target}</strong> goes down: <Badge kind="down">{d.down.length} VMs down</Badge> <Badge kind="degraded">{d.degraded.length} VMs degraded</Badge>{' '}
-            {d.applications.length} applications affected.
-          </p>
-          <Section title="Applications">
-            {d.applications.length === 0 ? (
-              <p class="muted">None.</p>
-            ) : (
-              <ul class="chips" data-testid="impact-apps">
-                {d.applications.map((a) => (
-                  <li data-state={a.state}>
-                    <Badge kind={a.state}>{a.state.toUpperCase()}</Badge> <A to={`/application/${enc(a.name)}`}>{a.name}</A>{' '}
-                    <span class="muted">
-                      {a.vms_down} down, {a.vms_degraded} degraded of {a.vms}
-                    </span>
-                  </li>
-                ))}
-              </ul>
-            )}
-          </Section>
-          <div class="two-cols">
-            <Section title={`DOWN (${d.down.length})`}>
-              <ImpactList vms={d.down} state="down" />
-            </Section>
-            <Section title={`DEGRADED (${d.degraded.length})`}>
-              <ImpactList vms={d.degraded} state="degraded" />
-            </Section>
-          </div>
-          <details>
-            <summary>Taken down with it ({d.failed.length})</summary>
-            <ul class="chips">
-              {d.failed.map((f) => (
-                <li>
-                  <EntityLink id={f} />
-                </li>
-              ))}
-            </ul>
-          </details>
-        </>
+      {failed && (
+        <div class="error" role="alert" data-testid="error">
+          Could not show the impact of {props.target}: {String((failed as Error).message ?? failed)}
+        </div>
       )}
+      {d && !failed && <ImpactResult d={d} />}
     </div>
+  )
+}
+
+/** ImpactResult is what fails with the target: applications, VMs down and degraded, entities taken down. */
+function ImpactResult(props: { d: ImpactAnswer }) {
+  const { d } = props
+  return (
+    <>
+      <p class="summary" data-testid="impact-summary">
+        If <strong>{d.target}</strong> goes down: <Badge kind="down">{d.down.length} VMs down</Badge> <Badge kind="degraded">{d.degraded.length} VMs degraded</Badge>{' '}
+        {d.applications.length} applications affected.
+      </p>
+      <Section title="Applications">
+        {d.applications.length === 0 ? (
+          <p class="muted">None.</p>
+        ) : (
+          <ul class="chips" data-testid="impact-apps">
+            {d.applications.map((a) => (
+              <li data-state={a.state}>
+                <Badge kind={a.state}>{a.state.toUpperCase()}</Badge> <A to={`/application/${enc(a.name)}`}>{a.name}</A>{' '}
+                <span class="muted">
+                  {a.vms_down} down, {a.vms_degraded} degraded of {a.vms}
+                </span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </Section>
+      <div class="two-cols">
+        <Section title={`DOWN (${d.down.length})`}>
+          <ImpactList vms={d.down} state="down" />
+        </Section>
+        <Section title={`DEGRADED (${d.degraded.length})`}>
+          <ImpactList vms={d.degraded} state="degraded" />
+        </Section>
+      </div>
+      <details>
+        <summary>Taken down with it ({d.failed.length})</summary>
+        <ul class="chips">
+          {d.failed.map((f) => (
+            <li>
+              <EntityLink id={f} />
+            </li>
+          ))}
+        </ul>
+      </details>
+    </>
   )
 }
 

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest'
+import type { ImpactAnswer, Summary } from './api'
+import { firstRunPending, impactLists, sourceState, summaryLists } from './answers'
+
+describe('answers with missing lists', () => {
+  it('reads a null or missing impact list as empty', () => {
+    const a = impactLists({ at: 'x', target: 'vlan:230', failed: null, down: [{ vm: 'vm:a', name: 'a', reasons: null }] } as unknown as ImpactAnswer)
+    expect(a.failed).toEqual([])
+    expect(a.degraded).toEqual([])
+    expect(a.applications).toEqual([])
+    expect(a.down[0].reasons).toEqual([])
+    expect(a.target).toBe('vlan:230')
+  })
+  it('reads null sources of a summary as none', () => {
+    const s = summaryLists({ at: 'x', counts: {}, sources: null } as unknown as Summary)
+    expect(s.sources).toEqual([])
+    expect(firstRunPending(s)).toBe(false)
+  })
+})
+
+describe('source states', () => {
+  it('takes the server state, else the last run', () => {
+    expect(sourceState({ name: 'vc1', stale: false, state: 'collecting' })).toBe('collecting')
+    expect(sourceState({ name: 'vc1', stale: false })).toBe('never collected yet')
+    expect(sourceState({ name: 'vc1', stale: true, last_attempt: '2026-01-01T00:00:00Z' })).toBe('stale')
+    expect(sourceState({ name: 'vc1', stale: false, last_attempt: '2026-01-01T00:00:00Z' })).toBe('ok')
+  })
+  it('polls while a first run is pending', () => {
+    const s: Summary = { at: 'x', counts: {}, sources: [{ name: 'vc1', stale: false, state: 'collecting' }] }
+    expect(firstRunPending(s)).toBe(true)
+    s.sources[0].last_attempt = '2026-01-01T00:00:00Z'
+    s.sources[0].state = 'ok'
+    expect(firstRunPending(s)).toBe(false)
+  })
+})
