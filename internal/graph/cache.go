@@ -78,12 +78,12 @@ func WithRegisterer(reg prometheus.Registerer) CacheOption {
 
 // Cache keeps the map of now and the maps of past moments.
 //
-// The map of now is rebuilt after the facts changed (Invalidate, Changed)
-// by the first reader that asks for it, outside any lock; the readers that
-// ask while that rebuild runs get the previous map at once, and the new one
-// is swapped in when complete. Rebuild requests that arrive during a
-// rebuild are collapsed into the next one. Invalidate and Changed never
-// wait.
+// The map of now is rebuilt after the facts changed outside any lock: in
+// the background after Changed (the collector's hook), by the first reader
+// that asks after Invalidate. Readers that ask while a rebuild runs get the
+// previous map at once, and the new one is swapped in (an atomic pointer)
+// when complete. Changes told during a rebuild are collapsed into one more.
+// Invalidate and Changed never wait.
 //
 // A past moment's map is built once however many requests ask for it at a
 // time, by at most CacheConfiguration.Builds builds at once (AnonymousBuilds
@@ -106,7 +106,8 @@ type Cache struct {
 	gen      atomic.Uint64 // bumped by every change
 	now      atomic.Pointer[nowMap]
 	nowMu    sync.Mutex
-	nowBuild *flight // the rebuild of now running, or nil
+	nowBuild *flight // the rebuild of now running (or settling), or nil
+	pending  bool    // a change was told during the rebuild running
 
 	mu        sync.Mutex
 	kept      map[int64]*list.Element // key → element of lru holding a *pastMap
@@ -137,8 +138,10 @@ type flight struct {
 	done chan struct{}
 	g    *Graph
 	err  error
-	// gen is the change count when the build started (the map of now).
-	gen uint64
+	// gen is the change count when the build started reading, once
+	// started (the map of now; both guarded by nowMu until done).
+	gen     uint64
+	started bool
 	// key is the key of a past moment's map; stale says the facts of
 	// that key changed during the build, so it is not kept.
 	key   int64
@@ -167,16 +170,36 @@ func NewCache(load Loader, opts ...CacheOption) *Cache {
 }
 
 // Invalidate says the facts changed, at moments unknown: the map of now
-// is rebuilt when next asked for, and every past moment's map is dropped.
-// It does not wait.
-func (c *Cache) Invalidate() { c.Changed(time.Time{}) }
+// is rebuilt when next asked for (that reader waits for it), and every
+// past moment's map is dropped. It does not wait.
+func (c *Cache) Invalidate() { c.forget(time.Time{}) }
 
 // Changed says the facts changed at since or later (the Taken of the
 // snapshot applied: the store records a snapshot at that moment or
-// after): the map of now is rebuilt when next asked for, and the maps of
-// past moments whose facts may include the change are dropped. It does
-// not wait.
+// after): the map of now is rebuilt in the background after a short
+// settle (the other snapshots of a collection arrive meanwhile; a change
+// told during a rebuild makes one more after it), readers keeping the
+// previous map until the new one is swapped in, and the maps of past
+// moments whose facts may include the change are dropped. It does not
+// wait.
 func (c *Cache) Changed(since time.Time) {
+	c.forget(since)
+	c.nowMu.Lock()
+	defer c.nowMu.Unlock()
+	switch f := c.nowBuild; {
+	case c.now.Load() == nil: // nobody asked for it yet
+	case f == nil:
+		c.rebuildNow(context.Background(), settle)
+	case f.started:
+		c.pending = true
+	}
+}
+
+// settle is how long a rebuild started by Changed waits before it reads.
+const settle = 200 * time.Millisecond
+
+// forget counts a change at since or later and drops what it may touch.
+func (c *Cache) forget(since time.Time) {
 	c.gen.Add(1)
 	s := key(since)
 	c.mu.Lock()
@@ -220,9 +243,10 @@ func key(t time.Time) int64 {
 	return t.UnixMicro()
 }
 
-// Now returns the map of now. When the facts changed since it was built,
-// the first caller rebuilds it and waits; callers arriving during that
-// rebuild get the previous map.
+// Now returns the map of now. While it is rebuilt (after Changed, or by
+// a reader) callers get the previous map at once; when the facts changed
+// and no rebuild runs (after Invalidate), the caller rebuilds it and
+// waits, as does the first caller ever.
 func (c *Cache) Now(ctx context.Context) (*Graph, error) {
 	want := c.gen.Load()
 	if cur := c.now.Load(); cur != nil && cur.gen >= want {
@@ -253,7 +277,7 @@ func (c *Cache) Fresh(ctx context.Context) (*Graph, error) {
 		}
 		f := c.nowBuild
 		if f == nil {
-			f = c.rebuildNow(ctx)
+			f = c.rebuildNow(ctx, 0)
 		}
 		c.nowMu.Unlock()
 		c.metrics.misses.Inc()
@@ -264,11 +288,16 @@ func (c *Cache) Fresh(ctx context.Context) (*Graph, error) {
 	}
 }
 
-// rebuildNow starts a rebuild of the map of now; c.nowMu is held.
-func (c *Cache) rebuildNow(ctx context.Context) *flight {
-	f := &flight{done: make(chan struct{}), gen: c.gen.Load()}
+// rebuildNow starts a rebuild of the map of now, reading after delay;
+// c.nowMu is held.
+func (c *Cache) rebuildNow(ctx context.Context, delay time.Duration) *flight {
+	f := &flight{done: make(chan struct{})}
 	c.nowBuild = f
 	go func() {
+		time.Sleep(delay)
+		c.nowMu.Lock()
+		f.gen, f.started = c.gen.Load(), true
+		c.nowMu.Unlock()
 		g, err := c.build(context.WithoutCancel(ctx), time.Now())
 		if err == nil {
 			c.metrics.nowBytes.Set(float64(g.Size()))
@@ -278,6 +307,10 @@ func (c *Cache) rebuildNow(ctx context.Context) *flight {
 			c.now.Store(&nowMap{g: g, gen: f.gen})
 		}
 		c.nowBuild = nil
+		if c.pending {
+			c.pending = false
+			c.rebuildNow(context.Background(), settle)
+		}
 		c.nowMu.Unlock()
 		f.g, f.err = g, err
 		close(f.done)

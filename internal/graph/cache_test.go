@@ -301,19 +301,20 @@ func TestCacheNowReadersNotBlocked(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("readers or Changed blocked by the rebuild")
 	}
+	vms.Store(3)
 	close(h.release)
 	g := <-rebuilt
-	if g == old || g.CountByKind()[model.KindVM] != 2 {
-		t.Fatalf("the rebuild returned %p with %d VMs; want a new map of 2", g, g.CountByKind()[model.KindVM])
+	if g == old || g.CountByKind()[model.KindVM] != 3 {
+		t.Fatalf("the rebuild returned %p with %d VMs; want a new map of 3", g, g.CountByKind()[model.KindVM])
 	}
-	// The changes told during the rebuild make one more rebuild, not two.
-	vms.Store(3)
-	g3, err := c.Now(ctx)
+	// The changes told during the rebuild make one more rebuild, in the
+	// background, not two.
+	g3, err := c.Fresh(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g3.CountByKind()[model.KindVM] != 3 {
-		t.Errorf("after the changes told during the rebuild: %d VMs; want 3", g3.CountByKind()[model.KindVM])
+	if g3 == g || g3.CountByKind()[model.KindVM] != 3 {
+		t.Errorf("after the changes told during the rebuild: %p (the held one %p), %d VMs; want another map of 3", g3, g, g3.CountByKind()[model.KindVM])
 	}
 	if got := l.builds.Load(); got != 3 {
 		t.Errorf("builds = %d; want 3 (first, the held rebuild, one for both changes told during it)", got)
@@ -464,5 +465,40 @@ func TestCacheIntervalsRemembered(t *testing.T) {
 	c.Changed(t1.Add(90 * time.Minute)) // splits [t1, t2) and ends the open interval
 	ask(t1.Add(time.Hour), 2, 2)        // before the change: still remembered and kept
 	ask(t1.Add(100*time.Minute), 3, 2)  // after it: asked again (the same key here: still [t1, t2) in this store)
-	ask(t2.Add(time.Hour), 4, 3)        // asked again, and the map of now rebuilt
+	ask(t2.Add(time.Hour), 4, 2)        // asked again; the map of now, rebuilt in the background, is not waited for
+	if _, err := c.Fresh(ctx); err != nil || l.builds.Load() != 3 {
+		t.Errorf("Fresh after the change: %v, %d builds; want the rebuild (3)", err, l.builds.Load())
+	}
+}
+
+// TestCacheChangedRebuildsInBackground: after Changed (the collector's
+// hook) the map of now is rebuilt without a reader asking, and no reader
+// waits for it, not even the first.
+func TestCacheChangedRebuildsInBackground(t *testing.T) {
+	var vms atomic.Int64
+	vms.Store(1)
+	l := &counting{vms: func(time.Time) int { return int(vms.Load()) }}
+	c := NewCache(l.load)
+	ctx := context.Background()
+	old, err := c.Now(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHeld()
+	c.buildHook = h.hook
+	vms.Store(2)
+	c.Changed(time.Now())
+	start := time.Now()
+	if g, err := c.Now(ctx); err != nil || g != old {
+		t.Errorf("first reader after the change got %p, %v; want the previous map at once", g, err)
+	}
+	h.awaitStart(t) // started by itself
+	if g, err := c.Now(ctx); err != nil || g != old || time.Since(start) > 5*time.Second {
+		t.Errorf("reader during the background rebuild got %p, %v after %s; want the previous map at once", g, err, time.Since(start))
+	}
+	close(h.release)
+	g, err := c.Fresh(ctx)
+	if err != nil || g.CountByKind()[model.KindVM] != 2 || l.builds.Load() != 2 {
+		t.Errorf("Fresh: %v, %d VMs, %d builds; want the rebuilt map of 2 VMs, 2 builds", err, g.CountByKind()[model.KindVM], l.builds.Load())
+	}
 }
