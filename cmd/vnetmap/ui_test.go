@@ -326,6 +326,44 @@ func TestUI(t *testing.T) {
 		}
 	})
 
+	t.Run("a VLAN picked in the search box opens its impact", func(t *testing.T) {
+		p.t = t
+		// web01's VLAN: its impact takes no entity down with it (failed is
+		// empty), which the page read as null.
+		var w query.WhereAnswer
+		getJSON(t, base, "/api/v1/where/web01", &w)
+		if len(w.VNICs) == 0 || w.VNICs[0].Portgroup == nil || w.VNICs[0].Portgroup.VLAN == "" {
+			t.Fatalf("web01 has no VLAN: %+v", w.VNICs)
+		}
+		vlan, target := "VLAN "+w.VNICs[0].Portgroup.VLAN, "vlan:"+w.VNICs[0].Portgroup.VLAN
+		var want query.ImpactAnswer
+		getJSON(t, base, "/api/v1/impact/"+target, &want)
+		if len(want.Down) == 0 {
+			t.Fatalf("impact %s has no VM down", target)
+		}
+		p.open("/")
+		p.wait("the search box", `document.querySelector('[data-testid=search-input]')`)
+		p.do("type "+vlan, chromedp.SendKeys(chromedp.CSS(`[data-testid=search-input]`), strings.ToLower(vlan)))
+		p.wait("the match "+vlan, fmt.Sprintf(`document.querySelector('[data-testid=search-option][data-kind=vlan][data-name=%q]')`, vlan))
+		p.do("open the VLAN", chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-testid=search-option][data-kind=vlan][data-name=%q]`, vlan))))
+		p.wait("the impact of "+target, fmt.Sprintf(`document.querySelector('[data-testid=impact-summary] strong')?.textContent === %q`, target))
+		if got := eval[string](p, `location.pathname + ' ' + new URLSearchParams(location.search).get('target')`); got != "/impact "+target {
+			t.Errorf("the VLAN opened %q; want /impact with target %s", got, target)
+		}
+		var down []string
+		for _, v := range want.Down {
+			down = append(down, v.Name)
+		}
+		sort.Strings(down)
+		if got := attrs(p, `[data-testid=impact-down-vm]`, "data-vm"); !slices.Equal(got, down) {
+			t.Errorf("%s DOWN in the UI = %v; REST %v", target, got, down)
+		}
+		if eval[bool](p, `!!document.querySelector('.loading, [data-testid=error]')`) {
+			t.Errorf("the impact page shows %q", eval[string](p, `document.querySelector('.loading, [data-testid=error]').textContent`))
+		}
+		p.screenshot("impact-" + strings.ReplaceAll(target, ":", "-"))
+	})
+
 	t.Run("time control shows a migrated VM on its former host", func(t *testing.T) {
 		p.t = t
 		vm, now, then, at := movedVMOf(t, base)
