@@ -32,7 +32,7 @@ func diffCmd(g *globals) *cobra.Command {
 					return err
 				}
 			}
-			st, c, err := g.openStore(cmd.Context())
+			st, c, err := g.openQueryStore(cmd.Context(), false)
 			if err != nil {
 				return err
 			}

@@ -77,7 +77,7 @@ without a change rewrites nothing. DIR must be new, empty, or the output of an e
 			if st, err := doc.ReadState(out); err == nil {
 				o.After = append(o.After, st.Moment)
 			}
-			st, conf, err := g.openStore(c.Context())
+			st, conf, err := g.openQueryStore(c.Context(), false)
 			if err != nil {
 				return err
 			}

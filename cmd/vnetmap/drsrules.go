@@ -70,7 +70,7 @@ func runDRSRules(ctx context.Context, g *globals, o drsOptions) error {
 	if err != nil {
 		return err
 	}
-	st, conf, err := g.openStore(ctx)
+	st, conf, err := g.openQueryStore(ctx, false)
 	if err != nil {
 		return err
 	}

@@ -78,7 +78,7 @@ func windowCmd[T any](g *globals, cmd *cobra.Command,
 		if len(args) > 0 {
 			target = args[0]
 		}
-		st, conf, err := g.openStore(c.Context())
+		st, conf, err := g.openQueryStore(c.Context(), true)
 		if err != nil {
 			return err
 		}

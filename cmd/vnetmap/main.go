@@ -127,6 +127,52 @@ func (g *globals) openStore(ctx context.Context) (store.Store, config.Configurat
 	return st, c, err
 }
 
+// errNoData is the error of a query on a store that does not exist or
+// holds nothing to answer from: an answer there ("0 finding(s)") would
+// pass for a verdict on the network.
+var errNoData = errors.New("no data")
+
+// openQueryStore opens the configured store for a query command. A store
+// that does not exist is not created, and one that does, or that holds no
+// fact (for a flows command, no fact nor flow), is an error wrapping
+// errNoData that says how to fill it. The commands that fill a store
+// (collect, serve, demo, import, token create) use openStore.
+func (g *globals) openQueryStore(ctx context.Context, flows bool) (store.Store, config.Configuration, error) {
+	c, err := g.configuration()
+	if err != nil {
+		return nil, c, err
+	}
+	where := "the store"
+	if strings.HasPrefix(c.DB, "sqlite:") {
+		where += " " + c.DB
+	}
+	fill := `fill it with "vnetmap collect --config FILE" (or "vnetmap demo --once" for a simulated data center)`
+	if g.config != "" {
+		fill = fmt.Sprintf(`fill it with "vnetmap collect --config %s"`, g.config)
+	}
+	st, err := store.OpenExisting(ctx, c.DB)
+	if errors.Is(err, store.ErrNoStore) {
+		return nil, c, fmt.Errorf("%w: %s does not exist (give --db or --config to use another); %s", errNoData, where, fill)
+	}
+	if err != nil {
+		return nil, c, err
+	}
+	has, err := st.Contents(ctx)
+	if err != nil {
+		st.Close()
+		return nil, c, err
+	}
+	if !has.Facts && !(flows && has.Flows) {
+		st.Close()
+		what := "no facts"
+		if flows {
+			what = "no facts and no flows"
+		}
+		return nil, c, fmt.Errorf("%w: %s holds %s yet (no collection recorded any); %s", errNoData, where, what, fill)
+	}
+	return st, c, nil
+}
+
 // parseAt reads an --at flag value; empty means now (zero time).
 func parseAt(s string) (time.Time, error) {
 	if s == "" {
@@ -155,7 +201,7 @@ func queryCmd[T any](g *globals, cmd *cobra.Command, at string,
 		if err != nil {
 			return err
 		}
-		st, conf, err := g.openStore(c.Context())
+		st, conf, err := g.openQueryStore(c.Context(), false)
 		if err != nil {
 			return err
 		}

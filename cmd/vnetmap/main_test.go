@@ -184,7 +184,7 @@ func TestDemoThenQueries(t *testing.T) {
 }
 
 func TestExitCodes(t *testing.T) {
-	db := "sqlite:" + t.TempDir() + "/empty.db"
+	db := factsDB(t)
 	tests := []struct {
 		name     string
 		args     []string

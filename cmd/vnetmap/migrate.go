@@ -44,7 +44,7 @@ not a reason: see docs/migration.md.`,
 			if err != nil {
 				return err
 			}
-			st, conf, err := g.openStore(c.Context())
+			st, conf, err := g.openQueryStore(c.Context(), false)
 			if err != nil {
 				return err
 			}

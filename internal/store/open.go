@@ -44,6 +44,19 @@ const sqliteMemory = ":memory:"
 // this code yields one wrapping ErrNewerSchema. Errors never show a password
 // contained in the DSN.
 func Open(ctx context.Context, dsn string) (Store, error) {
+	return open(ctx, dsn, true)
+}
+
+// OpenExisting is Open for a store that must exist: a SQLite file that
+// does not is not created, and the error wraps ErrNoStore. (A PostgreSQL
+// database that does not exist fails to connect.)
+func OpenExisting(ctx context.Context, dsn string) (Store, error) {
+	return open(ctx, dsn, false)
+}
+
+// open opens the store named by dsn; create says whether a missing SQLite
+// file is created.
+func open(ctx context.Context, dsn string, create bool) (Store, error) {
 	var (
 		d          dialect
 		driverDSN  string
@@ -62,7 +75,11 @@ func Open(ctx context.Context, dsn string) (Store, error) {
 		}
 		driverDSN = file + sep + sqliteParams
 		singleConn = file == sqliteMemory
-		if err := createSQLiteFile(file); err != nil {
+		if !create {
+			if err := sqliteFileExists(file); err != nil {
+				return nil, fmt.Errorf("store: open %s: %w", redact(dsn), err)
+			}
+		} else if err := createSQLiteFile(file); err != nil {
 			return nil, fmt.Errorf("store: open %s: %w", redact(dsn), err)
 		}
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):

@@ -20,9 +20,8 @@ const sqliteFileMode = 0o600
 // sqliteFileMode, whatever the umask, when it does not exist. An existing
 // file keeps its mode; an in-memory database has no file.
 func createSQLiteFile(file string) error {
-	path, params, _ := strings.Cut(file, "?")
-	path = strings.TrimPrefix(path, "file:")
-	if path == "" || path == sqliteMemory || strings.Contains(params, "mode=memory") || strings.Contains(params, "vfs=memdb") {
+	path, ok := sqliteFilePath(file)
+	if !ok {
 		return nil
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, sqliteFileMode)
@@ -37,4 +36,30 @@ func createSQLiteFile(file string) error {
 		return fmt.Errorf("create %s: %w", path, err)
 	}
 	return f.Close()
+}
+
+// sqliteFilePath returns the path of the database file of the path part of
+// a sqlite: DSN, and false for an in-memory database, which has none.
+func sqliteFilePath(file string) (string, bool) {
+	path, params, _ := strings.Cut(file, "?")
+	path = strings.TrimPrefix(path, "file:")
+	if path == "" || path == sqliteMemory || strings.Contains(params, "mode=memory") || strings.Contains(params, "vfs=memdb") {
+		return "", false
+	}
+	return path, true
+}
+
+// sqliteFileExists returns an error wrapping ErrNoStore when the database
+// file of the path part of a sqlite: DSN does not exist.
+func sqliteFileExists(file string) error {
+	path, ok := sqliteFilePath(file)
+	if !ok {
+		return nil
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w: no file %s", ErrNoStore, path)
+	} else if err != nil {
+		return err
+	}
+	return nil
 }

@@ -395,6 +395,16 @@ func (s *sqlStore) MarkFailed(ctx context.Context, source string, t time.Time, c
 	return nil
 }
 
+// Contents implements Store.
+func (s *sqlStore) Contents(ctx context.Context) (Contents, error) {
+	var c Contents
+	err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM facts), EXISTS (SELECT 1 FROM flow_minutes) OR EXISTS (SELECT 1 FROM link_minutes) OR EXISTS (SELECT 1 FROM port_counter_minutes)`).Scan(&c.Facts, &c.Flows)
+	if err != nil {
+		return c, fmt.Errorf("store: contents: %w", err)
+	}
+	return c, nil
+}
+
 // Sources implements Store, ordered by name.
 func (s *sqlStore) Sources(ctx context.Context) ([]SourceState, error) {
 	rows, err := s.db.QueryContext(ctx, "SELECT name, last_success, last_attempt, stale, last_error, skipped_rows, failed_tables FROM sources")

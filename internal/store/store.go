@@ -20,6 +20,10 @@ import (
 // ErrUnknownDSN is returned by Open for a DSN whose scheme is not sqlite: or postgres://.
 var ErrUnknownDSN = errors.New("store: unknown DSN scheme")
 
+// ErrNoStore is returned by OpenExisting for a store that does not exist
+// (a SQLite file that is not there).
+var ErrNoStore = errors.New("store: no such store")
+
 // ErrNewerSchema is returned by Open for a database migrated by a newer
 // vnetmap than this one: its schema is left alone.
 var ErrNewerSchema = errors.New("store: database schema newer than this vnetmap")
@@ -56,6 +60,10 @@ type Store interface {
 
 	// Sources returns the state of every source that ever applied or failed.
 	Sources(ctx context.Context) ([]SourceState, error)
+
+	// Contents says what the store ever recorded: any fact, any flow
+	// minute.
+	Contents(ctx context.Context) (Contents, error)
 
 	// FactsAt returns the versions valid at t (every source).
 	FactsAt(ctx context.Context, t time.Time) ([]model.Version, error)
@@ -169,6 +177,14 @@ type FlowFilter struct {
 	From, To time.Time
 	VM       string
 	App      string
+}
+
+// Contents is what a store ever recorded (see Store.Contents).
+type Contents struct {
+	// Facts: a version of a fact, valid now or in the past.
+	Facts bool `json:"facts"`
+	// Flows: a flow, link or port counter minute.
+	Flows bool `json:"flows"`
 }
 
 // ApplyStats says what an Apply changed: versions opened, versions closed
