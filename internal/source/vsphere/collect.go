@@ -32,12 +32,17 @@ type inventory struct {
 	hints       map[types.ManagedObjectReference][]types.PhysicalNicHintInfo
 	tags        map[types.ManagedObjectReference][]string
 	events      []model.Event
+	// failures are what the run could not read but went on without (the
+	// snapshot's Failures).
+	failures []string
 }
 
 // Collect logs in if needed and reads the whole inventory: one snapshot
 // with every fact of docs/facts.md (vSphere section) and the migration
 // events of the last EventWindow. A host whose network hints cannot be
-// read is collected without them; any other failure fails the run.
+// read is collected without them; VM tags that cannot be read (a vCenter
+// without the tagging endpoint) are those last read, and the snapshot's
+// Failures say so; any other failure fails the run.
 func (c *Collector) Collect(ctx context.Context) (model.Snapshot, error) {
 	inv, err := retry(ctx, c, func(cn *conn) (*inventory, error) { return c.read(ctx, cn) })
 	if err != nil {
@@ -52,10 +57,11 @@ func (c *Collector) Collect(ctx context.Context) (model.Snapshot, error) {
 	c.places, c.seen = inv.places, seen
 	c.mu.Unlock()
 	return model.Snapshot{
-		Source: c.cfg.Name,
-		Taken:  taken,
-		Facts:  c.facts(inv),
-		Events: inv.events,
+		Source:   c.cfg.Name,
+		Taken:    taken,
+		Facts:    c.facts(inv),
+		Events:   inv.events,
+		Failures: inv.failures,
 	}, nil
 }
 
@@ -94,8 +100,12 @@ func (c *Collector) read(ctx context.Context, cn *conn) (_ *inventory, err error
 		for i, vm := range inv.vms {
 			refs[i] = vm.Self
 		}
-		if inv.tags, err = c.readTags(ctx, cn, refs, true); err != nil {
+		var failure string
+		if inv.tags, failure, err = c.vmTags(ctx, cn, refs, true); err != nil {
 			return nil, err
+		}
+		if failure != "" {
+			inv.failures = append(inv.failures, failure)
 		}
 	}
 	ids := make(map[types.ManagedObjectReference]model.ID, len(inv.vms))

@@ -33,6 +33,9 @@ var (
 	ErrTimeout = errors.New("vsphere: timeout")
 	// ErrPermission is an account not allowed to read what must be read.
 	ErrPermission = errors.New("vsphere: permission denied")
+	// ErrNoTagging is a vCenter (or an ESXi host) without the vAPI
+	// tagging endpoint: VM tags cannot be read, the rest can.
+	ErrNoTagging = errors.New("vsphere: no vAPI tagging endpoint")
 	// ErrAPI is any other fault returned by the vSphere API.
 	ErrAPI = errors.New("vsphere: API error")
 	// ErrSessionExpired is a session vCenter no longer knows (NotAuthenticated).
@@ -47,7 +50,7 @@ func (c *Collector) classify(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	for _, s := range []error{ErrConfig, ErrSecret, ErrUnreachable, ErrTLS, ErrAuth, ErrTimeout, ErrPermission, ErrAPI, ErrSessionExpired} {
+	for _, s := range []error{ErrConfig, ErrSecret, ErrUnreachable, ErrTLS, ErrAuth, ErrTimeout, ErrPermission, ErrNoTagging, ErrAPI, ErrSessionExpired} {
 		if errors.Is(err, s) {
 			return err
 		}

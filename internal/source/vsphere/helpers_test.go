@@ -41,8 +41,9 @@ type vcsim struct {
 }
 
 // startSim creates model m (VPX when nil) and serves it on addr
-// ("127.0.0.1:0" for any port) with the test account.
-func startSim(t testing.TB, m *simulator.Model, addr string) *vcsim {
+// ("127.0.0.1:0" for any port) with the test account; opts change the
+// service before it starts (withoutVAPI).
+func startSim(t testing.TB, m *simulator.Model, addr string, opts ...func(*simulator.Service)) *vcsim {
 	t.Helper()
 	if m == nil {
 		m = simulator.VPX()
@@ -55,6 +56,9 @@ func startSim(t testing.TB, m *simulator.Model, addr string) *vcsim {
 	m.Service.TLS = new(tls.Config)
 	m.Service.RegisterEndpoints = true
 	m.Service.Listen = &url.URL{Host: addr, User: url.UserPassword(testUser, testPassword)}
+	for _, o := range opts {
+		o(m.Service)
+	}
 	srv := m.Service.NewServer()
 	// A copy of the certificate: the server removes its file when it stops,
 	// and a collector logging in again after that reads the CA file again.
@@ -79,6 +83,10 @@ func startSim(t testing.TB, m *simulator.Model, addr string) *vcsim {
 	})
 	return s
 }
+
+// withoutVAPI serves no vAPI endpoint (tags): /rest and /api answer 404,
+// as on an ESXi host or a vCenter without the tagging service.
+func withoutVAPI(s *simulator.Service) { s.RegisterEndpoints = false }
 
 // stop closes the server and every connection to it, at once.
 func (s *vcsim) stop() {

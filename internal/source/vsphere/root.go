@@ -55,6 +55,9 @@ type Collector struct {
 	seen   map[types.ManagedObjectReference]vmState // each VM's placement at the last Collect
 	tags   map[string]string                        // tag ID → "category/name"
 	warned map[string]bool                          // warnings already logged
+	// vmTagsRead are the tags of each VM as last read, kept for the runs
+	// that cannot read them.
+	vmTagsRead map[types.ManagedObjectReference][]string
 }
 
 // conn is one logged-in session.
@@ -88,6 +91,8 @@ func New(cfg Configuration, logger *slog.Logger) (*Collector, error) {
 		places:  places{},
 		tags:    map[string]string{},
 		warned:  map[string]bool{},
+
+		vmTagsRead: map[types.ManagedObjectReference][]string{},
 	}, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -68,6 +69,38 @@ func (c *Collector) readTags(ctx context.Context, cn *conn, refs []types.Managed
 		return nil, err
 	}
 	return out, nil
+}
+
+// vmTags returns the tags of the VMs refs for a run: read now, or, when
+// they cannot be read (no tagging endpoint, no permission, the endpoint
+// failing), those of the last read, with the failure to report. The
+// failure is logged once; the rest of the run goes on without it.
+func (c *Collector) vmTags(ctx context.Context, cn *conn, refs []types.ManagedObjectReference, fresh bool) (map[types.ManagedObjectReference][]string, string, error) {
+	tags, err := c.readTags(ctx, cn, refs, fresh)
+	if err == nil {
+		c.mu.Lock()
+		maps.Copy(c.vmTagsRead, tags)
+		for _, ref := range refs {
+			if _, ok := tags[ref]; !ok {
+				delete(c.vmTagsRead, ref)
+			}
+		}
+		c.mu.Unlock()
+		return tags, "", nil
+	}
+	if ctx.Err() != nil {
+		return nil, "", err
+	}
+	c.warnOnce("tags", "VM tags cannot be read; collecting the rest, with the tags last read", "source", c.cfg.Name, "error", err)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	last := make(map[types.ManagedObjectReference][]string, len(refs))
+	for _, ref := range refs {
+		if t, ok := c.vmTagsRead[ref]; ok {
+			last[ref] = t
+		}
+	}
+	return last, fmt.Sprintf("VM tags not read, the last read kept: %v", err), nil
 }
 
 // tagName looks a tag up and returns "category/name"; categories caches
@@ -146,7 +179,7 @@ func (c *Collector) classifyREST(op string, err error) error {
 	case hasStatus(err, http.StatusForbidden):
 		s = ErrPermission
 	case hasStatus(err, http.StatusNotFound):
-		return fmt.Errorf("%w: %s: %s: no vAPI endpoint (set tags: false for an ESXi host): %w", ErrUnreachable, c.url, op, err)
+		return fmt.Errorf("%w: %s: %s (set tags: false for an ESXi host): %w", ErrNoTagging, c.url, op, err)
 	default:
 		return c.classify(op, err)
 	}

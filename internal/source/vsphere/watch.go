@@ -257,7 +257,7 @@ func (c *Collector) reread(ctx context.Context, cn *conn, ref types.ManagedObjec
 	}
 	var tags []string
 	if c.cfg.Tags {
-		t, err := c.readTags(ctx, cn, []types.ManagedObjectReference{ref}, false)
+		t, _, err := c.vmTags(ctx, cn, []types.ManagedObjectReference{ref}, false)
 		if err != nil {
 			return model.Snapshot{}, false, err
 		}
