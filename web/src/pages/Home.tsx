@@ -142,6 +142,15 @@ function SourceBadge(props: { src: SourceState }) {
     case 'stale':
       return stale || <Badge kind="down">stale</Badge>
   }
+  // A run that went on without part of what it reads (VM tags of a
+  // vCenter without the tagging endpoint) leaves its facts fresh and says
+  // what it missed.
+  if (src.last_error)
+    return (
+      <Badge kind="warning" title={src.last_error}>
+        ok, partly: {src.last_error}
+      </Badge>
+    )
   return <Badge kind="ok">ok</Badge>
 }
 
