@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -96,6 +97,7 @@ func (c *Collector) Collect(ctx context.Context) (model.Snapshot, error) {
 	}
 	var devices []*device
 	var failed []result
+	outside := map[string]string{} // neighbours not followed: name by address
 	polled := 0
 	for depth := 0; len(level) > 0; depth++ {
 		if room := c.cfg.Discovery.MaxDevices - polled; len(level) > room {
@@ -135,8 +137,17 @@ func (c *Collector) Collect(ctx context.Context) (model.Snapshot, error) {
 				if seenAddr[a] {
 					continue
 				}
+				if u := n.addr.Unmap(); u.Is6() && u.IsLinkLocalUnicast() {
+					// Only reachable on that link (fe80::/10 needs a zone):
+					// never a management address to poll, nor news.
+					c.logger.Debug("neighbour's management address is IPv6 link-local, not followed", "switch", d.name, "neighbour", n.name, "address", a)
+					continue
+				}
 				if !c.allowed(n.addr) {
 					c.logger.Debug("neighbour outside the allowed subnets, not followed", "switch", d.name, "neighbour", n.name, "address", a)
+					if _, ok := outside[a]; !ok {
+						outside[a] = n.name
+					}
 					continue
 				}
 				seenAddr[a] = true
@@ -145,6 +156,7 @@ func (c *Collector) Collect(ctx context.Context) (model.Snapshot, error) {
 		}
 		level = next
 	}
+	c.logOutside(outside)
 	seenName := map[string]bool{}
 	for _, ds := range byName {
 		distinctNames(ds)
@@ -282,6 +294,30 @@ func (c *Collector) knownName(t target) string {
 		return switchName(t.hint)
 	}
 	return ""
+}
+
+// outsideExamples is how many neighbours outside the allowed subnets the
+// line of a run names.
+const outsideExamples = 3
+
+// logOutside logs, in one line per run, the neighbours (name by address)
+// not followed because they are outside the allowed subnets: how many,
+// and the first few by address, so that a subnet missing from
+// allowed_subnets shows without debug logging.
+func (c *Collector) logOutside(outside map[string]string) {
+	if len(outside) == 0 {
+		return
+	}
+	addrs := slices.SortedFunc(maps.Keys(outside), compareAddr)
+	examples := make([]string, 0, outsideExamples)
+	for _, a := range addrs[:min(len(addrs), outsideExamples)] {
+		if name := outside[a]; name != "" {
+			a = name + " (" + a + ")"
+		}
+		examples = append(examples, a)
+	}
+	c.logger.Info("neighbours outside the allowed subnets, not followed", "count", len(outside),
+		"examples", strings.Join(examples, ", "), "allowed_subnets", strings.Join(c.cfg.Discovery.AllowedSubnets, " "))
 }
 
 // allowed reports whether a neighbour address may be followed.
