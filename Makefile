@@ -1,4 +1,11 @@
 # vnetmap — build, test, demo. `make test` is what CI runs (.ci/run).
+
+# go.mod asks for Go 1.27.3 (the standard library's security fixes); with
+# GOTOOLCHAIN set, an older go command (this machine kind's is 1.26.8, and its
+# default is GOTOOLCHAIN=local) fetches that toolchain from the Go module proxy
+# once and runs it. Every recipe and script below inherits it.
+export GOTOOLCHAIN := go1.27.3
+
 GO      ?= go
 BIN     ?= ./vnetmap
 PKGS    ?= ./...
