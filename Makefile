@@ -11,7 +11,7 @@ BIN     ?= ./vnetmap
 PKGS    ?= ./...
 TESTFLAGS ?= -race -count=1 -timeout 12m
 
-.PHONY: build ui test demo deps bench vet fuzz clean
+.PHONY: build ui test demo deps bench vet fuzz vulncheck clean
 
 # build builds the web UI (web/, into internal/web/dist/ui) and then the
 # binary, which embeds it. `go build ./cmd/vnetmap` alone works too: that
@@ -57,6 +57,13 @@ bench:
 FUZZTIME ?= 20s
 fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)
+
+# vulncheck runs govulncheck on every package against the Go vulnerability
+# database built from the golang.org/x/vulndb module on the Go module proxy
+# (vuln.go.dev itself is out of reach here); exit code 3 means a reachable
+# vulnerability. See scripts/vulncheck.sh and docs/security.md.
+vulncheck:
+	./scripts/vulncheck.sh
 
 clean:
 	rm -f $(BIN) vnetmap.db vnetmap.db-wal vnetmap.db-shm
