@@ -1,10 +1,17 @@
 # vnetmap — build, test, demo. `make test` is what CI runs (.ci/run).
+
+# go.mod asks for Go 1.27.3 (the standard library's security fixes); with
+# GOTOOLCHAIN set, an older go command (this machine kind's is 1.26.8, and its
+# default is GOTOOLCHAIN=local) fetches that toolchain from the Go module proxy
+# once and runs it. Every recipe and script below inherits it.
+export GOTOOLCHAIN := go1.27.3
+
 GO      ?= go
 BIN     ?= ./vnetmap
 PKGS    ?= ./...
 TESTFLAGS ?= -race -count=1 -timeout 12m
 
-.PHONY: build ui test demo deps bench vet fuzz clean
+.PHONY: build ui test demo deps bench vet fuzz vulncheck clean
 
 # build builds the web UI (web/, into internal/web/dist/ui) and then the
 # binary, which embeds it. `go build ./cmd/vnetmap` alone works too: that
@@ -50,6 +57,13 @@ bench:
 FUZZTIME ?= 20s
 fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)
+
+# vulncheck runs govulncheck on every package against the Go vulnerability
+# database built from the golang.org/x/vulndb module on the Go module proxy
+# (vuln.go.dev itself is out of reach here); exit code 3 means a reachable
+# vulnerability. See scripts/vulncheck.sh and docs/security.md.
+vulncheck:
+	./scripts/vulncheck.sh
 
 clean:
 	rm -f $(BIN) vnetmap.db vnetmap.db-wal vnetmap.db-shm

@@ -7,6 +7,9 @@
 # prepared machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The toolchain go.mod asks for, as the Makefile exports it, so that this
+# script run on its own downloads the modules with it too.
+export GOTOOLCHAIN=${GOTOOLCHAIN:-go1.27.3}
 
 need=()
 command -v pg_isready >/dev/null 2>&1 || need+=(postgresql-client)

@@ -2,6 +2,7 @@
 # fuzz.sh runs every Fuzz target of the module for the given time each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export GOTOOLCHAIN=${GOTOOLCHAIN:-go1.27.3}
 t=${1:-20s}
 for pkg in $(go list ./...); do
   dir=$(go list -f '{{.Dir}}' "$pkg")
