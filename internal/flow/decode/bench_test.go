@@ -8,6 +8,7 @@ import (
 
 	"github.com/netsampler/goflow2/v2/decoders/netflow"
 	gfsflow "github.com/netsampler/goflow2/v2/decoders/sflow"
+	"github.com/vnetmap/vnetmap/internal/corpus"
 )
 
 // The same datagrams through this decoder and through goflow2's decoders
@@ -88,7 +89,7 @@ func BenchmarkDecode(b *testing.B) {
 // IPFIX, sFlow) in corpusCaptures' order through one decoder, as their
 // exporters' streams would arrive; throughput is per flow record.
 func BenchmarkCorpus(b *testing.B) {
-	dir := flowCorpusDir(b)
+	dir := corpus.Dir(b, "flows")
 	var dgs []datagram
 	want := 0
 	for _, c := range corpusCaptures {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vnetmap/vnetmap/internal/corpus"
+
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
@@ -18,49 +20,6 @@ import (
 // The real captures of ../shared/corpus/flows (third-party data, read where
 // they lie): every capture decodes with no record lost, and a few known
 // records carry the values tshark 4.0 reads in them.
-
-// flowCorpusDir returns the folder of flow captures: $VNETMAP_CORPUS (the
-// corpus folder or its flows/ subfolder), else ../shared/corpus/flows from
-// the module root. A missing corpus fails in CI and skips elsewhere.
-func flowCorpusDir(tb testing.TB) string {
-	tb.Helper()
-	missing := func(format string, args ...any) string {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf(format, args...)
-		}
-		tb.Skipf(format, args...)
-		return ""
-	}
-	if d := os.Getenv("VNETMAP_CORPUS"); d != "" {
-		if st, err := os.Stat(filepath.Join(d, "flows")); err == nil && st.IsDir() {
-			return filepath.Join(d, "flows")
-		}
-		if st, err := os.Stat(d); err != nil || !st.IsDir() {
-			return missing("VNETMAP_CORPUS=%s is not a folder", d)
-		}
-		return d
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	root := wd
-	for {
-		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(root)
-		if parent == root {
-			return missing("no go.mod above %s: cannot find the module root (set VNETMAP_CORPUS)", wd)
-		}
-		root = parent
-	}
-	d := filepath.Join(root, "..", "shared", "corpus", "flows")
-	if st, err := os.Stat(d); err != nil || !st.IsDir() {
-		return missing("flow corpus not found at %s (set VNETMAP_CORPUS to the corpus folder)", d)
-	}
-	return d
-}
 
 // datagram is the UDP payload of one captured packet and its source.
 type datagram struct {
@@ -274,7 +233,7 @@ func corpusFiles() map[string]bool {
 }
 
 func TestCorpus(t *testing.T) {
-	dir := flowCorpusDir(t)
+	dir := corpus.Dir(t, "flows")
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)

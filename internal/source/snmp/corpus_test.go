@@ -22,51 +22,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vnetmap/vnetmap/internal/corpus"
+
 	"github.com/vnetmap/vnetmap/internal/model"
 )
-
-// corpusDir returns the folder of .snmprec recordings: $VNETMAP_CORPUS (the
-// corpus folder or its snmprec/ subfolder), else ../shared/corpus/snmprec
-// from the module root. A missing corpus fails in CI and skips elsewhere.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	missing := func(format string, args ...any) string {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf(format, args...)
-		}
-		t.Skipf(format, args...)
-		return ""
-	}
-	if d := os.Getenv("VNETMAP_CORPUS"); d != "" {
-		if st, err := os.Stat(filepath.Join(d, "snmprec")); err == nil && st.IsDir() {
-			return filepath.Join(d, "snmprec")
-		}
-		if st, err := os.Stat(d); err != nil || !st.IsDir() {
-			return missing("VNETMAP_CORPUS=%s is not a folder", d)
-		}
-		return d
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := wd
-	for {
-		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(root)
-		if parent == root {
-			return missing("no go.mod above %s: cannot find the module root (set VNETMAP_CORPUS)", wd)
-		}
-		root = parent
-	}
-	d := filepath.Join(root, "..", "shared", "corpus", "snmprec")
-	if st, err := os.Stat(d); err != nil || !st.IsDir() {
-		return missing("corpus not found at %s (set VNETMAP_CORPUS to the corpus folder)", d)
-	}
-	return d
-}
 
 // recording is one corpus file: its name, bytes and truth.
 type recording struct {
@@ -78,7 +37,7 @@ type recording struct {
 // loadCorpus reads and parses every recording of the corpus, in name order.
 func loadCorpus(t testing.TB) []recording {
 	t.Helper()
-	dir := corpusDir(t)
+	dir := corpus.Dir(t, "snmprec")
 	paths, err := filepath.Glob(filepath.Join(dir, "*.snmprec"))
 	if err != nil {
 		t.Fatal(err)
