@@ -161,6 +161,14 @@ type Store interface {
 	// Acks returns every acknowledgement of a finding.
 	Acks(ctx context.Context) ([]Ack, error)
 
+	// SeeFindings records that the findings ids (check.Finding.ID) were
+	// seen at t: the first moment of those never seen, the last of all.
+	SeeFindings(ctx context.Context, ids []string, t time.Time) error
+
+	// FindingsSeen returns when each finding recorded by SeeFindings was
+	// first and last seen, by finding ID.
+	FindingsSeen(ctx context.Context) (map[string]FindingSeen, error)
+
 	// Close releases the database.
 	Close() error
 }
