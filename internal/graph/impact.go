@@ -23,6 +23,31 @@ type ImpactResult struct {
 	// Applications with at least one affected VM: DOWN when every one of
 	// their VMs is down, DEGRADED otherwise.
 	Applications []AppImpact `json:"applications"`
+	// Fabric are the switches that lose inter-switch links, and those cut
+	// off from part of the fabric, isolated ones first.
+	Fabric []SwitchImpact `json:"fabric"`
+}
+
+// Fabric states of a switch.
+const (
+	// FabricDegraded: the switch lost inter-switch links but still reaches
+	// every switch it reached (through the links it has left).
+	FabricDegraded = "degraded"
+	// FabricIsolated: the switch no longer reaches some switches that are
+	// still up; the VMs behind it lose traffic that crosses to them.
+	FabricIsolated = "isolated"
+)
+
+// SwitchImpact is what a failure does to one switch's inter-switch links.
+type SwitchImpact struct {
+	Switch string `json:"switch"`
+	State  string `json:"state"`
+	// Lost are its inter-switch links that go down, from its side.
+	Lost []Hop `json:"lost"`
+	// Left is how many inter-switch links it keeps.
+	Left int `json:"left"`
+	// CutOff are the switches (still up) it no longer reaches.
+	CutOff []string `json:"cut_off,omitempty"`
 }
 
 // AppImpact is one affected application.
@@ -50,6 +75,10 @@ type failure struct {
 	hosts map[model.ID]bool
 	pnics map[model.ID]bool
 	vlans map[string]bool
+	// ports and switches are the switch ports and switches down.
+	ports, switches map[model.ID]bool
+	// isolated are the switches (by key) cut off from part of the fabric.
+	isolated map[string]bool
 }
 
 // Impact computes what fails when target goes down. target is one of
@@ -67,6 +96,7 @@ func (g *Graph) Impact(target string) (*ImpactResult, error) {
 		return nil, err
 	}
 	r := &ImpactResult{Target: target, Failed: failed}
+	r.Fabric, f.isolated = g.fabricImpact(f)
 	for _, vm := range g.candidates(f) {
 		down, degraded, host := g.vmImpact(vm, f)
 		name := vm.Key()
@@ -90,12 +120,15 @@ func (g *Graph) Impact(target string) (*ImpactResult, error) {
 	if r.Degraded == nil {
 		r.Degraded = []VMImpact{}
 	}
+	if r.Fabric == nil {
+		r.Fabric = []SwitchImpact{}
+	}
 	return r, nil
 }
 
 // resolveTarget turns a target into the set of failed things.
 func (g *Graph) resolveTarget(target string) (failure, []model.ID, error) {
-	f := failure{hosts: map[model.ID]bool{}, pnics: map[model.ID]bool{}, vlans: map[string]bool{}}
+	f := failure{hosts: map[model.ID]bool{}, pnics: map[model.ID]bool{}, vlans: map[string]bool{}, ports: map[model.ID]bool{}, switches: map[model.ID]bool{}}
 	kind, key, ok := strings.Cut(strings.TrimSpace(target), ":")
 	if !ok || key == "" {
 		return f, nil, fmt.Errorf("%w %q: want switch:NAME, port:SWITCH/IFNAME, lag:SWITCH/NAME, host:NAME, pnic:HOST/NIC or vlan:ID", ErrBadTarget, target)
@@ -103,6 +136,7 @@ func (g *Graph) resolveTarget(target string) (failure, []model.ID, error) {
 	var failed []model.ID
 	portDown := func(port model.ID) {
 		failed = append(failed, port)
+		f.ports[port] = true
 		for _, e := range g.In(port, model.RelCabled) {
 			f.pnics[e.From] = true
 			failed = append(failed, e.From)
@@ -135,6 +169,7 @@ func (g *Graph) resolveTarget(target string) (failure, []model.ID, error) {
 			return f, nil, fmt.Errorf("%w: no switch %q", ErrNotFound, key)
 		}
 		failed = append(failed, id)
+		f.switches[id] = true
 		for _, e := range g.Out(id, model.RelHasPort) {
 			portDown(e.To)
 		}
@@ -197,6 +232,19 @@ func (g *Graph) candidates(f failure) []model.ID {
 	for p := range f.pnics {
 		host, _, _ := strings.Cut(p.Key(), "/")
 		hosts[model.NewID(model.KindHost, host)] = true
+	}
+	for sw := range f.isolated {
+		for _, p := range g.out[model.NewID(model.KindSwitch, sw)] {
+			if p.Rel != model.RelHasPort {
+				continue
+			}
+			for _, c := range g.in[p.To] {
+				if c.Rel == model.RelCabled {
+					host, _, _ := strings.Cut(c.From.Key(), "/")
+					hosts[model.NewID(model.KindHost, host)] = true
+				}
+			}
+		}
 	}
 	for h := range hosts {
 		for _, e := range g.in[h] {
@@ -265,12 +313,41 @@ func (g *Graph) vmImpact(vm model.ID, f failure) (down, degraded []string, hostN
 				left = append(left, u.device+" ("+u.role+")")
 			}
 		}
+		where := fmt.Sprintf("%s on %s", label, nameOf(pg, pgID))
+		if len(lost) > 0 {
+			after, _ := g.vnicPath(e.To, host, f.pnics)
+			switch {
+			case len(left) == 0:
+				down = append(down, fmt.Sprintf("%s: lost %s, no uplink left", where, strings.Join(lost, ", ")))
+			case after.State == PathNone:
+				r := fmt.Sprintf("%s: lost %s, left %s, but %s", where, strings.Join(lost, ", "), strings.Join(left, ", "), after.Reason)
+				if before, _ := g.vnicPath(e.To, host, nil); before.State == PathNone {
+					r += " (no working path before the failure either)"
+				}
+				down = append(down, r)
+			default:
+				degraded = append(degraded, fmt.Sprintf("%s: lost %s, left %s", where, strings.Join(lost, ", "), strings.Join(left, ", ")))
+			}
+			continue
+		}
+		if len(f.isolated) == 0 {
+			continue
+		}
+		p, _ := g.vnicPath(e.To, host, nil)
+		if p.State == PathNone || len(p.switches) == 0 {
+			continue
+		}
+		var cut []string
+		for _, sw := range p.switches {
+			if f.isolated[sw] {
+				cut = append(cut, sw)
+			}
+		}
 		switch {
-		case len(lost) == 0:
-		case len(left) == 0:
-			down = append(down, fmt.Sprintf("%s on %s: lost %s, no uplink left", label, nameOf(pg, pgID), strings.Join(lost, ", ")))
-		default:
-			degraded = append(degraded, fmt.Sprintf("%s on %s: lost %s, left %s", label, nameOf(pg, pgID), strings.Join(lost, ", "), strings.Join(left, ", ")))
+		case len(cut) == len(p.switches):
+			down = append(down, fmt.Sprintf("%s: its switch %s is cut off from the rest of the fabric: traffic beyond it (other racks, routed) is lost", where, strings.Join(cut, ", ")))
+		case len(cut) > 0:
+			degraded = append(degraded, fmt.Sprintf("%s: its switch %s is cut off from the rest of the fabric, %s is not", where, strings.Join(cut, ", "), strings.Join(without(p.switches, f.isolated), ", ")))
 		}
 	}
 	return down, degraded, hostName
@@ -374,4 +451,131 @@ func (g *Graph) appImpact(r *ImpactResult) []AppImpact {
 		return out[i].Name < out[j].Name
 	})
 	return out
+}
+
+// without returns the names of list not in set.
+func without(list []string, set map[string]bool) []string {
+	var r []string
+	for _, s := range list {
+		if !set[s] {
+			r = append(r, s)
+		}
+	}
+	return r
+}
+
+// isl is one inter-switch link, from one side.
+type isl struct {
+	port, peerPort model.ID
+	peer           string
+}
+
+// fabricImpact says which switches a failure takes inter-switch links from
+// and which it cuts off from switches that are still up (comparing what
+// each switch reaches over the links before and after), and returns the
+// cut-off switches by key.
+func (g *Graph) fabricImpact(f failure) ([]SwitchImpact, map[string]bool) {
+	if len(f.ports) == 0 && len(f.switches) == 0 {
+		return nil, nil
+	}
+	links := map[string][]isl{}
+	seen := map[[2]model.ID]bool{}
+	add := func(a, b model.ID) {
+		if a > b {
+			a, b = b, a
+		}
+		if seen[[2]model.ID{a, b}] {
+			return
+		}
+		seen[[2]model.ID{a, b}] = true
+		sa, _, _ := strings.Cut(a.Key(), "/")
+		sb, _, _ := strings.Cut(b.Key(), "/")
+		if sa == sb {
+			return
+		}
+		links[sa] = append(links[sa], isl{port: a, peerPort: b, peer: sb})
+		links[sb] = append(links[sb], isl{port: b, peerPort: a, peer: sa})
+	}
+	for _, n := range g.Nodes(model.KindSwitch) {
+		for _, p := range g.out[n.ID] {
+			if p.Rel != model.RelHasPort {
+				continue
+			}
+			for _, l := range g.out[p.To] {
+				if l.Rel == model.RelLink {
+					add(p.To, l.To)
+				}
+			}
+			for _, l := range g.in[p.To] {
+				if l.Rel == model.RelLink {
+					add(l.From, p.To)
+				}
+			}
+		}
+	}
+	swDown := func(key string) bool { return f.switches[model.NewID(model.KindSwitch, key)] }
+	linkDown := func(l isl) bool { return f.ports[l.port] || f.ports[l.peerPort] || swDown(l.peer) }
+	component := func(after bool) map[string]int {
+		comp := map[string]int{}
+		n := 0
+		for start := range links {
+			if _, ok := comp[start]; ok || (after && swDown(start)) {
+				continue
+			}
+			n++
+			comp[start] = n
+			queue := []string{start}
+			for len(queue) > 0 {
+				cur := queue[0]
+				queue = queue[1:]
+				for _, l := range links[cur] {
+					if _, ok := comp[l.peer]; ok || (after && (linkDown(l) || swDown(cur))) {
+						continue
+					}
+					comp[l.peer] = n
+					queue = append(queue, l.peer)
+				}
+			}
+		}
+		return comp
+	}
+	before, after := component(false), component(true)
+	var out []SwitchImpact
+	isolated := map[string]bool{}
+	for sw, ls := range links {
+		if swDown(sw) {
+			continue
+		}
+		si := SwitchImpact{Switch: nameOf(g.Node(model.NewID(model.KindSwitch, sw)), model.NewID(model.KindSwitch, sw)), State: FabricDegraded, Lost: []Hop{}}
+		for _, l := range ls {
+			if !linkDown(l) {
+				si.Left++
+				continue
+			}
+			_, port, _ := strings.Cut(l.port.Key(), "/")
+			_, peerPort, _ := strings.Cut(l.peerPort.Key(), "/")
+			si.Lost = append(si.Lost, Hop{FromSwitch: sw, FromPort: port, ToSwitch: l.peer, ToPort: peerPort})
+		}
+		for other := range links {
+			if other != sw && !swDown(other) && before[other] == before[sw] && after[other] != after[sw] {
+				si.CutOff = append(si.CutOff, other)
+			}
+		}
+		if len(si.CutOff) > 0 {
+			si.State = FabricIsolated
+			isolated[sw] = true
+		} else if len(si.Lost) == 0 {
+			continue
+		}
+		sort.Strings(si.CutOff)
+		sort.Slice(si.Lost, func(i, j int) bool { return si.Lost[i].FromPort < si.Lost[j].FromPort })
+		out = append(out, si)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].State != out[j].State {
+			return out[i].State == FabricIsolated
+		}
+		return out[i].Switch < out[j].Switch
+	})
+	return out, isolated
 }

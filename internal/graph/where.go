@@ -26,6 +26,9 @@ type Location struct {
 	VM        VMView     `json:"vm"`
 	Host      *HostView  `json:"host,omitempty"`
 	VNICs     []VNICView `json:"vnics"`
+	// WorkingPath says whether the VM has a working path now (the worst of
+	// its vNICs'), and why not.
+	WorkingPath PathVerdict `json:"working_path"`
 }
 
 // VMView is a VM's identity and state.
@@ -65,6 +68,8 @@ type VNICView struct {
 	// the vNIC's uplinks (the VM's location confirmed by the network).
 	Learned   []LearnedOn `json:"learned,omitempty"`
 	Confirmed bool        `json:"confirmed_by_fdb"`
+	// WorkingPath is the vNIC's verdict, for a vNIC on a port group.
+	WorkingPath *PathVerdict `json:"working_path,omitempty"`
 }
 
 // PortgroupView is a port group with its VLAN and effective teaming.
@@ -240,6 +245,7 @@ func (g *Graph) locate(vm model.ID, how string) *Location {
 		loc.VNICs = append(loc.VNICs, g.vnicView(e.To, host))
 	}
 	sort.Slice(loc.VNICs, func(i, j int) bool { return vnicOrder(loc.VNICs[i]) < vnicOrder(loc.VNICs[j]) })
+	loc.WorkingPath = g.WorkingPath(vm)
 	return loc
 }
 
@@ -307,6 +313,9 @@ func (g *Graph) vnicView(id model.ID, host model.ID) VNICView {
 		pg.Active, pg.Standby = model.SplitList(n.Attr("active")), model.SplitList(n.Attr("standby"))
 	}
 	v.Portgroup = pg
+	if p, ok := g.VNICPath(id, host); ok && host != "" {
+		v.WorkingPath = &p
+	}
 	sws := g.Out(pgID, model.RelMemberOf)
 	if len(sws) == 0 {
 		return v
@@ -392,19 +401,16 @@ func (g *Graph) portView(c Edge, pg *PortgroupView) PortView {
 			p.Switch = n.Name
 		}
 	}
-	vlans := g.Node(c.To)
 	for _, l := range g.Out(c.To, model.RelInLAG) {
 		var sw string
 		sw, p.PortChannel, _ = strings.Cut(l.To.Key(), "/")
-		if pc := g.Node(l.To); pc != nil && pc.Attr("mode") != "" {
-			vlans = pc // a bundle member's VLANs are the bundle's
-		}
 		p.MLAGPeer = g.mlagPeer(sw, p.PortChannel)
 	}
+	var vlans *Node
+	p.Carries, vlans = g.portCarries(c.To, pg)
 	if vlans != nil {
 		p.Mode = vlans.Attr("mode")
 	}
-	p.Carries = carries(vlans, pg)
 	return p
 }
 
