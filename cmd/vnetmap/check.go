@@ -114,7 +114,8 @@ func printFindings(w io.Writer, a *query.FindingsAnswer, evidence bool) {
 const checkInterval = time.Minute
 
 // startChecks runs the checks of serve: a notifier for the configured
-// webhooks, and check.Watch re-evaluating the rules on the map of now
+// webhooks that records in the store when each finding was first and last
+// seen, and check.Watch re-evaluating the rules on the map of now
 // (Fresh: the map that holds the change it was woken for). It returns the
 // function the collector calls when the facts changed, after telling the
 // graph cache (it wakes Watch, so that a new fault is posted within
@@ -124,6 +125,7 @@ func startChecks(ctx context.Context, c config.Configuration, q *query.Service, 
 	if err != nil {
 		return nil, nil, err
 	}
+	n.RecordSeen(q.Store)
 	ctx, cancel := context.WithCancel(ctx)
 	n.Start(ctx)
 	changed := make(chan struct{}, 1)

@@ -20,7 +20,10 @@ const settle = 500 * time.Millisecond
 // same as the last one evaluated (load returns the same *graph.Graph, as a
 // graph.Cache does while nothing changed) is not evaluated again. It
 // returns when ctx ends; an error loading the map is logged and counted,
-// and the next signal or tick tries again.
+// and the next signal or tick tries again. With a SeenRecorder (see
+// RecordSeen), every evaluation's findings are recorded as seen at its
+// moment, the same map's included (so their last moment keeps up); a
+// failure to record is logged and the next evaluation tries again.
 func Watch(ctx context.Context, load func(context.Context) (*graph.Graph, error), changed <-chan struct{}, interval time.Duration, n *Notifier) {
 	var (
 		prev []Finding
@@ -35,14 +38,14 @@ func Watch(ctx context.Context, load func(context.Context) (*graph.Graph, error)
 			}
 			return
 		}
-		if g == last {
-			return
+		if g != last {
+			start := time.Now()
+			cur := Run(g, Options{})
+			n.observe(cur, time.Since(start))
+			n.Notify(prev, cur, g.At)
+			prev, last = cur, g
 		}
-		start := time.Now()
-		cur := Run(g, Options{})
-		n.observe(cur, time.Since(start))
-		n.Notify(prev, cur, g.At)
-		prev, last = cur, g
+		n.recordSeen(ctx, prev)
 	}
 	var tick <-chan time.Time
 	if interval > 0 {
@@ -71,5 +74,19 @@ func Watch(ctx context.Context, load func(context.Context) (*graph.Graph, error)
 			}
 		}
 		evaluate()
+	}
+}
+
+// recordSeen records fs as seen now, when a SeenRecorder is set.
+func (n *Notifier) recordSeen(ctx context.Context, fs []Finding) {
+	if n.seen == nil {
+		return
+	}
+	ids := make([]string, len(fs))
+	for i, f := range fs {
+		ids[i] = f.ID
+	}
+	if err := n.seen.SeeFindings(ctx, ids, time.Now().UTC()); err != nil && ctx.Err() == nil {
+		n.logger.Error("checks: cannot record the findings seen", "error", err)
 	}
 }

@@ -206,6 +206,7 @@ type Notifier struct {
 	hooks   []*hook
 	logger  *slog.Logger
 	metrics *metrics
+	seen    SeenRecorder
 
 	mu      sync.Mutex
 	stopped bool
@@ -242,6 +243,16 @@ func NewNotifier(webhooks []WebhookConfiguration, logger *slog.Logger, reg prome
 	}
 	return n, nil
 }
+
+// SeenRecorder keeps when each finding was first and last seen (the
+// store does). SeeFindings is called from one goroutine at a time.
+type SeenRecorder interface {
+	SeeFindings(ctx context.Context, ids []string, t time.Time) error
+}
+
+// RecordSeen makes Watch record the IDs of each evaluation's findings in r
+// at the moment of the evaluation. Call it before Watch starts.
+func (n *Notifier) RecordSeen(r SeenRecorder) { n.seen = r }
 
 // Start launches one delivery worker per webhook; they stop with ctx or
 // Stop.

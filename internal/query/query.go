@@ -276,6 +276,12 @@ type FindingsAnswer struct {
 	// finding ID (a finding keeps its ID, and so its acknowledgement, as
 	// long as it stays about the same things).
 	Acknowledged map[string]store.Ack `json:"acknowledged,omitempty"`
+	// Seen says when serve's checks first and last saw the findings shown,
+	// by finding ID (a finding no check loop has seen yet is absent).
+	Seen map[string]store.FindingSeen `json:"seen,omitempty"`
+	// Names are the names of the findings' subjects, by ID (an entity
+	// without a name is absent: show its ID).
+	Names map[model.ID]string `json:"names,omitempty"`
 }
 
 // Findings evaluates the checks on the map of moment at (zero: now) and
@@ -311,6 +317,9 @@ func (s *Service) Findings(ctx context.Context, at time.Time, opts check.Options
 			}
 			ans.Acknowledged[a.Finding] = a
 		}
+	}
+	if err := s.findingsSeenAndNamed(ctx, g, ans); err != nil {
+		return nil, err
 	}
 	return ans, nil
 }
