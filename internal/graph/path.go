@@ -38,6 +38,9 @@ type Endpoint struct {
 	VLAN      string       `json:"vlan,omitempty"`
 	Uplinks   []Attachment `json:"uplinks,omitempty"`
 	Switches  []string     `json:"switches,omitempty"`
+	// WorkingPath is the verdict of the vNIC used (WorkingPath of where):
+	// state "none" means this side has no working path out of its host.
+	WorkingPath *PathVerdict `json:"working_path,omitempty"`
 }
 
 // Hop is one inter-switch link on a path.
@@ -80,8 +83,16 @@ func (g *Graph) Path(a, b string) (*PathResult, error) {
 		return r, nil
 	}
 	r.Kind = PathL2
-	if len(r.A.Switches) == 0 || len(r.B.Switches) == 0 {
-		r.Note = "the switch side of one VM is unknown (no cabling found for its uplinks)"
+	switch {
+	case len(r.A.Switches) == 0 && len(r.B.Switches) == 0:
+		r.Note = "the switch side of both VMs is unknown (no cabling found for their uplinks)"
+		return r, nil
+	case len(r.A.Switches) == 0 || len(r.B.Switches) == 0:
+		unknown := r.A.Name
+		if len(r.B.Switches) == 0 {
+			unknown = r.B.Name
+		}
+		r.Note = "the switch side of " + unknown + " is unknown (no cabling found for its uplinks)"
 		return r, nil
 	}
 	r.Switches, r.Hops = g.switchPath(r.A.Switches, r.B.Switches)
@@ -124,6 +135,7 @@ func (g *Graph) endpoint(l *Location, nic int) Endpoint {
 	}
 	n := l.VNICs[nic]
 	e.VNIC = n.Label
+	e.WorkingPath = n.WorkingPath
 	if n.Portgroup != nil {
 		e.Portgroup, e.VLAN = n.Portgroup.Name, n.Portgroup.VLAN
 	}

@@ -126,3 +126,46 @@ func TestAppPaths(t *testing.T) {
 		t.Error("a path to nothing succeeded")
 	}
 }
+
+// TestPathUnknownSides: the note names the side whose switches are
+// unknown, or says both; a side with no working path says so.
+func TestPathUnknownSides(t *testing.T) {
+	drop := func(versions []model.Version, host string) []model.Version {
+		var out []model.Version
+		for _, v := range versions {
+			if v.Fact.Rel == model.RelCabled && v.Fact.Subject == model.NewID(model.KindPNIC, host+"/vmnic0") {
+				continue
+			}
+			out = append(out, v)
+		}
+		return out
+	}
+	tests := []struct {
+		name     string
+		versions []model.Version
+		note     string
+	}{
+		{"b's side", drop(pathFixture(), "esx02"), "the switch side of b is unknown (no cabling found for its uplinks)"},
+		{"both sides", drop(drop(pathFixture(), "esx02"), "esx01"), "the switch side of both VMs is unknown (no cabling found for their uplinks)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := Build(t0, tt.versions).Path("a", "b")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Note != tt.note {
+				t.Errorf("note = %q; want %q", r.Note, tt.note)
+			}
+		})
+	}
+	leaf1 := model.NewID(model.KindSwitch, "leaf1")
+	p := model.NewID(model.KindPort, "leaf1/Ethernet1/1")
+	r, err := Build(t0, append(pathFixture(), open(model.Entity(leaf1, p, "Ethernet1/1", model.Attrs{"mode": "access", "access_vlan": "120"})))).Path("a", "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := r.A.WorkingPath; w == nil || w.State != PathNone || w.Reason != "VLAN 110 of v110 is not allowed on vmnic0 (active) → leaf1 Ethernet1/1" {
+		t.Errorf("a's working path = %+v; want none: VLAN 110 not allowed on leaf1 Ethernet1/1", w)
+	}
+}
