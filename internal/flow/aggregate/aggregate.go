@@ -1,6 +1,7 @@
 // Package aggregate sums attributed flow records per minute, into the
 // flow.Minute keys (source endpoint, destination endpoint, protocol,
-// destination port) and the flow.LinkMinute keys (switch port, direction),
+// destination port: a conversation's client, its server and the server's
+// port, whichever way the record went, see ServerIsSource) and the flow.LinkMinute keys (switch port, direction),
 // with bytes and packets scaled by the sampling rate, and writes each minute
 // to a flow.Sink once it is past a grace delay.
 //
@@ -42,7 +43,12 @@ type Record struct {
 	Src, Dst         *flow.Endpoint
 	SrcAddr, DstAddr netip.Addr
 	Proto            uint8
-	DstPort          uint16
+	// SrcPort and DstPort are the record's transport ports. Add keys the
+	// record by its conversation: a record from the server side
+	// (ServerIsSource) is summed from its destination to its source, with
+	// its source port, so that both ways of a conversation make one
+	// aggregate, client to server, with the service port.
+	SrcPort, DstPort uint16
 	// Bytes and Packets are as exported: Add scales them by SamplingRate
 	// (0 means 1, unsampled).
 	Bytes, Packets uint64
@@ -256,6 +262,9 @@ func (w *Writer) Add(r *Record) {
 	}
 	bytes, packets := mulSat(r.Bytes, rate), mulSat(r.Packets, rate)
 	k := key{r.Src, r.Dst, r.SrcAddr, r.DstAddr, r.In, r.Out, uint64(r.Proto)<<16 | uint64(r.DstPort)}
+	if ServerIsSource(r.Proto, r.SrcPort, r.DstPort) {
+		k.src, k.dst, k.srcAddr, k.dstAddr, k.pp = r.Dst, r.Src, r.DstAddr, r.SrcAddr, uint64(r.Proto)<<16|uint64(r.SrcPort)
+	}
 	h := k.hash()
 	if c := b.keys.get(k, h); c != nil {
 		c.add(bytes, packets, 1)
@@ -273,6 +282,33 @@ func (w *Writer) Add(r *Record) {
 	if r.Out != nil {
 		b.link(linkKey{r.Out, 1}, bytes, packets)
 	}
+}
+
+// ephemeralFrom is where the ports that clients pick for themselves begin
+// (Linux's default range starts there; IANA's and Windows' at 49152).
+const ephemeralFrom = 32768
+
+// ServerIsSource reports whether a record of protocol proto from port src
+// to port dst comes from the server side of its conversation (a reply),
+// from the ports alone, so it costs nothing per record: a well-known port
+// (below 1024) is the server's, the destination's first; else a port below
+// the ephemeral range facing one in it; else the lower port. Only TCP, UDP,
+// DCCP and SCTP have ports; a zero or equal pair keeps the record's way.
+func ServerIsSource(proto uint8, src, dst uint16) bool {
+	switch proto {
+	case 6, 17, 33, 132:
+	default:
+		return false
+	}
+	switch {
+	case src == 0 || dst == 0 || src == dst || dst < 1024:
+		return false
+	case src < 1024:
+		return true
+	case (src >= ephemeralFrom) != (dst >= ephemeralFrom):
+		return dst >= ephemeralFrom
+	}
+	return src < dst
 }
 
 // Unlock releases the shard and counts what went to overflow or was late.
