@@ -34,6 +34,25 @@ type Configuration struct {
 	Aggregate aggregate.Configuration `yaml:"aggregate"`
 	// Counters configures the interface counters of sFlow counter samples.
 	Counters CounterConfiguration `yaml:"counters"`
+	// Hold configures what happens to the records received before the
+	// first attribution index that knows anything (serve and demo on an
+	// empty store, before the first collection ends).
+	Hold HoldConfiguration `yaml:"hold"`
+}
+
+// HoldConfiguration bounds the records held after Start while the index
+// knows nothing (no MAC, address or exporter: the store had no facts yet).
+// They are attributed once an index that knows something is put in use,
+// as of that moment (the first facts describe the network they were
+// received in), and summed in their own minutes. Records beyond Records,
+// and every held record once Max has passed without such an index, are
+// attributed with the index in use (unattributed, as without holding) and
+// counted: none is dropped.
+type HoldConfiguration struct {
+	// Records bounds the records held (about 200 bytes each); 0 holds none.
+	Records int `yaml:"records"`
+	// Max is the longest time records are held after Start.
+	Max time.Duration `yaml:"max"`
 }
 
 // CounterConfiguration configures how sFlow counter samples become
@@ -61,6 +80,7 @@ func DefaultConfiguration() Configuration {
 		Attribute:        attribute.DefaultConfiguration(),
 		Aggregate:        aggregate.DefaultConfiguration(),
 		Counters:         CounterConfiguration{Interfaces: 65536, MaxGap: 10 * time.Minute},
+		Hold:             HoldConfiguration{Records: 250_000, Max: 10 * time.Minute},
 	}
 }
 
@@ -91,6 +111,10 @@ func (c Configuration) Validate() error {
 		return fmt.Errorf("counters: interfaces: %d is less than 1", c.Counters.Interfaces)
 	case c.Counters.MaxGap < time.Second:
 		return fmt.Errorf("counters: max_gap: %v is shorter than a second", c.Counters.MaxGap)
+	case c.Hold.Records < 0:
+		return fmt.Errorf("hold: records: %d is negative", c.Hold.Records)
+	case c.Hold.Max < 0:
+		return fmt.Errorf("hold: max: %v is negative", c.Hold.Max)
 	}
 	return nil
 }

@@ -49,7 +49,21 @@ type metrics struct {
 	refreshes         *prometheus.CounterVec
 	refreshSeconds    prometheus.Histogram
 	indexKeys         *prometheus.GaugeVec
+	// held are the records held before the first index, by holdOutcomes;
+	// holding is how many are held now.
+	held    [nHoldOutcomes]prometheus.Counter
+	holding prometheus.Gauge
 }
+
+// Outcomes of the records held before the first index (HoldConfiguration).
+const (
+	holdAttributed = iota // attributed once an index that knows something came
+	holdOverflow          // beyond hold.records: attributed at once with the index in use
+	holdExpired           // hold.max passed (or Stop) first: attributed with the index in use
+	nHoldOutcomes
+)
+
+var holdOutcomes = [nHoldOutcomes]string{"attributed", "overflow", "expired"}
 
 func newMetrics(reg prometheus.Registerer, templates *decode.Templates) (*metrics, error) {
 	records := prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -112,6 +126,18 @@ func newMetrics(reg prometheus.Registerer, templates *decode.Templates) (*metric
 	for r, label := range implausibleReasons {
 		m.implausible[r] = implausible.WithLabelValues(label)
 	}
+	held := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "vnetmap_flow_held_records_total",
+		Help: "Flow records received before the first attribution index that knows anything, by outcome: attributed " +
+			"(once such an index came), overflow (beyond hold.records: attributed at once, unattributed), expired " +
+			"(hold.max passed or the pipeline stopped first: attributed with the index in use).",
+	}, []string{"outcome"})
+	for o, label := range holdOutcomes {
+		m.held[o] = held.WithLabelValues(label)
+	}
+	m.holding = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "vnetmap_flow_held_records", Help: "Flow records held until the first attribution index that knows anything.",
+	})
 	for _, p := range protocols {
 		m.records[p] = records.WithLabelValues(p.String())
 		m.templateMisses[p] = misses.WithLabelValues(p.String())
@@ -126,7 +152,7 @@ func newMetrics(reg prometheus.Registerer, templates *decode.Templates) (*metric
 	}
 	if reg != nil {
 		for _, c := range []prometheus.Collector{records, misses, decodeErrors, unattributed, m.skewed, implausible, counterSamples,
-			m.counterEvictions, m.counterInterfaces, m.counterRows, m.counterDropped, m.refreshes, m.refreshSeconds, m.indexKeys} {
+			m.counterEvictions, m.counterInterfaces, m.counterRows, m.counterDropped, m.refreshes, m.refreshSeconds, m.indexKeys, held, m.holding} {
 			if err := reg.Register(c); err != nil {
 				return nil, fmt.Errorf("flow pipeline: register metrics: %w", err)
 			}

@@ -56,6 +56,12 @@ type Component struct {
 	// workers hold each listener worker's buffers; the last one is Import's.
 	workers []worker
 
+	// holding says that records are held for the first index that knows
+	// something (HoldConfiguration); held are they, under holdMu.
+	holding atomic.Bool
+	holdMu  sync.Mutex
+	held    []heldRecord
+
 	lastLog    atomic.Int64 // Unix nanoseconds of the last malformed-datagram log line
 	suppressed atomic.Uint64
 
@@ -69,6 +75,7 @@ type Component struct {
 type worker struct {
 	mu    sync.Mutex
 	batch decode.Batch
+	held  []heldRecord // the records of the datagram being held
 	_     [64]byte
 }
 
@@ -111,7 +118,9 @@ func New(cfg Configuration, facts attribute.Facts, rules []correlate.AppRule, si
 }
 
 // Start loads the attribution index (a failure is logged and retried at
-// the next refresh: records are then attributed without the facts), then
+// the next refresh: records are then attributed without the facts); when
+// it knows nothing (no facts yet), records are held for the first one that
+// does (HoldConfiguration). It then
 // refreshes it every attribute.refresh and after Invalidate, and flushes
 // aggregates (and the port counters of the minutes ended) every
 // aggregate.flush_interval, until Stop. ctx bounds the first load only.
@@ -122,6 +131,11 @@ func (c *Component) Start(ctx context.Context) error {
 	if err := c.Refresh(ctx); err != nil {
 		c.logger.Error("flow attribution index not loaded; retrying at the next refresh", "error", err)
 	}
+	if c.facts != nil && c.cfg.Hold.Records > 0 && c.cfg.Hold.Max > 0 && !knows(c.index.Load()) {
+		c.holding.Store(true)
+		c.logger.Info("no facts to attribute flows with yet: records are held until the first collection",
+			"records", c.cfg.Hold.Records, "max", c.cfg.Hold.Max)
+	}
 	run, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
 	c.agg.Start()
@@ -130,7 +144,8 @@ func (c *Component) Start(ctx context.Context) error {
 	return nil
 }
 
-// Stop stops the refreshes and writes every aggregate and port counter
+// Stop stops the refreshes, attributes the records still held with the
+// index in use, and writes every aggregate and port counter
 // minute to the sink (within ctx). Datagrams handled after Stop stay in
 // memory until Flush.
 func (c *Component) Stop(ctx context.Context) error {
@@ -139,6 +154,7 @@ func (c *Component) Stop(ctx context.Context) error {
 		c.wg.Wait()
 		c.cancel = nil
 	}
+	c.release(holdExpired)
 	return errors.Join(c.agg.Stop(ctx), c.counters.flush(ctx, time.Time{}))
 }
 
@@ -179,10 +195,20 @@ func (c *Component) refresher(ctx context.Context) {
 	t := time.NewTicker(c.cfg.Attribute.Refresh)
 	defer t.Stop()
 	last := time.Now()
+	var expire <-chan time.Time
+	if c.holding.Load() {
+		hold := time.NewTimer(c.cfg.Hold.Max)
+		defer hold.Stop()
+		expire = hold.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-expire:
+			expire = nil
+			c.release(holdExpired)
+			continue
 		case <-t.C:
 		case <-c.invalidate:
 			if wait := minRefreshGap - time.Since(last); wait > 0 {
@@ -226,9 +252,14 @@ func (c *Component) LoadIndex(ctx context.Context, from, to time.Time) error {
 	return nil
 }
 
-// SetIndex puts ix in use for the records handled from now on.
+// SetIndex puts ix in use for the records handled from now on; when
+// records are held (Start found no facts) and ix knows something, they are
+// attributed with it.
 func (c *Component) SetIndex(ix *attribute.Index) {
 	c.index.Store(ix)
+	if c.holding.Load() && knows(ix) {
+		c.release(holdAttributed)
+	}
 	c.metrics.indexKeys.WithLabelValues("macs").Set(float64(ix.Stats.MACs))
 	c.metrics.indexKeys.WithLabelValues("addresses").Set(float64(ix.Stats.Addresses))
 	c.metrics.indexKeys.WithLabelValues("exporters").Set(float64(ix.Stats.Exporters))
@@ -280,13 +311,11 @@ func (c *Component) process(w *worker, shard int, from netip.AddrPort, b []byte,
 	recvAt := attribute.MomentOf(received)
 	skew := attribute.Moment(c.cfg.MaxClockSkew.Microseconds())
 	var (
-		skewed       uint64
-		implausible  [nImplausible]uint64
-		unattributed [2][3]uint64
-		exp          *attribute.Exporter
-		expAddr      netip.Addr
-		expKnown     bool
+		skewed      uint64
+		implausible [nImplausible]uint64
 	)
+	holding := c.holding.Load()
+	a := attributor{ix: ix}
 	agg := c.agg.Lock(shard)
 	for i := range recs {
 		r := &recs[i]
@@ -307,20 +336,19 @@ func (c *Component) process(w *worker, shard int, from netip.AddrPort, b []byte,
 			at = recvAt
 			skewed++
 		}
-		if !expKnown || r.Exporter != expAddr {
-			exp, expAddr, expKnown = ix.Exporter(r.Exporter, at), r.Exporter, true
+		if holding {
+			w.held = append(w.held, heldRecord{at: at, rec: *r})
+			continue
 		}
-		src := ix.Endpoint(r.SrcMAC, r.SrcAddr, at)
-		dst := ix.Endpoint(r.DstMAC, r.DstAddr, at)
-		count(&unattributed[0], src)
-		count(&unattributed[1], dst)
-		agg.Add(&aggregate.Record{
-			At: at, Src: src, Dst: dst, SrcAddr: r.SrcAddr.Unmap(), DstAddr: r.DstAddr.Unmap(),
-			Proto: r.Proto, DstPort: r.DstPort, Bytes: r.Bytes, Packets: r.Packets, SamplingRate: r.SamplingRate,
-			In: exp.Port(r.InIf, at), Out: exp.Port(r.OutIf, at),
-		})
+		a.add(agg, r, at, at)
 	}
 	agg.Unlock()
+	c.countUnattributed(&a.unattributed)
+	if len(w.held) > 0 {
+		c.hold(w.held, shard)
+		clear(w.held)
+		w.held = w.held[:0]
+	}
 
 	if p := recs[0].Protocol; p <= decode.SFlowV5 && c.metrics.records[p] != nil {
 		c.metrics.records[p].Add(float64(len(recs)))
@@ -337,6 +365,38 @@ func (c *Component) process(w *worker, shard int, from netip.AddrPort, b []byte,
 			}
 		}
 	}
+	return err
+}
+
+// attributor attributes records with one index and adds them to an
+// aggregation shard, remembering the last exporter looked up and counting
+// the sides that are no VM.
+type attributor struct {
+	ix           *attribute.Index
+	exp          *attribute.Exporter
+	expAddr      netip.Addr
+	expKnown     bool
+	unattributed [2][3]uint64
+}
+
+// add attributes r as of lookup and adds it to w in the minute of at.
+func (a *attributor) add(w *aggregate.Writer, r *decode.Record, at, lookup attribute.Moment) {
+	if !a.expKnown || r.Exporter != a.expAddr {
+		a.exp, a.expAddr, a.expKnown = a.ix.Exporter(r.Exporter, lookup), r.Exporter, true
+	}
+	src := a.ix.Endpoint(r.SrcMAC, r.SrcAddr, lookup)
+	dst := a.ix.Endpoint(r.DstMAC, r.DstAddr, lookup)
+	count(&a.unattributed[0], src)
+	count(&a.unattributed[1], dst)
+	w.Add(&aggregate.Record{
+		At: at, Src: src, Dst: dst, SrcAddr: r.SrcAddr.Unmap(), DstAddr: r.DstAddr.Unmap(),
+		Proto: r.Proto, SrcPort: r.SrcPort, DstPort: r.DstPort, Bytes: r.Bytes, Packets: r.Packets, SamplingRate: r.SamplingRate,
+		In: a.exp.Port(r.InIf, lookup), Out: a.exp.Port(r.OutIf, lookup),
+	})
+}
+
+// countUnattributed adds the counts of sides that were no VM to the metrics.
+func (c *Component) countUnattributed(unattributed *[2][3]uint64) {
 	for side := range unattributed {
 		for i, n := range unattributed[side] {
 			if n > 0 {
@@ -344,7 +404,77 @@ func (c *Component) process(w *worker, shard int, from netip.AddrPort, b []byte,
 			}
 		}
 	}
-	return err
+}
+
+// knows reports whether ix knows anything to attribute with: a MAC, an
+// address or an exporter (an index of a store without facts knows none).
+func knows(ix *attribute.Index) bool {
+	return ix.Stats.MACs+ix.Stats.Addresses+ix.Stats.Exporters > 0
+}
+
+// heldRecord is a record held until the first index that knows something,
+// with the moment of its minute.
+type heldRecord struct {
+	at  attribute.Moment
+	rec decode.Record
+}
+
+// hold keeps recs for the first index that knows something, up to
+// hold.records (the rest are attributed at once with the index in use and
+// counted); when holding ended meanwhile, they are attributed at once with
+// the index now in use, as held ones.
+func (c *Component) hold(recs []heldRecord, shard int) {
+	c.holdMu.Lock()
+	if !c.holding.Load() {
+		c.holdMu.Unlock()
+		c.attributeHeld(recs, shard, holdAttributed)
+		return
+	}
+	n := min(len(recs), c.cfg.Hold.Records-len(c.held))
+	c.held = append(c.held, recs[:n]...)
+	c.metrics.holding.Set(float64(len(c.held)))
+	c.holdMu.Unlock()
+	if over := recs[n:]; len(over) > 0 {
+		c.attributeHeld(over, shard, holdOverflow)
+	}
+}
+
+// release ends holding: the held records are attributed with the index in
+// use, counted as outcome. It does nothing when not holding.
+func (c *Component) release(outcome int) {
+	c.holdMu.Lock()
+	if !c.holding.Load() {
+		c.holdMu.Unlock()
+		return
+	}
+	c.holding.Store(false)
+	held := c.held
+	c.held = nil
+	c.metrics.holding.Set(0)
+	c.holdMu.Unlock()
+	c.attributeHeld(held, len(c.workers)-1, outcome)
+	if len(held) > 0 {
+		c.logger.Info("flow records received before the first attribution index are attributed",
+			"records", len(held), "outcome", holdOutcomes[outcome])
+	}
+}
+
+// attributeHeld attributes held records with the index in use as of now
+// (or of their own moment, when later) and adds them to shard, counted as
+// outcome.
+func (c *Component) attributeHeld(recs []heldRecord, shard int, outcome int) {
+	if len(recs) == 0 {
+		return
+	}
+	now := attribute.MomentOf(time.Now())
+	a := attributor{ix: c.index.Load()}
+	w := c.agg.Lock(shard)
+	for i := range recs {
+		a.add(w, &recs[i].rec, recs[i].at, max(recs[i].at, now))
+	}
+	w.Unlock()
+	c.countUnattributed(&a.unattributed)
+	c.metrics.held[outcome].Add(float64(len(recs)))
 }
 
 // count adds one to the counter of ep's class, unless ep is a VM.
