@@ -89,7 +89,7 @@ var scenarios = []scenario{
 			return []want{
 				{check.RuleVLANNotCarried, check.Critical, ids(d.stdPG("esx01", "app-110"), hostID("esx01"), portID("leaf1", "Ethernet1/1"), pnicID("esx01", "vmnic0"))},
 				{check.RuleVLANClusterInconsistent, check.Warning, ids(clusterID, hostID("esx01"))},
-				{check.RuleVMUnsafeHost, check.Warning, ids(d.vmID("app1"), hostID("esx01"))},
+				{check.RuleVMUnsafeHost, check.Critical, ids(d.vmID("app1"), hostID("esx01"))}, // cut off now
 			}
 		}},
 	{name: "VLAN missing on the trunk of a standby uplink",
@@ -155,7 +155,7 @@ var scenarios = []scenario{
 		want: func(d *dc) []want {
 			return []want{
 				{check.RuleVLANOnNoSwitch, check.Critical, ids(d.stdPG("esx01", "lab-999"))},
-				{check.RuleVMUnsafeHost, check.Warning, ids(d.vmID("lab1"), hostID("esx01"))},
+				{check.RuleVMUnsafeHost, check.Critical, ids(d.vmID("lab1"), hostID("esx01"))}, // cut off now
 			}
 		}},
 	{name: "LAG member on a port outside the port-channel",
@@ -312,7 +312,7 @@ var scenarios = []scenario{
 			return []want{
 				{check.RuleVLANNotCarried, check.Critical, ids(d.stdPG("esx02", "app-110"), hostID("esx02"), portID("leaf1", "Ethernet1/2"), pnicID("esx02", "vmnic0"))},
 				{check.RuleVLANClusterInconsistent, check.Warning, ids(clusterID, hostID("esx02"))},
-				{check.RuleVMUnsafeHost, check.Warning, ids(d.vmID("app1"), hostID("esx02"))},
+				{check.RuleVMUnsafeHost, check.Critical, ids(d.vmID("app1"), hostID("esx02"))}, // cut off now
 			}
 		}},
 }

@@ -178,7 +178,8 @@ func TestDemoLiveMigrationToUnsafeHost(t *testing.T) {
 		return about(ev, check.EventAppeared, check.RuleVMUnsafeHost, vmID, model.NewID(model.KindHost, bad))
 	})
 	t.Logf("%s migrated to %s: vm-unsafe-host posted %s after the migration", mover, bad, time.Since(start).Round(time.Millisecond))
-	if appeared.Finding.Severity != check.Warning || !strings.Contains(appeared.Finding.Message, "VLAN 230") {
+	// Cut off now (vmnic1, its active uplink, drops VLAN 230): critical.
+	if appeared.Finding.Severity != check.Critical || !strings.Contains(appeared.Finding.Message, "NO WORKING PATH now") || !strings.Contains(appeared.Finding.Message, "VLAN 230") {
 		t.Errorf("appeared = %+v", appeared.Finding)
 	}
 

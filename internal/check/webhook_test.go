@@ -145,7 +145,7 @@ func TestWatchPostsAppearedAndCleared(t *testing.T) {
 	v.host, v.nics[0].pg = "esx02", d.stdPG("esx02", "app-110")
 	collected()
 	moved := rc.next(t, 1)
-	assertEvents(t, moved, []eventWant{{check.EventAppeared, check.RuleVMUnsafeHost, check.Warning}})
+	assertEvents(t, moved, []eventWant{{check.EventAppeared, check.RuleVMUnsafeHost, check.Critical}})
 	if want := []model.ID{hostID("esx02"), d.vmID("app1")}; !equalIDs(moved[0].Finding.Subjects, want) {
 		t.Errorf("subjects %v; want %v", moved[0].Finding.Subjects, want)
 	}
@@ -156,7 +156,7 @@ func TestWatchPostsAppearedAndCleared(t *testing.T) {
 	v.host, v.nics[0].pg = "esx01", d.stdPG("esx01", "app-110")
 	collected()
 	back := rc.next(t, 1)
-	assertEvents(t, back, []eventWant{{check.EventCleared, check.RuleVMUnsafeHost, check.Warning}})
+	assertEvents(t, back, []eventWant{{check.EventCleared, check.RuleVMUnsafeHost, check.Critical}})
 	if back[0].Finding.ID != moved[0].Finding.ID {
 		t.Errorf("cleared %s; want the finding that appeared, %s", back[0].Finding.ID, moved[0].Finding.ID)
 	}
