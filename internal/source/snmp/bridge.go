@@ -20,8 +20,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/gosnmp/gosnmp"
 )
 
 // Bridge and VLAN OIDs and limits not shared with other files.
@@ -112,21 +110,12 @@ func (d *device) basePorts(ctx context.Context, s *session, group, table string)
 	st := d.tab(group, table)
 	defer st.done()
 	m := map[int]int{}
-	err := s.walk(ctx, table, oidBasePortIf, func(sfx []uint32, v gosnmp.SnmpPDU) error {
-		st.row(1)
-		i, ok := integer(v)
-		switch {
-		case len(sfx) != 1:
-			st.skip(whyIndex, joinOID(sfx))
-		case !ok:
-			st.skip(whyNotInteger, fmt.Sprintf("bridge port %d is %v", sfx[0], v.Type))
-		case d.ports[int(i)] == nil:
-			st.skip(whyNoPort, fmt.Sprintf("bridge port %d → ifIndex %d", sfx[0], i))
-		default:
-			st.keep(1)
-			m[int(sfx[0])] = int(i)
+	err := s.walkInts(ctx, st, table, oidBasePortIf, "bridge port", func(bp int, i int64) (string, string) {
+		if d.ports[int(i)] == nil {
+			return whyNoPort, fmt.Sprintf("bridge port %d → ifIndex %d", bp, i)
 		}
-		return nil
+		m[bp] = int(i)
+		return "", ""
 	})
 	st.failed(err)
 	return basePortMap{m: m, err: err}
@@ -326,26 +315,16 @@ func (d *device) readPVID(ctx context.Context, s *session, bp basePortMap) (map[
 	st := d.tab(groupVLAN, "dot1qPvid")
 	defer st.done()
 	pvid := map[int]int{}
-	err := s.walk(ctx, "dot1qPvid", oidDot1qPvid, func(sfx []uint32, v gosnmp.SnmpPDU) error {
-		st.row(1)
-		n, ok := integer(v)
-		switch {
-		case len(sfx) != 1:
-			st.skip(whyIndex, joinOID(sfx))
-		case !ok:
-			st.skip(whyNotInteger, fmt.Sprintf("bridge port %d is %v", sfx[0], v.Type))
-		case !validVLAN(n):
-			st.skip(whyVLANRange, fmt.Sprintf("bridge port %d PVID %d", sfx[0], n))
-		default:
-			i, ok := bp.m[int(sfx[0])]
-			if !ok {
-				st.skip(whyNoInterface, fmt.Sprintf("bridge port %d", sfx[0]))
-				return nil
-			}
-			st.keep(1)
-			pvid[i] = int(n)
+	err := s.walkInts(ctx, st, "dot1qPvid", oidDot1qPvid, "bridge port", func(port int, n int64) (string, string) {
+		if !validVLAN(n) {
+			return whyVLANRange, fmt.Sprintf("bridge port %d PVID %d", port, n)
 		}
-		return nil
+		i, ok := bp.m[port]
+		if !ok {
+			return whyNoInterface, fmt.Sprintf("bridge port %d", port)
+		}
+		pvid[i] = int(n)
+		return "", ""
 	})
 	st.failed(err)
 	return pvid, err
@@ -391,22 +370,15 @@ func (d *device) readCiscoTrunks(ctx context.Context, s *session) []error {
 	tr := d.readBridgeTable(ctx, s, groupVLAN, "vlanTrunkPortTable", oidVTPTrunk, 4, 5, 13, 17, 18, 19)
 	access := map[int]int{}
 	st := d.tab(groupVLAN, "vmVlan")
-	err := s.walk(ctx, "vmVlan", oidVMVlan, func(sfx []uint32, v gosnmp.SnmpPDU) error {
-		st.row(1)
-		n, ok := integer(v)
+	err := s.walkInts(ctx, st, "vmVlan", oidVMVlan, "ifIndex", func(i int, n int64) (string, string) {
 		switch {
-		case len(sfx) != 1:
-			st.skip(whyIndex, joinOID(sfx))
-		case !ok:
-			st.skip(whyNotInteger, fmt.Sprintf("ifIndex %d is %v", sfx[0], v.Type))
 		case !validVLAN(n):
-			st.skip(whyVLANRange, fmt.Sprintf("ifIndex %d VLAN %d", sfx[0], n))
-		case d.ports[int(sfx[0])] == nil:
-			st.skip(whyNoPort, fmt.Sprintf("ifIndex %d", sfx[0]))
-		default:
-			access[int(sfx[0])] = int(n)
+			return whyVLANRange, fmt.Sprintf("ifIndex %d VLAN %d", i, n)
+		case d.ports[i] == nil:
+			return whyNoPort, fmt.Sprintf("ifIndex %d", i)
 		}
-		return nil
+		access[i] = int(n)
+		return "", ""
 	})
 	st.failed(err)
 	for _, idx := range sortedIndexes(tr.t) {
@@ -451,7 +423,6 @@ func (d *device) readCiscoTrunks(ctx context.Context, s *session) []error {
 	}
 	tr.st.done()
 	for _, i := range sortedKeys(access) {
-		st.keep(1)
 		p := d.ports[i]
 		if p.mode == "trunk" {
 			continue
@@ -676,21 +647,12 @@ func (d *device) vlanContextFDB(ctx context.Context, cfg Configuration, cr crede
 	defer vs.close()
 	vs.next = false
 	bp := basePortMap{m: map[int]int{}}
-	bp.err = vs.walk(ctx, "dot1dBasePortIfIndex", oidBasePortIf, func(sfx []uint32, v gosnmp.SnmpPDU) error {
-		ports.row(1)
-		i, ok := integer(v)
-		switch {
-		case len(sfx) != 1:
-			ports.skip(whyIndex, fmt.Sprintf("VLAN %d %s", vid, joinOID(sfx)))
-		case !ok:
-			ports.skip(whyNotInteger, fmt.Sprintf("VLAN %d bridge port %d is %v", vid, sfx[0], v.Type))
-		case d.ports[int(i)] == nil:
-			ports.skip(whyNoPort, fmt.Sprintf("VLAN %d bridge port %d → ifIndex %d", vid, sfx[0], i))
-		default:
-			ports.keep(1)
-			bp.m[int(sfx[0])] = int(i)
+	bp.err = vs.walkInts(ctx, ports, "dot1dBasePortIfIndex", oidBasePortIf, fmt.Sprintf("VLAN %d bridge port", vid), func(port int, i int64) (string, string) {
+		if d.ports[int(i)] == nil {
+			return whyNoPort, fmt.Sprintf("VLAN %d bridge port %d → ifIndex %d", vid, port, i)
 		}
-		return nil
+		bp.m[port] = int(i)
+		return "", ""
 	})
 	switch {
 	case bp.err != nil && len(bp.m) == 0 && errors.Is(bp.err, ErrNoResponse):

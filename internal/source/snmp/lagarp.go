@@ -19,25 +19,17 @@ import (
 // ifStackTable when the LAG MIB yields no member.
 func (d *device) readLAG(ctx context.Context, s *session) {
 	st := d.tab(groupLAG, "dot3adAggPortAttachedAggID")
-	err := s.walk(ctx, "dot3adAggPortAttachedAggID", oidLAGAttached, func(sfx []uint32, v gosnmp.SnmpPDU) error {
-		st.row(1)
-		agg, ok := integer(v)
+	err := s.walkInts(ctx, st, "dot3adAggPortAttachedAggID", oidLAGAttached, "port", func(port int, agg int64) (string, string) {
 		switch {
-		case len(sfx) != 1:
-			st.skip(whyIndex, joinOID(sfx))
-		case !ok:
-			st.skip(whyNotInteger, fmt.Sprintf("port %d is %v", sfx[0], v.Type))
-		case agg == 0 || int(agg) == int(sfx[0]): // not aggregated, or its own aggregator
-			st.keep(1)
-		case d.ports[int(sfx[0])] == nil:
-			st.skip(whyNoPort, fmt.Sprintf("port %d", sfx[0]))
+		case agg == 0 || int(agg) == port: // not aggregated, or its own aggregator
+		case d.ports[port] == nil:
+			return whyNoPort, fmt.Sprintf("port %d", port)
 		case d.ports[int(agg)] == nil:
-			st.skip("aggregator is not an interface", fmt.Sprintf("port %d → aggregator %d", sfx[0], agg))
+			return "aggregator is not an interface", fmt.Sprintf("port %d → aggregator %d", port, agg)
 		default:
-			st.keep(1)
-			d.lag[int(sfx[0])] = lagMember{agg: int(agg), source: "lag-mib"}
+			d.lag[port] = lagMember{agg: int(agg), source: "lag-mib"}
 		}
-		return nil
+		return "", ""
 	})
 	st.failed(err)
 	st.done()

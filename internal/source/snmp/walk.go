@@ -346,3 +346,30 @@ func sortedCols(m map[uint32]valueKind) []uint32 {
 	slices.Sort(out)
 	return out
 }
+
+// walkInts walks a column indexed by one number whose values are integers
+// (dot1dBasePortIfIndex, dot1qPvid, vmVlan, dot3adAggPortAttachedAggID),
+// counting each row into st. A row with another index shape, or whose value
+// is not an integer, is skipped with its reason; use decides the others: it
+// returns "" to keep the row, else the reason and the example of its skip.
+// what names the index in examples ("bridge port", "VLAN 110 bridge port").
+// The error is the walk's (what was read before it is used).
+func (s *session) walkInts(ctx context.Context, st *tstat, table, oid, what string, use func(idx int, n int64) (reason, example string)) error {
+	return s.walk(ctx, table, oid, func(sfx []uint32, v gosnmp.SnmpPDU) error {
+		st.row(1)
+		n, ok := integer(v)
+		switch {
+		case len(sfx) != 1:
+			st.skip(whyIndex, what+" "+joinOID(sfx))
+		case !ok:
+			st.skip(whyNotInteger, fmt.Sprintf("%s %d is %v", what, sfx[0], v.Type))
+		default:
+			if reason, example := use(int(sfx[0]), n); reason != "" {
+				st.skip(reason, example)
+			} else {
+				st.keep(1)
+			}
+		}
+		return nil
+	})
+}
