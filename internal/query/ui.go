@@ -103,7 +103,10 @@ const (
 	PageSwitch      = "switch"
 	PageApplication = "application"
 	PageWhere       = "where"  // a MAC or IP of no VM: the where answer
-	PageImpact      = "impact" // a VLAN: the impact of losing it
+	PageImpact      = "impact" // the impact of losing a target
+	PageVLAN        = "vlan"
+	PagePortgroup   = "portgroup"
+	PageTopology    = "topology" // a cluster: the topology with it expanded (Key its ID)
 )
 
 // Search limits.
@@ -132,8 +135,9 @@ type Match struct {
 	Name   string     `json:"name"`
 	Detail string     `json:"detail,omitempty"`
 	// Page and Key say where the match is shown: the page of a VM, host,
-	// switch or application (Key is its name), the where answer of a MAC
-	// or IP that is no VM's, or the impact of a VLAN (Key vlan:ID).
+	// switch, application or port group (Key is its name), the where
+	// answer of a MAC or IP that is no VM's, the page of a VLAN (Key its
+	// ID), or the topology with a cluster expanded (Key its ID).
 	Page string `json:"page"`
 	Key  string `json:"key"`
 	// Port is the port of a switch page the match is about.
@@ -148,9 +152,10 @@ type Match struct {
 var kindRank = map[model.Kind]int{
 	model.KindVM: 0, model.KindApplication: 1, model.KindHost: 2, model.KindSwitch: 3, model.KindVLAN: 4,
 	model.KindPort: 5, model.KindPortChannel: 6, model.KindIP: 7, model.KindMAC: 8,
+	model.KindPortgroup: 4, model.KindCluster: 2,
 }
 
-// Search finds the VMs, applications, hosts, switches, ports and
+// Search finds the VMs, applications, hosts, clusters, switches, port groups, ports and
 // port-channels, VLANs, IPs and MACs that text names, at moment at (zero:
 // now): names containing it (exact and prefix matches first), interface
 // names in any spelling (Eth1/7, leaf1 Ethernet1/7), MACs in any notation
@@ -221,6 +226,8 @@ func (s *Service) Search(ctx context.Context, text string, limit int, at time.Ti
 		}
 	}
 	searchVLANs(g, q, add)
+	searchPortgroups(g, q, byName, add)
+	searchClusters(g, byName, add)
 	searchPorts(g, q, add)
 	searchAddresses(g, q, add)
 
@@ -298,7 +305,7 @@ func searchVLANs(g *view, q string, add func(Match)) {
 	if !strings.HasPrefix(q, "vlan") {
 		sc = 1 // a bare number is more likely part of a name
 	}
-	add(Match{Kind: model.KindVLAN, ID: model.NewID(model.KindVLAN, v), Name: "VLAN " + v, Detail: detail, Page: PageImpact, Key: "vlan:" + v, score: sc})
+	add(Match{Kind: model.KindVLAN, ID: model.NewID(model.KindVLAN, v), Name: "VLAN " + v, Detail: detail, Page: PageVLAN, Key: v, score: sc})
 }
 
 // searchPorts matches switch ports and port-channels by their full key

@@ -35,7 +35,7 @@ func TestSearch(t *testing.T) {
 		{"port-channel", "po20", 0, []hit{{"portchannel", "leaf1 Port-channel20", PageSwitch, "leaf1", "Port-channel20"}, {"portchannel", "leaf2 Port-channel20", PageSwitch, "leaf2", "Port-channel20"}}, 2},
 		{"vNIC MAC in Cisco notation leads to the VM", "0050.5600.0002", 0, []hit{{"mac", "00:50:56:00:00:02", PageVM, "db1", ""}}, 1},
 		{"pNIC MAC leads to the host", "00-25-b5-03-00-00", 0, []hit{{"mac", "00:25:b5:03:00:00", PageHost, "esx03", ""}}, 1},
-		{"VLAN", "vlan 110", 0, []hit{{"vlan", "VLAN 110", PageImpact, "vlan:110", ""}}, 1},
+		{"VLAN", "vlan 110", 0, []hit{{"vlan", "VLAN 110", PageVLAN, "110", ""}}, 1},
 		{"limit", "e", 2, nil, 2},
 		{"nothing", "zzz", 0, nil, 0},
 		{"blank", "  ", 0, nil, 0},
