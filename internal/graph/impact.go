@@ -371,9 +371,16 @@ func (g *Graph) uplinksOf(vnic, host model.ID) (model.ID, *Node, []uplink) {
 			break
 		}
 	}
+	pg, ups := g.portgroupUplinks(pgID, host)
+	return pgID, pg, ups
+}
+
+// portgroupUplinks returns port group pgID's node and the uplinks of its
+// switch on host, with their roles.
+func (g *Graph) portgroupUplinks(pgID, host model.ID) (*Node, []uplink) {
 	pg := g.Node(pgID)
 	if pg == nil {
-		return pgID, nil, nil
+		return nil, nil
 	}
 	active, standby := pg.Attr("active"), pg.Attr("standby")
 	var ups []uplink
@@ -400,7 +407,7 @@ func (g *Graph) uplinksOf(vnic, host model.ID) (model.ID, *Node, []uplink) {
 		}
 		break
 	}
-	return pgID, pg, ups
+	return pg, ups
 }
 
 // switchUplinks returns the uplink relations of a virtual switch on host:

@@ -259,3 +259,29 @@ func (g *Graph) portCarries(port model.ID, pg *PortgroupView) (string, *Node) {
 	}
 	return carries(vlans, pg), vlans
 }
+
+// UplinkSwitches returns the switches (by key, sorted) cabled to the
+// active and standby uplinks of port group pg on host that are up; known
+// is false when one of those uplinks has no single known switch port.
+func (g *Graph) UplinkSwitches(pg, host model.ID) (switches []string, known bool) {
+	_, ups := g.portgroupUplinks(pg, host)
+	seen := map[string]bool{}
+	known = true
+	for _, u := range ups {
+		if u.role == RoleUnused || u.link == "down" {
+			continue
+		}
+		cabled := g.Out(u.pnic, model.RelCabled)
+		if len(cabled) != 1 {
+			known = false
+			continue
+		}
+		sw, _, _ := strings.Cut(cabled[0].To.Key(), "/")
+		if !seen[sw] {
+			seen[sw] = true
+			switches = append(switches, sw)
+		}
+	}
+	sort.Strings(switches)
+	return switches, known
+}

@@ -57,6 +57,9 @@ type hostSpec struct {
 	// noHint leaves the pNIC without a CDP hint (no known switch port).
 	noHint [4]bool
 	link   [4]string // pNIC link, default up
+	// leaf cables vmnic0..vmnic3 to that leaf instead of the default
+	// (leaf1, leaf2, leaf1, leaf2), on a port of its own.
+	leaf [4]string
 	noDVS  bool      // not a member of dvs1
 }
 
@@ -143,25 +146,29 @@ func (s *site) host(parent model.ID, h hostSpec) {
 	for n := range 4 {
 		dev := fmt.Sprintf("vmnic%d", n)
 		portName := fmt.Sprintf("Ethernet1/%d", 10*s.hosts+n/2)
+		leaf := leaves[n]
+		if h.leaf[n] != "" {
+			leaf, portName = h.leaf[n], fmt.Sprintf("Ethernet1/%d", 10*s.hosts+5+n)
+		}
 		attrs := model.Attrs{"device": dev, "mac": fmt.Sprintf("00:25:b5:%02x:00:%02x", s.hosts, n), "link": "up"}
 		if h.link[n] != "" {
 			attrs["link"] = h.link[n]
 		}
 		if !h.noHint[n] {
-			attrs["cdp_device"], attrs["cdp_port"] = leaves[n], portName
+			attrs["cdp_device"], attrs["cdp_port"] = leaf, portName
 		}
 		nics[n] = model.NewID(model.KindPNIC, h.name+"/"+dev)
 		s.entity(host, nics[n], dev, attrs)
 		s.rel(host, host, model.RelHasPNIC, nics[n])
 		pa := trunk(defaultVLANs)
 		maps.Copy(pa, h.port[n])
-		p := s.port(leaves[n], portName, pa)
+		p := s.port(leaf, portName, pa)
 		pc := h.pc[n]
 		if pc == "" && n >= 2 {
 			pc = fmt.Sprintf("Port-channel%d", 10+s.hosts)
 		}
 		if pc != "" && pc != "-" {
-			s.portChannel(leaves[n], pc, p, trunk(defaultVLANs))
+			s.portChannel(leaf, pc, p, trunk(defaultVLANs))
 		}
 	}
 	vs := model.NewID(model.KindVSwitch, h.name+"/vSwitch0")

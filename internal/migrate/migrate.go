@@ -72,6 +72,10 @@ const (
 	CodeVLANsUnknown = "switch-vlans-unknown"
 	// CodeHostState: the host is not connected, or is in maintenance mode.
 	CodeHostState = "host-not-ready"
+	// CodeSwitchRedundancy: the port group's uplinks reach several switches
+	// on the VM's current host but a single one on this host: the VM
+	// loses switch redundancy.
+	CodeSwitchRedundancy = "switch-redundancy-lost"
 )
 
 // Reason is one finding of an evaluation: a code from the lists above, a
@@ -445,6 +449,14 @@ func (e *evaluator) checkNIC(r *nicResult, pg, from, to model.ID) {
 	}
 	for i := range ups {
 		ups[i].ports = e.ports(r, ups[i], hostName)
+	}
+	if to != from {
+		have, hok := g.UplinkSwitches(tpg.ID, to)
+		had, fok := g.UplinkSwitches(pg, from)
+		if hok && fok && len(have) == 1 && len(had) > 1 {
+			r.warn(CodeSwitchRedundancy, []model.ID{to, tpg.ID}, "on %s the uplinks of %s all reach %s, where on %s they reach %s: the VM loses switch redundancy",
+				hostName, pgName, have[0], name(g, from), strings.Join(had, " and "))
+		}
 	}
 	e.checkVLANs(r, src, tpg, pgName, from, to, ups)
 	e.checkMTU(r, tpg, tsw, ups)

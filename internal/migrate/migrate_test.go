@@ -103,7 +103,7 @@ func TestEvaluateKnownTruth(t *testing.T) {
 		{"web", "esx-no-dvs", true, nil, nil, ""},
 		{"web", "esx-unknown-port", true, nil, []string{CodePortUnknown}, "no switch port is known behind vmnic1 of esx-unknown-port"},
 		{"web", "esx-vlans-unknown", true, nil, []string{CodeVLANsUnknown}, "did not report the VLANs of leaf2 Ethernet1/160"},
-		{"web", "esx-standby-down", true, nil, []string{CodeUplinkDown}, "vmnic1 of esx-standby-down (standby) is down"},
+		{"web", "esx-standby-down", true, nil, []string{CodeSwitchRedundancy, CodeUplinkDown}, "vmnic1 of esx-standby-down (standby) is down"}, // left with leaf1 alone
 		{"web", "esx-all-down", false, []string{CodeNoUplink}, nil, "every uplink of port group app-110 on esx-all-down is down (vmnic0, vmnic1)"},
 		{"web", "esx-c2", true, nil, nil, ""},
 		{"web", "esx-nowhere", false, []string{CodeUnknownHost}, nil, "no host esx-nowhere"},
@@ -247,5 +247,42 @@ func TestCheck(t *testing.T) {
 		if _, err := Check(g, tt.vm, Options{To: tt.to}); !errors.Is(err, tt.want) {
 			t.Errorf("Check(%q, %q) error = %v; want %v", tt.vm, tt.to, err, tt.want)
 		}
+	}
+}
+
+// TestSwitchRedundancyLost: a VM whose port group reaches two switches on
+// its host is safe on a host whose uplinks all reach one switch, with a
+// warning that it loses switch redundancy; not the other way round.
+func TestSwitchRedundancyLost(t *testing.T) {
+	s := newSite()
+	s.cluster("c1", hostSpec{name: "esx-dual"}, hostSpec{name: "esx-single", leaf: [4]string{"", "leaf1"}})
+	web := s.vm("web", "esx-dual", "app-110")
+	stuck := s.vm("stuck", "esx-single", "app-110")
+	g := s.graph(t)
+	tests := []struct {
+		name     string
+		vm       model.ID
+		host     string
+		warnings []string
+		says     string
+	}{
+		{"dual-homed to single-homed", web, "esx-single", []string{CodeSwitchRedundancy},
+			"Network adapter 1: on esx-single the uplinks of app-110 all reach leaf1, where on esx-dual they reach leaf1 and leaf2: the VM loses switch redundancy"},
+		{"its own host", web, "esx-dual", nil, ""},
+		{"single-homed to dual-homed", stuck, "esx-dual", nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := Evaluate(g, tt.vm, model.NewID(model.KindHost, tt.host))
+			if !v.Safe {
+				t.Errorf("unsafe: %+v; want safe", v.Reasons)
+			}
+			if got := codes(v.Warnings); !slices.Equal(got, tt.warnings) {
+				t.Errorf("warnings = %v; want %v (%+v)", got, tt.warnings, v.Warnings)
+			}
+			if tt.says != "" && (len(v.Warnings) == 0 || v.Warnings[0].Message != tt.says) {
+				t.Errorf("warning = %+v; want %q", v.Warnings, tt.says)
+			}
+		})
 	}
 }
