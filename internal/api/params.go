@@ -28,8 +28,8 @@ const (
 	MaxName = 512
 	// maxMoment is the longest time or duration (at, from, to, since).
 	maxMoment = 64
-	// maxWord is the longest keyword, number or boolean (limit, severity,
-	// group, datacenter, must).
+	// maxWord is the longest keyword, number or boolean (limit, offset,
+	// severity, group, datacenter, must).
 	maxWord = 16
 )
 
@@ -47,23 +47,27 @@ var atParam = param{"at", maxMoment}
 // listed reads none. Every parameter of a route is bounded here, and only
 // here (TestParamsDocumented checks openapi.json says the same).
 var routeParams = map[string][]param{
-	"GET /api/v1/where/{x}":          {atParam},
-	"GET /api/v1/history/{vm}":       {atParam},
-	"GET /api/v1/impact/{target...}": {atParam},
-	"GET /api/v1/path/{a}/{b}":       {atParam},
-	"GET /api/v1/diff":               {{"from", maxMoment}, {"to", maxMoment}},
-	"GET /api/v1/findings":           {atParam, {"severity", maxWord}, {"rule", MaxName}},
-	"GET /api/v1/summary":            {atParam},
-	"GET /api/v1/search":             {{"q", MaxName}, {"limit", maxWord}, atParam},
-	"GET /api/v1/topology":           {{"group", maxWord}, {"expand", MaxName}, atParam},
-	"GET /api/v1/host/{name}":        {atParam},
-	"GET /api/v1/switch/{name}":      {atParam},
-	"GET /api/v1/application/{name}": {atParam},
-	"GET /api/v1/placements/{vm}":    {atParam},
-	"GET /api/v1/flows/deps":         {{"target", MaxName}, {"since", maxMoment}, {"from", maxMoment}, {"to", maxMoment}},
-	"GET /api/v1/flows/links":        {{"target", MaxName}, {"since", maxMoment}, {"from", maxMoment}, {"to", maxMoment}},
-	"GET /api/v1/migrate-check/{vm}": {{"to", MaxName}, {"datacenter", maxWord}, atParam},
-	"GET /api/v1/drs-rules":          {{"cluster", MaxName}, {"must", maxWord}, atParam},
+	"GET /api/v1/where/{x}":                       {atParam},
+	"GET /api/v1/history/{vm}":                    {atParam},
+	"GET /api/v1/impact/{target...}":              {atParam},
+	"GET /api/v1/path/{a}/{b}":                    {atParam},
+	"GET /api/v1/diff":                            {{"from", maxMoment}, {"to", maxMoment}},
+	"GET /api/v1/findings":                        {atParam, {"severity", maxWord}, {"rule", MaxName}},
+	"GET /api/v1/summary":                         {atParam},
+	"GET /api/v1/search":                          {{"q", MaxName}, {"limit", maxWord}, atParam},
+	"GET /api/v1/topology":                        {{"group", maxWord}, {"expand", MaxName}, atParam},
+	"GET /api/v1/host/{name}":                     {atParam},
+	"GET /api/v1/switch/{name}":                   {atParam},
+	"GET /api/v1/application/{name}":              {atParam},
+	"GET /api/v1/placements/{vm}":                 {atParam},
+	"GET /api/v1/vlan/{id}":                       {atParam},
+	"GET /api/v1/portgroup/{name}":                {atParam},
+	"GET /api/v1/history/port/{switch}/{port...}": pageParams,
+	"GET /api/v1/history/mac/{mac}":               pageParams,
+	"GET /api/v1/flows/deps":                      {{"target", MaxName}, {"since", maxMoment}, {"from", maxMoment}, {"to", maxMoment}},
+	"GET /api/v1/flows/links":                     {{"target", MaxName}, {"since", maxMoment}, {"from", maxMoment}, {"to", maxMoment}},
+	"GET /api/v1/migrate-check/{vm}":              {{"to", MaxName}, {"datacenter", maxWord}, atParam},
+	"GET /api/v1/drs-rules":                       {{"cluster", MaxName}, {"must", maxWord}, atParam},
 }
 
 // routeQueryMax are the routes whose query string may be longer than

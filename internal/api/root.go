@@ -49,6 +49,10 @@ var Routes = []string{
 	"GET /api/v1/switch/{name}",
 	"GET /api/v1/application/{name}",
 	"GET /api/v1/placements/{vm}",
+	"GET /api/v1/vlan/{id}",
+	"GET /api/v1/portgroup/{name}",
+	"GET /api/v1/history/port/{switch}/{port...}",
+	"GET /api/v1/history/mac/{mac}",
 	"GET /api/v1/flows/deps",
 	"GET /api/v1/flows/links",
 	"GET /api/v1/migrate-check/{vm}",
@@ -114,6 +118,7 @@ func Handler(q *query.Service, gatherer prometheus.Gatherer, logger *slog.Logger
 	maps.Copy(handlers, accessHandlers(s))
 	maps.Copy(handlers, actionHandlers(s))
 	maps.Copy(handlers, uiHandlers(s))
+	maps.Copy(handlers, vlanHandlers(s))
 	maps.Copy(handlers, flowHandlers(s))
 	maps.Copy(handlers, migrateHandlers(s))
 	mux := http.NewServeMux()
