@@ -324,21 +324,6 @@ func (s *Service) Findings(ctx context.Context, at time.Time, opts check.Options
 	return ans, nil
 }
 
-// Diff returns what changed between moments from and to (zero: now).
-func (s *Service) Diff(ctx context.Context, from, to time.Time) (*graph.DiffResult, error) {
-	a, err := s.Cache.At(ctx, from)
-	if err != nil {
-		return nil, err
-	}
-	b, err := s.Cache.At(ctx, to)
-	if err != nil {
-		return nil, err
-	}
-	d := graph.Diff(a, b)
-	d.From, d.To = moment(from), moment(to)
-	return d, nil
-}
-
 // Summary is what the store holds at a moment: entities by kind and the
 // state of every source, the configured ones not collected yet included.
 type Summary struct {
