@@ -229,7 +229,7 @@ func (s *server) at(w http.ResponseWriter, r *http.Request) (time.Time, bool) {
 	}
 	t, err := timeparse.Parse(v, time.Now())
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		writeError(w, http.StatusBadRequest, "at: "+err.Error())
 		return time.Time{}, false
 	}
 	return t, true

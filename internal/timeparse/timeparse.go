@@ -14,8 +14,24 @@ import (
 	"time"
 )
 
-// ErrBadTime is wrapped by every parse error.
+// ErrBadTime is what every parse error is (errors.Is); the errors are
+// *Error values.
 var ErrBadTime = errors.New("timeparse: bad time")
+
+// Error is a moment Parse refuses. Its message is for the user who typed
+// it: the input, why, and what is accepted, with no package prefix, so
+// that a caller puts the name of its flag or parameter before it.
+type Error struct {
+	// Input is (a bounded prefix of) what was given.
+	Input string
+	// Reason says why it is refused: "not a time", "in the future"…
+	Reason string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%q: %s; %s", e.Input, e.Reason, Accepted) }
+
+// Is makes an *Error match ErrBadTime.
+func (e *Error) Is(target error) bool { return target == ErrBadTime }
 
 // Accepted says what Parse reads; every error ends with it.
 const Accepted = `want "now"; a duration ago: a positive number and a unit s, m, h, d or w, ` +
@@ -63,8 +79,8 @@ var units = map[string]time.Duration{
 // "2006-01-02 15:04[:05]" or the same with a T, in now's location. An
 // absolute moment is from MinYear until now: up to Skew ahead is read as
 // now, later is refused; the zero time is refused like any moment before
-// MinYear. Every error wraps ErrBadTime, quotes (a bounded prefix of) s,
-// and says what is accepted.
+// MinYear. Every error is an *Error (errors.Is ErrBadTime) that quotes (a
+// bounded prefix of) s and says what is accepted.
 func Parse(s string, now time.Time) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" || s == "now" {
@@ -103,7 +119,7 @@ func bad(s, why string) error {
 	if len(s) > show {
 		s = strings.ToValidUTF8(s[:show], "") + "…"
 	}
-	return fmt.Errorf("%w: %q: %s; %s", ErrBadTime, s, why, Accepted)
+	return &Error{Input: s, Reason: why}
 }
 
 // ago reads a duration ago. ok says s has the shape of one; err says why

@@ -68,6 +68,15 @@ func TestParse(t *testing.T) {
 			if !errors.Is(err, ErrBadTime) {
 				t.Errorf("error %v does not wrap ErrBadTime", err)
 			}
+			// The message is the user's: no package prefix (the caller
+			// names its flag before it).
+			if msg := err.Error(); strings.HasPrefix(msg, "timeparse") || !strings.HasPrefix(msg, `"`) {
+				t.Errorf("Parse(%q) error %q; want it to start with the quoted input", tt.in, msg)
+			}
+			var te *Error
+			if !errors.As(err, &te) || te.Reason == "" {
+				t.Errorf("Parse(%q) error %v is not an *Error with a reason", tt.in, err)
+			}
 			if msg := err.Error(); !strings.Contains(msg, tt.wantErr) || !strings.HasSuffix(msg, Accepted) {
 				t.Errorf("Parse(%q) error %q; want it to contain %q and end with what is accepted", tt.in, msg, tt.wantErr)
 			}
