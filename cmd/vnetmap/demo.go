@@ -189,6 +189,14 @@ func runDemo(ctx context.Context, g *globals, o demoOptions) error {
 		return printJSON(g.stdout, sum)
 	}
 
+	// The checks run as serve's do (no webhook), so the findings say when
+	// each was first seen.
+	checksChanged, stopChecks, err := startChecks(ctx, config.DefaultConfiguration(), q, logger, reg)
+	if err != nil {
+		return err
+	}
+	defer stopChecks()
+	comp.NotifyChanges(func(t time.Time) { q.Cache.Changed(t); checksChanged() })
 	progress("collecting live (vCenter and %d switches); migrating a VM every %s; Ctrl-C to stop", len(dc.Switches())+2, o.migrateEvery)
 	comp.Start(ctx)
 	defer comp.Stop()

@@ -1,6 +1,8 @@
 // The REST API under /api/v1, typed as the UI uses it. The UI talks to
 // nothing else: every page is one or a few of these calls.
 
+import { authHeaders } from './session'
+
 export class ApiError extends Error {
   constructor(
     public status: number,
@@ -26,7 +28,22 @@ export function url(path: string, params: Params = {}): string {
 
 /** get fetches a JSON answer; a non-2xx answer throws an ApiError with the server's message. */
 export async function get<T>(path: string, params: Params = {}, signal?: AbortSignal): Promise<T> {
-  const res = await fetch(url(path, params), { signal, headers: { Accept: 'application/json' } })
+  return answer<T>(await fetch(url(path, params), { signal, headers: { Accept: 'application/json', ...authHeaders() } }))
+}
+
+/** post sends body as JSON with the session's token; errors as get's. */
+export async function post<T>(path: string, body: unknown): Promise<T> {
+  return answer<T>(
+    await fetch(url(path), {
+      method: 'POST',
+      headers: { Accept: 'application/json', 'Content-Type': 'application/json', ...authHeaders() },
+      body: JSON.stringify(body),
+    }),
+  )
+}
+
+/** answer reads a JSON answer; a non-2xx one throws an ApiError with the server's message. */
+async function answer<T>(res: Response): Promise<T> {
   const text = await res.text()
   let body: unknown
   try {
@@ -446,10 +463,34 @@ export interface Finding {
   fix?: string
 }
 
+export interface Ack {
+  finding: string
+  by: string
+  at: string
+  comment?: string
+}
+
+export interface FindingSeen {
+  finding: string
+  first_seen: string
+  last_seen: string
+}
+
 export interface FindingsAnswer {
   at: string
   counts?: Record<string, number>
   findings: Finding[]
+  acknowledged?: Record<string, Ack>
+  /** when serve's checks first and last saw each finding, by id */
+  seen?: Record<string, FindingSeen>
+  /** the subjects' names, by entity ID */
+  names?: Record<string, string>
+}
+
+export interface Principal {
+  name: string
+  role: string
+  anonymous: boolean
 }
 
 export interface Traffic {

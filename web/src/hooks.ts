@@ -3,6 +3,7 @@
 
 import { useEffect, useState } from 'preact/hooks'
 import { ApiError, get, type Params } from './api'
+import { token } from './session'
 
 export interface Loaded<T> {
   data?: T
@@ -10,9 +11,10 @@ export interface Loaded<T> {
   loading: boolean
 }
 
-/** useApi fetches path with params whenever they change; a null path fetches nothing. */
+/** useApi fetches path with params whenever they (or the session's token) change; a null path fetches nothing. */
 export function useApi<T>(path: string | null, params: Params = {}): Loaded<T> {
-  const dep = path === null ? '' : path + '?' + JSON.stringify(params)
+  // The session's token is part of the key: signing in or out asks again.
+  const dep = path === null ? '' : path + '?' + JSON.stringify(params) + '#' + token()
   const [state, setState] = useState<Loaded<T>>({ loading: path !== null })
   useEffect(() => {
     if (path === null) {
