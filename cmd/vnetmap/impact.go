@@ -30,7 +30,24 @@ host:NAME, pnic:HOST/NIC, vlan:ID.`,
 }
 
 func printImpact(w io.Writer, a *query.ImpactAnswer) {
-	fmt.Fprintf(w, "if %s fails (as of %s): %d VM(s) DOWN, %d DEGRADED\n", a.Target, a.At.Local().Format(time.DateTime+" MST"), len(a.Down), len(a.Degraded))
+	fmt.Fprintf(w, "if %s fails (as of %s): %d VM(s) DOWN, %d DEGRADED, %d switch(es) lose fabric links (%d isolated)\n", a.Target, a.At.Local().Format(time.DateTime+" MST"), len(a.Down), len(a.Degraded), len(a.Fabric), isolated(a.Fabric))
+	if len(a.Fabric) > 0 {
+		fmt.Fprintln(w, "  FABRIC")
+		for _, sw := range a.Fabric {
+			var lost []string
+			for _, h := range sw.Lost {
+				lost = append(lost, h.FromPort+" → "+h.ToSwitch+" "+h.ToPort)
+			}
+			fmt.Fprintf(w, "    %-24s %-9s", sw.Switch, strings.ToUpper(sw.State))
+			if len(lost) > 0 {
+				fmt.Fprintf(w, " loses %s, keeps %d inter-switch link(s)", strings.Join(lost, ", "), sw.Left)
+			}
+			if len(sw.CutOff) > 0 {
+				fmt.Fprintf(w, "; cut off from %s", strings.Join(sw.CutOff, ", "))
+			}
+			fmt.Fprintln(w)
+		}
+	}
 	if len(a.Applications) > 0 {
 		fmt.Fprintln(w, "  APPLICATIONS")
 		for _, app := range a.Applications {
@@ -49,4 +66,15 @@ func printImpact(w io.Writer, a *query.ImpactAnswer) {
 			fmt.Fprintf(w, "    %-24s on %-12s %s\n", v.Name, v.Host, strings.Join(v.Reasons, "; "))
 		}
 	}
+}
+
+// isolated counts the switches a failure cuts off from part of the fabric.
+func isolated(fabric []graph.SwitchImpact) int {
+	n := 0
+	for _, sw := range fabric {
+		if sw.State == graph.FabricIsolated {
+			n++
+		}
+	}
+	return n
 }

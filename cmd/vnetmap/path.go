@@ -58,6 +58,11 @@ func printOnePath(w io.Writer, p *graph.PathResult, at time.Time) {
 			fmt.Fprintf(w, "  via %s", strings.Join(ups, ", "))
 		}
 		fmt.Fprintln(w)
+		if wp := e.WorkingPath; wp != nil && wp.State == graph.PathNone {
+			fmt.Fprintf(w, "    NO WORKING PATH from %s: %s\n", e.Name, wp.Reason)
+		} else if wp != nil && wp.State == graph.PathPartial {
+			fmt.Fprintf(w, "    ! partial path from %s: %s\n", e.Name, wp.Reason)
+		}
 	}
 	if len(p.Switches) > 0 {
 		fmt.Fprintf(w, "  switches: %s\n", strings.Join(p.Switches, " → "))

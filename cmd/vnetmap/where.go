@@ -77,6 +77,12 @@ func printWhere(w io.Writer, a *query.WhereAnswer) {
 	if len(vm.Attrs) > 0 {
 		fmt.Fprintf(w, "  attributes %s\n", joinAttrs(vm.Attrs))
 	}
+	switch wp := a.WorkingPath; wp.State {
+	case graph.PathNone:
+		fmt.Fprintf(w, "  NO WORKING PATH: %s\n", wp.Reason)
+	case graph.PathPartial:
+		fmt.Fprintf(w, "  ! PARTIAL PATH: %s\n", wp.Reason)
+	}
 	for _, n := range a.VNICs {
 		printVNIC(w, n)
 	}
@@ -126,6 +132,9 @@ func printVNIC(w io.Writer, n graph.VNICView) {
 		fmt.Fprintf(w, "    fdb         learned on %s: %s\n", strings.Join(at, ", "), verdict)
 	}
 	if len(n.Uplinks) == 0 {
+		if n.Connected && n.Switch != nil {
+			fmt.Fprintln(w, "    uplinks     none on this host: its traffic cannot leave the host")
+		}
 		return
 	}
 	fmt.Fprintln(w, "    uplinks")
