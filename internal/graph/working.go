@@ -285,3 +285,36 @@ func (g *Graph) UplinkSwitches(pg, host model.ID) (switches []string, known bool
 	sort.Strings(switches)
 	return switches, known
 }
+
+// CutOffVM is a VM with no working path now.
+type CutOffVM struct {
+	VM     model.ID   `json:"vm"`
+	Name   string     `json:"name"`
+	Host   string     `json:"host"`
+	Reason string     `json:"reason"`
+	Drops  []VLANDrop `json:"drops,omitempty"`
+}
+
+// CutOff returns the VMs whose WorkingPath is "none", in name order;
+// with host set, only those running on it.
+func (g *Graph) CutOff(host model.ID) []CutOffVM {
+	out := []CutOffVM{}
+	check := func(vm, on model.ID) {
+		if wp := g.WorkingPath(vm); wp.State == PathNone {
+			out = append(out, CutOffVM{VM: vm, Name: nameOf(g.Node(vm), vm), Host: nameOf(g.Node(on), on), Reason: wp.Reason, Drops: wp.Drops})
+		}
+	}
+	if host != "" {
+		for _, e := range g.In(host, model.RelRunsOn) {
+			check(e.From, host)
+		}
+	} else {
+		for _, n := range g.Nodes(model.KindVM) {
+			if es := g.Out(n.ID, model.RelRunsOn); len(es) > 0 {
+				check(n.ID, es[0].To)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}

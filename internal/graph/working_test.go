@@ -73,6 +73,10 @@ func TestWorkingPath(t *testing.T) {
 			if nic := loc.VNICs[0]; nic.WorkingPath == nil || nic.WorkingPath.State != tt.state {
 				t.Errorf("%s working path = %+v; want %s", nic.Label, nic.WorkingPath, tt.state)
 			}
+			cut := g.CutOff(model.NewID(model.KindHost, "esx01"))
+			if (tt.state == PathNone) != (len(cut) == 1 && cut[0].Name == tt.vm) || len(g.CutOff("")) != len(cut) {
+				t.Errorf("CutOff = %+v; want %s listed: %v", cut, tt.vm, tt.state == PathNone)
+			}
 		})
 	}
 }

@@ -607,6 +607,9 @@ type HostAnswer struct {
 	VMs       []VMRef           `json:"vms"`
 	// VLANs are the VLANs of the port groups the host's VMs use.
 	VLANs []string `json:"vlans"`
+	// CutOff are the host's VMs with no working path now, with the switch
+	// ports that drop their VLANs (graph.CutOff).
+	CutOff []graph.CutOffVM `json:"cut_off"`
 }
 
 // HostPNIC is one physical NIC of a host.
@@ -682,7 +685,7 @@ func (s *Service) Host(ctx context.Context, name string, at time.Time) (*HostAns
 		}
 	}
 	a := &HostAnswer{At: moment(at), Host: hv, Attrs: pick(n.Attrs, "model", "vendor", "version", "power", "maintenance", "vcenter"),
-		PNICs: []HostPNIC{}, VSwitches: []HostVSwitch{}, VMs: []VMRef{}, VLANs: []string{}}
+		PNICs: []HostPNIC{}, VSwitches: []HostVSwitch{}, VMs: []VMRef{}, VLANs: []string{}, CutOff: g.CutOff(id)}
 
 	uses := pnicUsers(g, id)
 	for _, e := range g.Out(id, model.RelHasPNIC) {
@@ -908,6 +911,9 @@ type SwitchAnswer struct {
 	// Health is what the latest run of each source that read the switch
 	// answered, table group by table group (not as of At: the latest).
 	Health []SwitchHealth `json:"health"`
+	// CutOff are the VMs with no working path now because one of the
+	// switch's ports drops their VLAN (graph.CutOff), with those drops.
+	CutOff []graph.CutOffVM `json:"cut_off"`
 }
 
 // SwitchPort is one port or port-channel of a switch.
@@ -974,7 +980,7 @@ func (s *Service) Switch(ctx context.Context, name string, at time.Time) (*Switc
 		return nil, fmt.Errorf("%w: no switch %q", graph.ErrNotFound, name)
 	}
 	n := g.Node(id)
-	a := &SwitchAnswer{At: moment(at), ID: id, Name: nameOf(n), Ports: []SwitchPort{}, VLANs: []SwitchVLAN{}, Neighbors: []string{},
+	a := &SwitchAnswer{At: moment(at), ID: id, Name: nameOf(n), Ports: []SwitchPort{}, VLANs: []SwitchVLAN{}, Neighbors: []string{}, CutOff: cutOffOn(g.Graph, id),
 		Attrs: pick(n.Attrs, "address", "vendor", "model", "serial", "version", "sysdescr", "chassis_id", "discovered_from")}
 	users := map[model.ID]pnicUse{} // per host, computed once
 	hosts, vms := map[model.ID]bool{}, map[model.ID]bool{}
@@ -1513,4 +1519,23 @@ func vmAppGroup(g *view, vm, host model.ID, t *topoTree) string {
 	id := "grp:app/" + app + "@" + where
 	t.add(TopoNode{ID: id, Kind: "appcluster", Label: appLabel + " on " + whereLabel, Parent: app})
 	return id
+}
+
+// cutOffOn returns the VMs cut off now by a port of switch sw, with only
+// the drops on sw.
+func cutOffOn(g *graph.Graph, sw model.ID) []graph.CutOffVM {
+	out := []graph.CutOffVM{}
+	for _, c := range g.CutOff("") {
+		var drops []graph.VLANDrop
+		for _, d := range c.Drops {
+			if k, _, _ := strings.Cut(d.Port.Key(), "/"); k == sw.Key() {
+				drops = append(drops, d)
+			}
+		}
+		if len(drops) > 0 {
+			c.Drops = drops
+			out = append(out, c)
+		}
+	}
+	return out
 }
