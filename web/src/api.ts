@@ -451,6 +451,20 @@ export interface DiffAnswer {
   changed: EntityChange[]
   relations: { change: string; from: string; rel: string; to: string }[]
   counts: Record<string, number>
+  /** The migrations in time order, with when and who (at empty when not looked up). */
+  moves?: (Migration & { at?: string; user?: string; message?: string })[]
+  /** Relation changes per VM, per entity, then per switch (forwarding and ARP tables). */
+  churn?: ChurnGroup[]
+  warnings?: string[]
+}
+
+export interface ChurnGroup {
+  kind: 'vm' | 'other' | 'switch'
+  id: string
+  name: string
+  added: number
+  removed: number
+  rels: Record<string, [number, number]>
 }
 
 export interface Finding {

@@ -1,8 +1,11 @@
-// The changes between two moments: migrations, entities added, removed and
-// changed (attribute by attribute), relations added and removed.
+// The changes between two moments: migrations in time order with when and
+// who, entities added, removed and changed (attribute by attribute), and the
+// relation changes summarized per VM and entity, the switches' forwarding
+// and ARP tables apart (folded: they change all the time), every change
+// listed on demand; a warning when the start is before the first data.
 
 import { useEffect, useMemo, useState } from 'preact/hooks'
-import { enc, type DiffAnswer, type EntityChange } from '../api'
+import { enc, type ChurnGroup, type DiffAnswer, type EntityChange } from '../api'
 import { useApi } from '../hooks'
 import { A, Badge, EntityLink, Section, Status } from '../components/common'
 import { href, navigate } from '../router'
@@ -61,6 +64,11 @@ export function DiffPage(props: { from: string; to: string }) {
             From {fmtTime(x.from)} to {fmtTime(x.to)}: {x.migrations.length} migrations, {x.added.length} added, {x.removed.length} removed, {x.changed.length} changed,{' '}
             {x.relations.length} relations.
           </p>
+          {(x.warnings ?? []).map((w) => (
+            <p class="warn" data-testid="diff-warning">
+              {w}
+            </p>
+          ))}
           <Section title={`Migrations (${x.migrations.length})`}>
             {x.migrations.length === 0 ? (
               <p class="muted">None.</p>
@@ -68,14 +76,17 @@ export function DiffPage(props: { from: string; to: string }) {
               <table class="table" data-testid="diff-migrations">
                 <thead>
                   <tr>
+                    <th>When</th>
                     <th>VM</th>
                     <th>From host</th>
                     <th>To host</th>
+                    <th>By</th>
                   </tr>
                 </thead>
                 <tbody>
-                  {x.migrations.map((m) => (
+                  {(x.moves ?? x.migrations).map((m: NonNullable<DiffAnswer['moves']>[number]) => (
                     <tr>
+                      <td class="small">{m.at ? fmtTime(m.at) : '–'}</td>
                       <td>
                         <A to={`/vm/${enc(m.vm.replace(/^vm:/, ''))}`}>{m.name}</A>
                       </td>
@@ -84,6 +95,9 @@ export function DiffPage(props: { from: string; to: string }) {
                       </td>
                       <td>
                         <A to={`/host/${enc(m.to_host)}`}>{m.to_host}</A>
+                      </td>
+                      <td class="small" title={m.message}>
+                        {m.user || '–'}
                       </td>
                     </tr>
                   ))}
@@ -95,28 +109,41 @@ export function DiffPage(props: { from: string; to: string }) {
           <Changes title="Removed" list={x.removed} />
           <Changes title="Changed" list={x.changed} />
           <Section title={`Relations (${x.relations.length})`}>
-            <Limited n={x.relations.length}>
-              {(n) => (
-                <table class="table small">
-                  <tbody>
-                    {x.relations.slice(0, n).map((r) => (
-                      <tr>
-                        <td>
-                          <Badge kind={r.change === 'added' ? 'added' : 'removed'}>{r.change}</Badge>
-                        </td>
-                        <td>
-                          <EntityLink id={r.from} />
-                        </td>
-                        <td class="muted">{r.rel}</td>
-                        <td>
-                          <EntityLink id={r.to} />
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              )}
-            </Limited>
+            <Churn groups={(x.churn ?? []).filter((c) => c.kind !== 'switch')} testid="diff-churn" />
+            {(x.churn ?? []).some((c) => c.kind === 'switch') && (
+              <details data-testid="diff-churn-switches">
+                <summary>
+                  Forwarding and ARP tables: {(x.churn ?? []).filter((c) => c.kind === 'switch').reduce((n, c) => n + c.added + c.removed, 0)} changes on{' '}
+                  {(x.churn ?? []).filter((c) => c.kind === 'switch').length} switches
+                </summary>
+                <Churn groups={(x.churn ?? []).filter((c) => c.kind === 'switch')} />
+              </details>
+            )}
+            <details>
+              <summary>Every relation change ({x.relations.length})</summary>
+              <Limited n={x.relations.length}>
+                {(n) => (
+                  <table class="table small">
+                    <tbody>
+                      {x.relations.slice(0, n).map((r) => (
+                        <tr>
+                          <td>
+                            <Badge kind={r.change === 'added' ? 'added' : 'removed'}>{r.change}</Badge>
+                          </td>
+                          <td>
+                            <EntityLink id={r.from} />
+                          </td>
+                          <td class="muted">{r.rel}</td>
+                          <td>
+                            <EntityLink id={r.to} />
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                )}
+              </Limited>
+            </details>
           </Section>
         </>
       )}
@@ -173,5 +200,37 @@ function Changes(props: { title: string; list: EntityChange[] }) {
         </Limited>
       )}
     </Section>
+  )
+}
+
+function Churn(props: { groups: ChurnGroup[]; testid?: string }) {
+  if (props.groups.length === 0) return null
+  return (
+    <Limited n={props.groups.length}>
+      {(n) => (
+        <table class="table small" data-testid={props.testid}>
+          <tbody>
+            {props.groups.slice(0, n).map((c) => (
+              <tr>
+                <td>
+                  <Badge kind={c.kind === 'other' ? c.id.split(':')[0] : c.kind} />
+                </td>
+                <td>
+                  <EntityLink id={c.id} label={c.name} />
+                </td>
+                <td class="num">
+                  +{c.added} −{c.removed}
+                </td>
+                <td class="muted">
+                  {Object.entries(c.rels)
+                    .map(([rel, [a, r]]) => `${rel} +${a} −${r}`)
+                    .join(', ')}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Limited>
   )
 }

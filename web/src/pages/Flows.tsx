@@ -1,7 +1,8 @@
 // Flows as an application dependency graph: who talks to whom over a time
 // window (the estate between applications, or one application's or VM's
-// peers), edges sized by bytes with their main ports, and the traffic that
-// has a side that is no VM.
+// peers), one edge per client → server conversation with its service ports,
+// sized by bytes, in layers from clients to servers (the top edges,
+// applications first), and the traffic that has a side that is no VM.
 
 import { useEffect, useRef, useState } from 'preact/hooks'
 import type { Core } from 'cytoscape'
@@ -12,6 +13,7 @@ import { href, navigate, keepAt } from '../router'
 import { bytes, fmtTime, fromLocalInput, localInput } from '../format'
 import { rendered } from '../perf'
 import { loadCytoscape } from '../lazy'
+import { flowGraph, nodeId } from '../flowgraph'
 
 function nodeName(n: FlowNode): string {
   return n.name || n.kind
@@ -33,11 +35,11 @@ export function FlowTable(props: { deps: DepsAnswer }) {
     <table class="table" data-testid="flow-table">
       <thead>
         <tr>
-          <th>From</th>
-          <th>To</th>
-          <th class="num">Bytes</th>
+          <th>Client</th>
+          <th>Server</th>
+          <th class="num">Bytes (both ways)</th>
           <th class="num">Flows</th>
-          <th>Main ports</th>
+          <th>Service ports</th>
         </tr>
       </thead>
       <tbody>
@@ -64,6 +66,8 @@ export function FlowsPage(props: { target: string; from: string; to: string }) {
   const [target, setTarget] = useState(props.target)
   const [f, setF] = useState(props.from ? localInput(props.from) : '')
   const [t, setT] = useState(props.to ? localInput(props.to) : '')
+  const [top, setTop] = useState(30)
+  const [omitted, setOmitted] = useState(0)
   useEffect(() => setTarget(props.target), [props.target])
   const d = r.data
   useEffect(() => {
@@ -75,29 +79,29 @@ export function FlowsPage(props: { target: string; from: string; to: string }) {
     let cancelled = false
     loadCytoscape().then(({ default: cytoscape }) => {
       if (cancelled || !box.current) return
-      const nodes = new Map<string, FlowNode>()
-      const id = (n: FlowNode) => `${n.kind}:${n.vm ?? n.name ?? ''}`
-      for (const e of d.edges) {
-        nodes.set(id(e.src), e.src)
-        nodes.set(id(e.dst), e.dst)
-      }
-      const max = Math.max(1, ...d.edges.map((e) => e.bytes))
+      const g = flowGraph(d.edges, top)
+      setOmitted(g.omitted)
+      box.current.dataset.layers = String(new Set(g.nodes.map((n) => n.layer)).size)
+      const max = Math.max(1, ...g.edges.map((e) => e.bytes))
       cy.current?.destroy()
       cy.current = cytoscape({
         container: box.current,
         elements: [
-          ...[...nodes].map(([k, n]) => ({ data: { id: k, label: nodeName(n), app: n.kind === 'application' || n.kind === 'vm' ? 1 : 0, link: nodeLink(n) ?? '' } })),
-          ...d.edges.map((e, i) => ({
+          ...g.nodes.map((n) => ({
+            data: { id: n.id, label: nodeName(n.node), app: n.node.kind === 'application' || n.node.kind === 'vm' ? 1 : 0, layer: n.layer, link: nodeLink(n.node) ?? '' },
+            position: { x: n.x, y: n.y },
+          })),
+          ...g.edges.map((e, i) => ({
             data: {
               id: `e${i}`,
-              source: id(e.src),
-              target: id(e.dst),
+              source: nodeId(e.src),
+              target: nodeId(e.dst),
               width: 1 + 9 * Math.sqrt(e.bytes / max),
               label: `${bytes(e.bytes)}${e.top_ports?.length ? ' · ' + e.top_ports.slice(0, 2).map((p) => `${protoNames[p.proto] ?? p.proto}/${p.dst_port}`).join(' ') : ''}`,
             },
           })),
         ],
-        layout: nodes.size <= 60 ? { name: 'circle', padding: 40 } : { name: 'grid', padding: 30 },
+        layout: { name: 'preset', padding: 40 },
         minZoom: 0.1,
         maxZoom: 3,
         style: [
@@ -130,7 +134,7 @@ export function FlowsPage(props: { target: string; from: string; to: string }) {
     return () => {
       cancelled = true
     }
-  }, [d, r.loading])
+  }, [d, r.loading, top])
   useEffect(() => () => cy.current?.destroy(), [])
 
   const submit = (e: Event) => {
@@ -161,8 +165,19 @@ export function FlowsPage(props: { target: string; from: string; to: string }) {
           <p class="summary">
             {fmtTime(d.from)} – {fmtTime(d.to)}: {bytes(d.total.bytes)} in {d.total.flows} flows, {bytes(d.attributed.bytes)} between VMs.
             {d.edges_omitted ? ` ${d.edges_omitted} smaller edges left out.` : ''}
-            <span class="muted"> Double-click a node to open it.</span>
+            <span class="muted"> Clients on the left, the servers they use to the right; double-click a node to open it.</span>
           </p>
+          {d.edges.length > 0 && (
+            <p class="small" data-testid="flows-top">
+              Graph of the{' '}
+              <select value={top} onChange={(e) => setTop(Number((e.target as HTMLSelectElement).value))}>
+                {[10, 30, 100].map((n) => (
+                  <option value={n}>{n}</option>
+                ))}
+              </select>{' '}
+              largest conversations, between applications first{omitted > 0 ? ` (${omitted} more in the table)` : ''}.
+            </p>
+          )}
           <div class="flow-canvas" ref={box} data-testid="flows-canvas" hidden={d.edges.length === 0} />
           <Section title="Dependencies">
             <FlowTable deps={d} />
