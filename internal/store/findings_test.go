@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/vnetmap/vnetmap/internal/model"
 )
 
 // TestFindingsSeen: a finding seen for the first time gets that moment as
@@ -73,4 +76,26 @@ func TestFindingsSeenMany(t *testing.T) {
 	if len(got) != len(ids) {
 		t.Errorf("%d findings seen; want %d", len(got), len(ids))
 	}
+}
+
+// TestFirstFact: none in a new store; the moment of the earliest version
+// once facts are applied, whatever the order.
+func TestFirstFact(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		s := openStore(t, b.dsn(t))
+		if got, err := s.FirstFact(ctx); err != nil || !got.IsZero() {
+			t.Fatalf("new store: FirstFact = %s, %v; want zero", got, err)
+		}
+		t1 := time.Date(2026, 11, 17, 14, 0, 0, 0, time.UTC)
+		for i, at := range []time.Time{t1, t1.Add(time.Hour)} {
+			host := model.NewID(model.KindHost, fmt.Sprintf("esx%02d", i))
+			if _, err := s.Apply(ctx, model.Snapshot{Source: fmt.Sprintf("vc%d", i), Taken: at, Facts: []model.Fact{model.Entity(host, host, host.Key(), nil)}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, err := s.FirstFact(ctx); err != nil || !got.Equal(t1) {
+			t.Errorf("FirstFact = %s, %v; want %s", got, err, t1)
+		}
+	})
 }

@@ -65,6 +65,10 @@ type Store interface {
 	// minute.
 	Contents(ctx context.Context) (Contents, error)
 
+	// FirstFact returns the moment of the earliest fact, zero when there
+	// is none: the map before it is empty.
+	FirstFact(ctx context.Context) (time.Time, error)
+
 	// FactsAt returns the versions valid at t (every source).
 	FactsAt(ctx context.Context, t time.Time) ([]model.Version, error)
 
