@@ -64,6 +64,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.AddCommand(docCmd(g))
 	root.AddCommand(tokenCmd(g))
 	root.AddCommand(switchCmd(g))
+	root.AddCommand(vlanCmd(g), portgroupCmd(g))
 	root.AddCommand(probeCmd(g))
 	err := root.ExecuteContext(ctx)
 	if err == nil {
