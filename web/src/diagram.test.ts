@@ -70,6 +70,11 @@ describe('layoutPath', () => {
     expect(d.nodes.find((n) => n.label === 'Ethernet1/9')!.page).toBe('/switch/leaf2?port=Ethernet1%2F9')
   })
 
+  it('links the port group to its page', () => {
+    const pg = d.nodes.find((n) => n.kind === 'portgroup')!
+    expect(pg.page).toBe(`/portgroup/${encodeURIComponent(pg.label)}`)
+  })
+
   it('draws a vNIC without port group or uplinks', () => {
     const bare = layoutPath({ id: 'vnic:x', connected: false, confirmed_by_fdb: false })
     expect(bare.nodes.map((n) => n.kind)).toEqual(['vnic'])

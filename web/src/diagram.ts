@@ -143,7 +143,7 @@ export function layoutPath(nic: VNICView): DLayout {
       title: [pg.type, pg.policy, pg.active?.length ? `active: ${pg.active.join(', ')}` : '', pg.standby?.length ? `standby: ${pg.standby.join(', ')}` : '']
         .filter(Boolean)
         .join('\n'),
-      page: pg.vlan && !pg.trunk ? `/impact?target=${e('vlan:' + pg.vlan)}` : undefined,
+      page: `/portgroup/${e(pg.name)}`,
     })
     edges.push({ from: left, to: `pg:${pg.id}`, style: 'plain' })
     left = `pg:${pg.id}`

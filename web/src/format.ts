@@ -126,6 +126,8 @@ export function pageOfMatch(m: { page: string; key: string; port?: string }): st
   switch (m.page) {
     case 'impact':
       return `/impact?target=${e(m.key)}`
+    case 'topology':
+      return `/topology?group=cluster&expand=${e(m.key)}`
     case 'switch':
       return `/switch/${e(m.key)}` + (m.port ? `?port=${e(m.port)}` : '')
     default:

@@ -18,6 +18,10 @@ import { TopologyPage } from './pages/Topology'
 import { DiffPage } from './pages/Diff'
 import { FindingsPage } from './pages/Findings'
 import { FlowsPage } from './pages/Flows'
+import { VLANPage } from './pages/VLAN'
+import { PortgroupPage } from './pages/Portgroup'
+import { MACPage, PortHistoryPage } from './pages/History'
+import { splitPortPath } from './vlanapi'
 
 const nav: [string, string, string][] = [
   ['/topology', 'Topology', 't'],
@@ -47,6 +51,13 @@ function View() {
   if ((v = segment(path, '/switch/')) !== null) return <SwitchPage sw={v} port={query.get('port') ?? ''} at={at} />
   if ((v = segment(path, '/application/')) !== null) return <ApplicationPage app={v} at={at} />
   if ((v = segment(path, '/where/')) !== null) return <WherePage x={v} at={at} />
+  if ((v = segment(path, '/vlan/')) !== null) return <VLANPage vid={v} at={at} />
+  if ((v = segment(path, '/portgroup/')) !== null) return <PortgroupPage name={v} at={at} />
+  if ((v = segment(path, '/mac/')) !== null) return <MACPage mac={v} offset={query.get('offset') ?? ''} at={at} />
+  if ((v = segment(path, '/history/port/')) !== null) {
+    const [sw, port] = splitPortPath(v)
+    return <PortHistoryPage sw={sw} port={port} offset={query.get('offset') ?? ''} at={at} />
+  }
   switch (path) {
     case '/':
       return <HomePage at={at} />
