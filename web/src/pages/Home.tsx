@@ -3,7 +3,7 @@
 // VM's.
 
 import { useEffect, useMemo, useState } from 'preact/hooks'
-import { enc, get, type SourceState, type Summary, type WhereAnswer } from '../api'
+import { enc, get, type FindingsAnswer, type SourceState, type Summary, type WhereAnswer } from '../api'
 import { firstRunPending, sourceState, summaryLists } from '../answers'
 import { useApi } from '../hooks'
 import { A, Badge, Section, Status } from '../components/common'
@@ -11,6 +11,7 @@ import { Search } from '../components/Search'
 import { fmtTime } from '../format'
 import { navigate, keepAt } from '../router'
 import { rendered } from '../perf'
+import { severityCounts } from '../verdicts'
 
 /** pollFirstRun is how often the home page asks the summary again while a source's first run is under way. */
 const pollFirstRun = 3000
@@ -62,6 +63,7 @@ export function HomePage(props: { at: string }) {
                 </li>
               ))}
           </ul>
+          <OpenFindings at={props.at} />
           <div class="cards">
             <A to="/topology" class="card">
               <strong>Topology</strong>
@@ -118,6 +120,48 @@ export function HomePage(props: { at: string }) {
         </>
       )}
     </div>
+  )
+}
+
+/** criticalShown bounds the critical findings the home page lists. */
+const criticalShown = 5
+
+/** OpenFindings shows the open findings by severity, each count linking to the findings of that severity, and the first critical ones. */
+function OpenFindings(props: { at: string }) {
+  const r = useApi<FindingsAnswer>('/findings', { at: props.at })
+  if (!r.data) return null
+  const all = r.data.findings ?? []
+  const counts = severityCounts(all)
+  const critical = all.filter((f) => f.severity === 'critical')
+  return (
+    <Section title="Open findings">
+      {counts.length === 0 && <p class="muted">None: the map shows no problem.</p>}
+      <ul class="counts" data-testid="findings-by-severity">
+        {counts.map(([sev, n]) => (
+          <li data-severity={sev}>
+            <A to={`/findings?severity=${sev}`}>
+              <Badge kind={sev}>
+                {n} {sev}
+              </Badge>
+            </A>
+          </li>
+        ))}
+      </ul>
+      {critical.length > 0 && (
+        <ul data-testid="critical-findings">
+          {critical.slice(0, criticalShown).map((f) => (
+            <li>
+              <A to={`/findings?rule=${enc(f.rule)}&q=${enc(f.message.slice(0, 60))}`}>{f.message}</A>
+            </li>
+          ))}
+          {critical.length > criticalShown && (
+            <li>
+              <A to="/findings?severity=critical">and {critical.length - criticalShown} more</A>
+            </li>
+          )}
+        </ul>
+      )}
+    </Section>
   )
 }
 

@@ -9,10 +9,14 @@ import { A, Badge, KV, Section, Status } from '../components/common'
 import { evidenceLabel } from '../diagram'
 import { rendered } from '../perf'
 import { VMTable } from './Application'
+import { CutOffList } from './VM'
+import { dropsBy, type CutOffVM } from '../verdicts'
 
 export function HostPage(props: { host: string; at: string }) {
   const s = useApi<HostAnswer>(`/host/${enc(props.host)}`, { at: props.at })
   const h = s.data
+  const cut = (h as { cut_off?: CutOffVM[] } | undefined)?.cut_off ?? []
+  const drops = dropsBy(cut, (d) => d.pnic)
   useEffect(() => {
     if (h && !s.loading) rendered('host')
   }, [h, s.loading])
@@ -42,6 +46,7 @@ export function HostPage(props: { host: string; at: string }) {
               ['VMs', String(h.vms.length)],
             ]}
           />
+          <CutOffList cut={cut} />
           <Section title="Uplinks (physical NICs)">
             <table class="table" data-testid="host-pnics">
               <thead>
@@ -59,7 +64,7 @@ export function HostPage(props: { host: string; at: string }) {
               </thead>
               <tbody>
                 {h.pnics.map((p) => (
-                  <tr>
+                  <tr data-testid="host-pnic" data-pnic={p.device} data-drops={drops.has(p.id) ? 'yes' : undefined}>
                     <td>
                       <strong>{p.device}</strong>
                       <div class="muted small">{p.mac}</div>
@@ -81,7 +86,16 @@ export function HostPage(props: { host: string; at: string }) {
                       ))}
                     </td>
                     <td>{p.ports.map((c) => c.port_channel).filter(Boolean).join(', ')}</td>
-                    <td>{p.ports.map((c) => [c.mode, c.vlans].filter(Boolean).join(' ')).join('; ')}</td>
+                    <td>
+                      {p.ports.map((c) => [c.mode, c.vlans].filter(Boolean).join(' ')).join('; ')}
+                      {drops.has(p.id) && (
+                        <div data-testid="pnic-drops">
+                          <Badge kind="critical" title={`cuts off ${drops.get(p.id)!.vms.join(', ')}`}>
+                            drops VLAN {drops.get(p.id)!.vlans.join(', ')}
+                          </Badge>
+                        </div>
+                      )}
+                    </td>
                     <td>
                       {p.ports.map((c) => (
                         <div>

@@ -9,6 +9,7 @@ import { useApi } from '../hooks'
 import { A, Badge, EntityLink, Section, Status } from '../components/common'
 import { navigate, href, currentAt } from '../router'
 import { rendered } from '../perf'
+import type { SwitchImpact } from '../verdicts'
 
 const kinds: [string, string, string][] = [
   ['switch', 'Switch', 'leaf1'],
@@ -124,12 +125,21 @@ export function ImpactPage(props: { target: string; at: string }) {
 /** ImpactResult is what fails with the target: applications, VMs down and degraded, entities taken down. */
 function ImpactResult(props: { d: ImpactAnswer }) {
   const { d } = props
+  const fabric = (d as { fabric?: SwitchImpact[] | null }).fabric ?? []
+  const isolated = fabric.filter((f) => f.state === 'isolated').length
   return (
     <>
       <p class="summary" data-testid="impact-summary">
         If <strong>{d.target}</strong> goes down: <Badge kind="down">{d.down.length} VMs down</Badge> <Badge kind="degraded">{d.degraded.length} VMs degraded</Badge>{' '}
-        {d.applications.length} applications affected.
+        {d.applications.length} applications affected
+        {fabric.length > 0 && (
+          <>
+            ; {fabric.length} switches lose fabric links{isolated > 0 && <>, {isolated} isolated</>}
+          </>
+        )}
+        .
       </p>
+      {fabric.length > 0 && <Fabric fabric={fabric} />}
       <Section title="Applications">
         {d.applications.length === 0 ? (
           <p class="muted">None.</p>
@@ -165,6 +175,41 @@ function ImpactResult(props: { d: ImpactAnswer }) {
         </ul>
       </details>
     </>
+  )
+}
+
+/** Fabric lists the switches that lose inter-switch links and those cut off from switches still up. */
+function Fabric(props: { fabric: SwitchImpact[] }) {
+  return (
+    <Section title={`Fabric (${props.fabric.length} switches)`}>
+      <table class="table" data-testid="impact-fabric">
+        <thead>
+          <tr>
+            <th>Switch</th>
+            <th>State</th>
+            <th>Loses</th>
+            <th>Keeps</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.fabric.map((f) => (
+            <tr data-testid="impact-fabric-switch" data-switch={f.switch} data-state={f.state}>
+              <td>
+                <A to={`/switch/${enc(f.switch)}`}>{f.switch}</A>
+              </td>
+              <td>
+                <Badge kind={f.state === 'isolated' ? 'down' : 'degraded'}>{f.state.toUpperCase()}</Badge>
+              </td>
+              <td class="small">
+                {f.lost.map((l) => `${l.from_port} → ${l.to_switch} ${l.to_port}`).join(', ')}
+                {f.cut_off?.length ? <div>cut off from {f.cut_off.join(', ')}: traffic of the VMs behind it to there (other racks, routed) is lost</div> : null}
+              </td>
+              <td class="num">{f.left} links</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Section>
   )
 }
 

@@ -12,6 +12,8 @@ import { evidenceLabel } from '../diagram'
 import { fmtTime } from '../format'
 import { healthProblems, healthTitle, healthTone } from '../health'
 import { rendered } from '../perf'
+import { CutOffList } from './VM'
+import { dropsBy, type CutOffVM } from '../verdicts'
 
 function vlans(p: SwitchPort): string {
   if (p.mode === 'access') return `access ${p.access_vlan ?? ''}`
@@ -66,6 +68,8 @@ function Health(props: { h: SwitchHealth }) {
 export function SwitchPage(props: { sw: string; port: string; at: string }) {
   const s = useApi<SwitchAnswer>(`/switch/${enc(props.sw)}`, { at: props.at })
   const d = s.data
+  const cut = (d as { cut_off?: CutOffVM[] } | undefined)?.cut_off ?? []
+  const drops = dropsBy(cut, (x) => x.port)
   const [filter, setFilter] = useState('')
   const [all, setAll] = useState(false)
   useEffect(() => {
@@ -76,7 +80,7 @@ export function SwitchPage(props: { sw: string; port: string; at: string }) {
   }, [d, s.loading, props.port])
   const f = filter.trim().toLowerCase()
   const ports = (d?.ports ?? []).filter((p) => {
-    if (props.port && p.name === props.port) return true
+    if ((props.port && p.name === props.port) || drops.has(p.id)) return true
     if (!all && !p.attached?.length && !p.peer && !p.members?.length && p.oper !== 'up' && !f) return false
     if (!f) return true
     return [p.name, p.alias, p.neighbor, p.peer, p.port_channel, vlans(p), ...(p.attached ?? []).flatMap((a) => [a.host, a.device, ...a.vms])].some((x) =>
@@ -119,6 +123,7 @@ export function SwitchPage(props: { sw: string; port: string; at: string }) {
               ['Collection', (d.health ?? []).map((h) => <div data-testid="health-summary">{h.summary}</div>)],
             ]}
           />
+          <CutOffList cut={cut} />
           <Section
             title="Ports"
             actions={
@@ -154,7 +159,16 @@ export function SwitchPage(props: { sw: string; port: string; at: string }) {
                       {p.speed_mbps && <span class="muted small"> {Number(p.speed_mbps) / 1000} G</span>}
                       {p.mtu && <span class="muted small"> MTU {p.mtu}</span>}
                     </td>
-                    <td class="small">{vlans(p)}</td>
+                    <td class="small">
+                      {vlans(p)}
+                      {drops.has(p.id) && (
+                        <div data-testid="port-drops">
+                          <Badge kind="critical" title={`cuts off ${drops.get(p.id)!.vms.join(', ')}`}>
+                            drops VLAN {drops.get(p.id)!.vlans.join(', ')}
+                          </Badge>
+                        </div>
+                      )}
+                    </td>
                     <td>
                       {p.port_channel && <A to={`/switch/${enc(d.name)}?port=${enc(p.port_channel)}`}>{p.port_channel}</A>}
                       {p.members?.length ? <span class="small">members {p.members.join(', ')}</span> : null}

@@ -6,13 +6,14 @@
 
 import { useEffect, useRef, useState } from 'preact/hooks'
 import type { Core, ElementDefinition } from 'cytoscape'
-import { type TopoNode, type TopologyAnswer } from '../api'
+import { type FindingsAnswer, type TopoNode, type TopologyAnswer } from '../api'
 import { useApi } from '../hooks'
 import { A, Badge, Status } from '../components/common'
 import { href, keepAt, navigate } from '../router'
 import { layout, nodeLabel, nodeSize } from '../topo'
 import { rendered } from '../perf'
 import { loadCytoscape } from '../lazy'
+import { worstBySubject } from '../verdicts'
 
 const groups: [string, string][] = [
   ['cluster', 'Cluster'],
@@ -46,6 +47,15 @@ export function TopologyPage(props: { group: string; expand: string[]; at: strin
   const [selected, setSelected] = useState<TopoNode | null>(null)
   const [filter, setFilter] = useState('')
   const data = t.data
+  // Open findings mark the nodes they are about (their worst severity).
+  const findings = useApi<FindingsAnswer>('/findings', { at: props.at })
+  const sev = worstBySubject(findings.data?.findings)
+  const flagged = (data?.nodes ?? []).filter((n) => sev.has(n.id))
+  const sevRef = useRef(sev)
+  sevRef.current = sev
+  useEffect(() => {
+    cy.current?.nodes().forEach((n) => void n.data('sev', sevRef.current.get(n.id()) ?? ''))
+  }, [findings.data])
 
   const go = (expand: string[], replace = false) => navigate(href('/topology', { group, expand }), { replace })
   const toggle = (n: TopoNode) => {
@@ -69,7 +79,7 @@ export function TopologyPage(props: { group: string; expand: string[]; at: strin
       const els: ElementDefinition[] = [
         ...data.nodes.map((n) => ({
           group: 'nodes' as const,
-          data: { id: n.id, label: nodeLabel(n), kind: n.kind, size: nodeSize(n), color: colors[n.kind] ?? '#6e7781', off: n.state && n.state !== 'poweredOn' && n.state !== 'connected' ? 1 : 0, exp: n.expandable ? 1 : 0 },
+          data: { id: n.id, label: nodeLabel(n), kind: n.kind, size: nodeSize(n), color: colors[n.kind] ?? '#6e7781', off: n.state && n.state !== 'poweredOn' && n.state !== 'connected' ? 1 : 0, exp: n.expandable ? 1 : 0, sev: sevRef.current.get(n.id) ?? '' },
           position: { x: pos.get(n.id)!.x, y: pos.get(n.id)!.y },
         })),
         ...data.edges.map((e, i) => ({
@@ -111,6 +121,8 @@ export function TopologyPage(props: { group: string; expand: string[]; at: strin
           { selector: 'node[kind != "vm"][kind != "host"][kind != "switch"]', style: { 'font-size': 18, 'font-weight': 'bold' } },
           { selector: 'node[exp = 1]', style: { 'border-width': 3, 'border-color': '#d0d7de', 'border-style': 'double' } },
           { selector: 'node[off = 1]', style: { 'background-opacity': 0.35, 'border-width': 2, 'border-style': 'dashed', 'border-color': '#cf222e' } },
+          { selector: 'node[sev = "critical"]', style: { 'border-width': 4, 'border-color': '#cf222e', 'border-style': 'solid' } },
+          { selector: 'node[sev = "warning"]', style: { 'border-width': 3, 'border-color': '#d4a72c', 'border-style': 'solid' } },
           { selector: 'node:selected', style: { 'border-width': 4, 'border-color': '#0969da', 'border-style': 'solid' } },
           { selector: 'edge', style: { width: 'data(width)', 'line-color': '#afb8c1', 'curve-style': 'straight', opacity: 0.8 } },
           { selector: 'edge[kind = "isl"]', style: { 'line-color': '#1f6feb' } },
@@ -201,6 +213,12 @@ export function TopologyPage(props: { group: string; expand: string[]; at: strin
         <p class="summary" data-testid="topology-summary">
           {data.totals.vms} VMs on {data.totals.hosts} hosts, {data.totals.switches} switches — showing {data.nodes.length} nodes, {data.edges.length} links.
           {data.truncated && <Badge kind="warning">some groups left collapsed: too many nodes</Badge>}
+          {flagged.length > 0 && (
+            <span data-testid="topology-flagged">
+              {' '}
+              <Badge kind={flagged.some((n) => sev.get(n.id) === 'critical') ? 'critical' : 'warning'}>{flagged.length} nodes with open findings</Badge>
+            </span>
+          )}
           <span class="muted"> Double-click or E expands a group; arrows move, Enter opens, 0 fits, +/− zoom.</span>
         </p>
       )}
@@ -211,6 +229,12 @@ export function TopologyPage(props: { group: string; expand: string[]; at: strin
             <div data-testid="topology-selected">
               <h3>
                 <Badge kind={selected.kind} /> {selected.label}
+                {sev.has(selected.id) && (
+                  <>
+                    {' '}
+                    <Badge kind={sev.get(selected.id)!}>{sev.get(selected.id)}</Badge>
+                  </>
+                )}
               </h3>
               <p class="muted">
                 {selected.hosts > 0 && `${selected.hosts} hosts `}
@@ -250,6 +274,12 @@ export function TopologyPage(props: { group: string; expand: string[]; at: strin
                 >
                   <Badge kind={n.kind} /> {n.label}
                   {n.vms > 0 && n.kind !== 'vm' && <span class="count">{n.vms}</span>}
+                  {sev.has(n.id) && (
+                    <span data-testid="topology-node-finding" data-node={n.id}>
+                      {' '}
+                      <Badge kind={sev.get(n.id)!}>{sev.get(n.id)}</Badge>
+                    </span>
+                  )}
                 </button>
               </li>
             ))}

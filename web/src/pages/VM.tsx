@@ -11,6 +11,7 @@ import { rendered } from '../perf'
 import { duration, fmtTime, plusSeconds } from '../format'
 import { setAt } from '../components/TimeControl'
 import { FlowTable } from './Flows'
+import { findingOf, type CutOffVM, type PathVerdict } from '../verdicts'
 
 export function VMPage(props: { vm: string; at: string }) {
   const where = useApi<WhereAnswer>(`/where/${enc(props.vm)}`, { at: props.at })
@@ -36,6 +37,7 @@ export function VMPage(props: { vm: string; at: string }) {
             </div>
           </header>
           <StaleNote sources={w.stale_sources} />
+          <PathBanner vm={w.vm.name} verdict={(w as { working_path?: PathVerdict }).working_path} />
           <KV
             items={[
               [
@@ -78,6 +80,7 @@ export function VMPage(props: { vm: string; at: string }) {
                     </Badge>
                   )}
                   {!n.connected && <Badge kind="down">disconnected</Badge>}
+                  {(n as { working_path?: PathVerdict }).working_path?.state === 'none' && <Badge kind="critical">no working path</Badge>}
                 </>
               }
             >
@@ -111,6 +114,47 @@ export function VMPage(props: { vm: string; at: string }) {
           <VMFlows vm={props.vm} at={props.at} />
         </>
       )}
+    </div>
+  )
+}
+
+/** PathBanner says, above everything, that the VM has no working path now (or only a partial one), why, and links to the finding. */
+function PathBanner(props: { vm: string; verdict?: PathVerdict }) {
+  const v = props.verdict
+  if (!v || (v.state !== 'none' && v.state !== 'partial')) return null
+  return (
+    <div class={v.state === 'none' ? 'error' : 'warn'} role="alert" data-testid="path-banner" data-state={v.state}>
+      <strong>{v.state === 'none' ? 'NO WORKING PATH' : 'PARTIAL PATH'}</strong>: {v.reason}.{' '}
+      {v.drops?.map((d) => (
+        <>
+          <A to={`/switch/${enc(d.switch)}?port=${enc(d.port_name)}`}>
+            {d.switch} {d.port_name}
+          </A>{' '}
+          drops VLAN {d.vlan}.{' '}
+        </>
+      ))}
+      <A to={findingOf(props.vm)} testid="path-finding">
+        See the finding
+      </A>
+    </div>
+  )
+}
+
+/** CutOffList is the host or switch page's list of the VMs with no working path now, each with why and a link to its finding. */
+export function CutOffList(props: { cut: CutOffVM[] }) {
+  if (props.cut.length === 0) return null
+  return (
+    <div class="error" role="alert" data-testid="cut-off">
+      <strong>
+        {props.cut.length} VM{props.cut.length > 1 ? 's have' : ' has'} NO WORKING PATH now
+      </strong>
+      <ul>
+        {props.cut.map((c) => (
+          <li data-testid="cut-off-vm" data-vm={c.name}>
+            <A to={`/vm/${enc(c.name)}`}>{c.name}</A> on {c.host}: {c.reason} · <A to={findingOf(c.name)}>finding</A>
+          </li>
+        ))}
+      </ul>
     </div>
   )
 }
