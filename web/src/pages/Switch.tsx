@@ -11,6 +11,7 @@ import { A, Badge, KV, Section, Status } from '../components/common'
 import { evidenceLabel } from '../diagram'
 import { fmtTime } from '../format'
 import { healthProblems, healthTitle, healthTone } from '../health'
+import { portHistoryPath } from '../vlanapi'
 import { rendered } from '../perf'
 import { CutOffList } from './VM'
 import { dropsBy, type CutOffVM } from '../verdicts'
@@ -203,7 +204,10 @@ export function SwitchPage(props: { sw: string; port: string; at: string }) {
                       ))}
                     </td>
                     <td>
-                      <A to={`/impact?target=${enc((p.kind === 'portchannel' ? 'lag:' : 'port:') + d.name + '/' + p.name)}`}>impact</A>
+                      <A to={`/impact?target=${enc((p.kind === 'portchannel' ? 'lag:' : 'port:') + d.name + '/' + p.name)}`}>impact</A>{' '}
+                      <A to={portHistoryPath(d.name, p.name)} testid="port-history-link">
+                        history
+                      </A>
                     </td>
                   </tr>
                 ))}
@@ -222,7 +226,7 @@ export function SwitchPage(props: { sw: string; port: string; at: string }) {
             <ul class="chips">
               {d.vlans.map((v) => (
                 <li>
-                  <A to={`/impact?target=${enc('vlan:' + v.vid)}`}>VLAN {v.vid}</A> {v.name && <span class="muted">{v.name}</span>}
+                  <A to={`/vlan/${enc(v.vid)}`}>VLAN {v.vid}</A> {v.name && <span class="muted">{v.name}</span>}
                   <span class="count">{v.ports} ports</span>
                 </li>
               ))}

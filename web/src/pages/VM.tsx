@@ -11,6 +11,7 @@ import { rendered } from '../perf'
 import { duration, fmtTime, plusSeconds } from '../format'
 import { setAt } from '../components/TimeControl'
 import { FlowTable } from './Flows'
+import { macPath } from '../vlanapi'
 import { findingOf, type CutOffVM, type PathVerdict } from '../verdicts'
 
 export function VMPage(props: { vm: string; at: string }) {
@@ -73,10 +74,27 @@ export function VMPage(props: { vm: string; at: string }) {
             <Section
               title={
                 <>
-                  {n.label || 'vNIC'} <span class="muted">{n.mac}</span>{' '}
+                  {n.label || 'vNIC'}{' '}
+                  {n.mac && (
+                    <A to={macPath(n.mac)} class="muted" testid="vnic-mac" title="Where the switches learned this MAC over time">
+                      {n.mac}
+                    </A>
+                  )}{' '}
                   {n.portgroup && (
                     <Badge kind="vlan">
-                      {n.portgroup.name} · {n.portgroup.trunk ? `trunk ${n.portgroup.trunk}` : `VLAN ${n.portgroup.vlan ?? '?'}`}
+                      <A to={`/portgroup/${enc(n.portgroup.name)}`} testid="vnic-portgroup">
+                        {n.portgroup.name}
+                      </A>{' '}
+                      ·{' '}
+                      {n.portgroup.trunk ? (
+                        `trunk ${n.portgroup.trunk}`
+                      ) : n.portgroup.vlan && n.portgroup.vlan !== '0' ? (
+                        <A to={`/vlan/${enc(n.portgroup.vlan)}`} testid="vnic-vlan">
+                          VLAN {n.portgroup.vlan}
+                        </A>
+                      ) : (
+                        `VLAN ${n.portgroup.vlan ?? '?'}`
+                      )}
                     </Badge>
                   )}
                   {!n.connected && <Badge kind="down">disconnected</Badge>}
