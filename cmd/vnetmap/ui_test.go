@@ -488,6 +488,38 @@ func TestUI(t *testing.T) {
 		p.screenshot("changes")
 	})
 
+	t.Run("changes: migrations in time order, table churn folded; flows in layers", func(t *testing.T) {
+		p.t = t
+		var d query.DiffAnswer
+		getJSON(t, base, "/api/v1/diff?from=47h", &d)
+		p.open("/diff?from=47h")
+		names := []string{}
+		for _, m := range d.Moves {
+			names = append(names, m.Name)
+		}
+		p.wait("the migrations in time order", fmt.Sprintf(`JSON.stringify([...document.querySelectorAll('[data-testid=diff-migrations] tbody tr')].map(r => r.cells[1].textContent)) === %q`, mustJSON(t, names)))
+		switches := 0
+		for _, c := range d.Churn {
+			if c.Kind == query.ChurnSwitch {
+				switches++
+			}
+		}
+		if switches > 0 {
+			p.wait("the switches' table churn folded", `document.querySelector('[data-testid=diff-churn-switches]') && !document.querySelector('[data-testid=diff-churn-switches]').open`)
+		}
+		var deps query.DepsAnswer
+		getJSON(t, base, "/api/v1/flows/deps?from=47h", &deps)
+		if len(deps.Edges) == 0 {
+			t.Fatal("no flows in the demo's seeded history")
+		}
+		p.open("/flows?from=47h")
+		p.wait("the flows graph in layers", `Number(document.querySelector('[data-testid=flows-canvas]')?.dataset.layers ?? 0) >= 2`)
+		if got := eval[string](p, `document.querySelector('[data-testid=flow-table] th')?.textContent ?? ''`); got != "Client" {
+			t.Errorf("first column %q; want Client", got)
+		}
+		p.screenshot("flows")
+	})
+
 }
 
 // movedVMOf finds, through the REST API, a VM that migrated during the
@@ -513,4 +545,14 @@ func movedVMOf(t *testing.T, base string) (vm, now, then string, at time.Time) {
 	}
 	t.Fatal("no VM of the demo migrated away from a host it stayed on for 10 minutes")
 	return
+}
+
+// mustJSON is v as JSON text.
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
