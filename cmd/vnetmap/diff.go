@@ -26,13 +26,13 @@ changes are summarized per VM, per entity and, last, per switch for its forwardi
 and ARP tables, which change all the time: --all lists every relation change.`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			from, err := parseAt(args[0])
+			from, err := parseMoment("T1", args[0])
 			if err != nil {
 				return err
 			}
 			var to time.Time
 			if len(args) == 2 {
-				if to, err = parseAt(args[1]); err != nil {
+				if to, err = parseMoment("T2", args[1]); err != nil {
 					return err
 				}
 			}

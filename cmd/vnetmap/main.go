@@ -175,15 +175,41 @@ func (g *globals) openQueryStore(ctx context.Context, flows bool) (store.Store, 
 }
 
 // parseAt reads an --at flag value; empty means now (zero time).
-func parseAt(s string) (time.Time, error) {
+func parseAt(s string) (time.Time, error) { return parseMoment("--at", s) }
+
+// parseMoment reads a moment the user gave as what (a flag, "--at", or an
+// argument, "T1"); empty means now (zero time). The error names what.
+func parseMoment(what, s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
 	t, err := timeparse.Parse(s, time.Now())
 	if err != nil {
-		return t, usageError{fmt.Errorf("--at: %w", err)}
+		return t, usageError{fmt.Errorf("%s: %w", what, err)}
 	}
 	return t, nil
+}
+
+// errBeforeData is the error of a moment before the store's first fact:
+// the map then is empty, and an answer from it ("no VM named web01", "0
+// finding(s)") would pass for one about the network.
+var errBeforeData = errors.New("before the first data")
+
+// checkMoment refuses a moment t (zero: now, always fine) that the user
+// gave as what when it is before st's first fact.
+func checkMoment(ctx context.Context, st store.Store, what string, t time.Time) error {
+	if t.IsZero() {
+		return nil
+	}
+	first, err := st.FirstFact(ctx)
+	if err != nil {
+		return err
+	}
+	if !first.IsZero() && t.Before(first) {
+		return fmt.Errorf("%s %s: %w: the store's first fact is from %s; give a moment from then on",
+			what, t.Local().Format(time.DateTime), errBeforeData, first.Local().Format(time.DateTime))
+	}
+	return nil
 }
 
 // atHelp is the help of the --at flag of the query commands.
@@ -207,6 +233,9 @@ func queryCmd[T any](g *globals, cmd *cobra.Command, at string,
 			return err
 		}
 		defer st.Close()
+		if err := checkMoment(c.Context(), st, "--at", t); err != nil {
+			return err
+		}
 		ans, err := ask(c.Context(), query.New(st, conf.Applications), args, t)
 		if err != nil {
 			return queryError(err)
@@ -229,13 +258,11 @@ func printJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// queryError turns a not-found or ambiguous answer into a plain message.
+// queryError makes a bad target a usage error; the query's errors carry
+// their user's messages (query.NotFoundError, query.BadTargetError…).
 func queryError(err error) error {
 	if errors.Is(err, graph.ErrBadTarget) {
-		return usageError{errors.New(strings.TrimPrefix(err.Error(), "graph: "))}
-	}
-	if errors.Is(err, graph.ErrNotFound) || errors.Is(err, graph.ErrAmbiguous) {
-		return errors.New(strings.TrimPrefix(err.Error(), "graph: "))
+		return usageError{err}
 	}
 	return err
 }

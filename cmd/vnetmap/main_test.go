@@ -198,8 +198,15 @@ func TestExitCodes(t *testing.T) {
 		{"future --at", []string{"--db", db, "where", "x", "--at", "9999-12-31"}, 2, "in the future"},
 		{"missing argument", []string{"--db", db, "where"}, 2, "accepts 1 arg"},
 		{"unknown command", []string{"wherever"}, 2, "unknown command"},
-		{"bad impact target", []string{"--db", db, "impact", "rack:1"}, 2, `bad impact target "rack:1"`},
-		{"unknown impact target", []string{"--db", db, "impact", "switch:leaf9"}, 1, `no switch "leaf9"`},
+		{"bad impact target", []string{"--db", db, "impact", "rack:1"}, 2, `impact target "rack:1": unknown kind "rack"; want switch:NAME, port:SWITCH/IFNAME, lag:SWITCH/NAME, host:NAME, pnic:HOST/NIC or vlan:ID`},
+		{"impact target without kind", []string{"--db", db, "impact", "esx01"}, 2, `impact target "esx01": not KIND:NAME; want switch:NAME`},
+		{"unknown impact target", []string{"--db", db, "impact", "switch:leaf9"}, 1, `no switch named "leaf9"`},
+		{"misspelt impact host", []string{"--db", db, "impact", "host:esx1"}, 1, `no host named "esx1"; did you mean "esx01"?`},
+		{"where a host", []string{"--db", db, "where", "esx01"}, 1, `no VM named "esx01": esx01 is a host: see its page (/host/esx01) or what its failure takes down (vnetmap impact host:esx01)`},
+		{"--at before the first data", []string{"--db", db, "where", "esx01", "--at", "3h"}, 1, "vnetmap: --at 20"},
+		{"check --at before the first data", []string{"--db", db, "check", "--at", "2d"}, 1, `: before the first data: the store's first fact is from `},
+		{"bad diff T1", []string{"--db", db, "diff", "someday"}, 2, `T1: "someday": not a time`},
+		{"bad diff T2", []string{"--db", db, "diff", "30m", "soon"}, 2, `T2: "soon": not a time`},
 		{"bad DSN", []string{"--db", "mysql://x", "where", "x"}, 1, "unknown DSN scheme"},
 		{"collect without sources", []string{"--db", db, "collect"}, 2, "no sources configured"},
 		{"missing config", []string{"--config", "/nonexistent/v.yaml", "collect"}, 1, "no such file"},
@@ -212,6 +219,11 @@ func TestExitCodes(t *testing.T) {
 			}
 			if strings.Contains(errOut, "goroutine") || strings.Contains(errOut, "panic") {
 				t.Errorf("stderr holds a stack trace: %s", errOut)
+			}
+			for _, prefix := range []string{"graph:", "timeparse:", "query:"} {
+				if strings.Contains(errOut, prefix) {
+					t.Errorf("stderr %q holds the internal prefix %q", errOut, prefix)
+				}
 			}
 		})
 	}
@@ -291,21 +303,23 @@ func TestDemoServesAPI(t *testing.T) {
 		{"/api/v1/where/web01", 200, `"name": "web01"`},
 		{"/api/v1/history/web01", 200, `"placements"`},
 		{"/api/v1/summary", 200, `"vm": `},
-		{"/api/v1/where/nosuchvm", 404, `"error": "graph: not found: no VM named \"nosuchvm\"`},
-		{"/api/v1/where/web01?at=someday", 400, `"status": 400`},
+		{"/api/v1/where/nosuchvm", 404, `"error": "no VM named \"nosuchvm\""`},
+		{"/api/v1/where/web1", 404, `"error": "no VM named \"web1\"; did you mean \"web01\"`},
+		{"/api/v1/where/esx01", 404, `esx01 is a host: see its page (/host/esx01)`},
+		{"/api/v1/where/web01?at=someday", 400, `"error": "at: \"someday\": not a time`},
 		{"/api/v1/nothing", 404, `no such endpoint`},
 		{"/api/v1/impact/host:esx01", 200, `"reasons": [
         "host esx01 down"`},
 		{"/api/v1/impact/pnic:esx05/vmnic0", 200, `left vmnic1 (standby)`},
-		{"/api/v1/impact/rack:1", 400, `unknown kind \"rack\"`},
+		{"/api/v1/impact/rack:1", 400, `unknown kind \"rack\"; want switch:NAME`},
 		{"/api/v1/diff?from=1h", 200, `"migrations": [`},
 		{"/api/v1/diff", 400, `diff needs ?from=TIME`},
-		{"/api/v1/diff?from=1h&to=someday", 400, `to: timeparse: bad time`},
+		{"/api/v1/diff?from=1h&to=someday", 400, `to: \"someday\": not a time`},
 		{"/api/v1/where/web01?at=0001-01-01T00:00:00Z", 400, `before 1970; want \"now\"; a duration ago`},
 		{"/api/v1/where/web01?at=NaNd", 400, `\"NaNd\": not a time; want \"now\"`},
 		{"/api/v1/where/web01?at=9999-12-31T00:00:00Z", 400, `in the future; want`},
-		{"/api/v1/diff?from=1e5w", 400, `from: timeparse: bad time: \"1e5w\": not a time`},
-		{"/api/v1/flows/deps?from=0001-01-01", 400, `from: timeparse: bad time: \"0001-01-01\": before 1970`},
+		{"/api/v1/diff?from=1e5w", 400, `from: \"1e5w\": not a time`},
+		{"/api/v1/flows/deps?from=0001-01-01", 400, `from: \"0001-01-01\": before 1970`},
 		{"/api/v1/openapi.json", 200, `"openapi": "3.0.3"`},
 		{"/api/v1/findings?rule=vlan-not-carried", 200, `"pnic:esx05/vmnic1"`},
 		{"/api/v1/findings?severity=fatal", 400, `severity \"fatal\"`},
@@ -313,7 +327,7 @@ func TestDemoServesAPI(t *testing.T) {
 		{"/api/v1/where/10.10.255.250", 200, `"interface": "Vlan10"`}, // the demo's printer: ARP on leaf1
 		{"/api/v1/where/02:00:00:00:02:50", 200, `"port": "Ethernet1/48"`},
 		{"/api/v1/path/web01/web02", 200, `"vlan": "110"`},
-		{"/api/v1/path/web01/nosuchvm", 404, `no VM named`},
+		{"/api/v1/path/web01/nosuchvm", 404, `no VM or application named \"nosuchvm\"`},
 		{"/healthz", 200, `"ok"`},
 		{"/readyz", 200, `"status": "ready"`},
 		{"/metrics", 200, `vnetmap_collect_runs_total{result="success",source="demo-vc"}`},

@@ -70,10 +70,10 @@ func TestUIAPI(t *testing.T) {
 		{"/api/v1/topology", url.Values{"group": {"switch"}, "expand": {"grp:rack/leaf1"}}, 200, `"id": "host:esx01"`},
 		{"/api/v1/topology", url.Values{"group": {"rack"}}, 400, `group \"rack\": want cluster, application or switch`},
 		{"/api/v1/host/esx01", nil, 200, `"port": "Ethernet1/1"`},
-		{"/api/v1/host/esx99", nil, 404, `no host \"esx99\"`},
+		{"/api/v1/host/esx99", nil, 404, `no host named \"esx99\"`},
 		{"/api/v1/switch/leaf1", nil, 200, `"host": "esx01"`},
-		{"/api/v1/switch/spine9", nil, 404, `no switch \"spine9\"`},
-		{"/api/v1/application/shop", nil, 404, `no application \"shop\"`},
+		{"/api/v1/switch/spine9", nil, 404, `no switch named \"spine9\"`},
+		{"/api/v1/application/shop", nil, 404, `no application named \"shop\"`},
 		{"/api/v1/placements/web01", nil, 200, `"host_name": "esx01"`},
 		{"/api/v1/placements/nosuch", nil, 404, `no VM named \"nosuch\"`},
 	}

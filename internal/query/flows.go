@@ -208,7 +208,7 @@ func (s *Service) FlowDeps(ctx context.Context, target string, from, to time.Tim
 		return nil, err
 	}
 	if vmErr != nil && len(ms) == 0 {
-		return nil, fmt.Errorf("%w: no application or VM %q, nor traffic of an application of that name", graph.ErrNotFound, name)
+		return nil, vmError(g, "VM or application", name, vmErr)
 	}
 	buildDeps(ans, ms, names{g})
 	return ans, nil
@@ -979,7 +979,7 @@ func resolveLinkTarget(g *graph.Graph, ls []flow.LinkMinute, target string) (lin
 		}
 	}
 	if sw == "" {
-		return linkTarget{}, fmt.Errorf("%w: no switch %q (give SWITCH or SWITCH/IFNAME)", graph.ErrNotFound, swName)
+		return linkTarget{}, &NotFoundError{What: "switch", Name: swName, Suggestions: suggest(swName, namesOf(g, model.KindSwitch))}
 	}
 	if !hasIf {
 		return linkTarget{sw: sw}, nil
@@ -1005,7 +1005,7 @@ func resolveLinkTarget(g *graph.Graph, ls []flow.LinkMinute, target string) (lin
 		}
 		return linkTarget{sw: sw, port: id}, nil
 	}
-	return linkTarget{}, fmt.Errorf("%w: no port or port-channel %q on switch %s", graph.ErrNotFound, ifName, sw)
+	return linkTarget{}, &NotFoundError{What: "port or port-channel on " + sw, Name: ifName, Suggestions: suggest(ifName, childNames(g, model.NewID(model.KindSwitch, sw), model.RelHasPort))}
 }
 
 // PathFlows is the traffic between the two ends of a path in the window

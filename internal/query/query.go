@@ -122,7 +122,7 @@ func (s *Service) Where(ctx context.Context, q string, at time.Time) (*WhereAnsw
 		}
 	}
 	if err != nil {
-		return nil, err
+		return nil, vmError(g, "VM", q, err)
 	}
 	stale, err := s.stale(ctx, loc.VM.Sources)
 	if err != nil {
@@ -175,7 +175,7 @@ func (s *Service) History(ctx context.Context, q string, at time.Time) (*History
 	}
 	vm, _, err := g.FindVM(q)
 	if err != nil {
-		return nil, err
+		return nil, vmError(g, "VM", q, err)
 	}
 	versions, err := s.Store.History(ctx, vm)
 	if err != nil {
@@ -221,7 +221,7 @@ func (s *Service) Impact(ctx context.Context, target string, at time.Time) (*Imp
 	}
 	r, err := g.Impact(target)
 	if err != nil {
-		return nil, err
+		return nil, impactError(g, target, err)
 	}
 	r.Failed = orEmpty(r.Failed)
 	r.Down, r.Degraded, r.Applications = orEmpty(r.Down), orEmpty(r.Degraded), orEmpty(r.Applications)
@@ -255,13 +255,13 @@ func (s *Service) Path(ctx context.Context, a, b string, at time.Time) (*PathAns
 	if g.IsApplication(a) || g.IsApplication(b) {
 		paths, truncated, err := g.AppPaths(a, b)
 		if err != nil {
-			return nil, err
+			return nil, pathError(g, a, b, err)
 		}
 		return s.withFlows(ctx, g, a, b, &PathAnswer{At: moment(at), Paths: paths, Truncated: truncated})
 	}
 	r, err := g.Path(a, b)
 	if err != nil {
-		return nil, err
+		return nil, pathError(g, a, b, err)
 	}
 	return s.withFlows(ctx, g, a, b, &PathAnswer{At: moment(at), PathResult: r})
 }

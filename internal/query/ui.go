@@ -672,7 +672,7 @@ func (s *Service) Host(ctx context.Context, name string, at time.Time) (*HostAns
 	}
 	id := findByName(g, model.KindHost, name)
 	if id == "" {
-		return nil, fmt.Errorf("%w: no host %q", graph.ErrNotFound, name)
+		return nil, &NotFoundError{What: "host", Name: name, Suggestions: suggest(name, namesOf(g.Graph, model.KindHost))}
 	}
 	n := g.Node(id)
 	hv := &graph.HostView{ID: id, Name: nameOf(n), Connection: n.Attr("connection")}
@@ -977,7 +977,7 @@ func (s *Service) Switch(ctx context.Context, name string, at time.Time) (*Switc
 	}
 	id := findByName(g, model.KindSwitch, name)
 	if id == "" {
-		return nil, fmt.Errorf("%w: no switch %q", graph.ErrNotFound, name)
+		return nil, &NotFoundError{What: "switch", Name: name, Suggestions: suggest(name, namesOf(g.Graph, model.KindSwitch))}
 	}
 	n := g.Node(id)
 	a := &SwitchAnswer{At: moment(at), ID: id, Name: nameOf(n), Ports: []SwitchPort{}, VLANs: []SwitchVLAN{}, Neighbors: []string{}, CutOff: cutOffOn(g.Graph, id),
@@ -1128,7 +1128,7 @@ func (s *Service) Application(ctx context.Context, name string, at time.Time) (*
 	}
 	id := findByName(g, model.KindApplication, name)
 	if id == "" {
-		return nil, fmt.Errorf("%w: no application %q", graph.ErrNotFound, name)
+		return nil, &NotFoundError{What: "application", Name: name, Suggestions: suggest(name, namesOf(g.Graph, model.KindApplication))}
 	}
 	a := &ApplicationAnswer{At: moment(at), ID: id, Name: nameOf(g.Node(id)), VMs: []VMRef{}, Hosts: []string{}, Clusters: []string{}}
 	hosts, clusters := map[string]bool{}, map[string]bool{}
