@@ -346,6 +346,10 @@ func TestUI(t *testing.T) {
 		p.do("type "+vlan, chromedp.SendKeys(chromedp.CSS(`[data-testid=search-input]`), strings.ToLower(vlan)))
 		p.wait("the match "+vlan, fmt.Sprintf(`document.querySelector('[data-testid=search-option][data-kind=vlan][data-name=%q]')`, vlan))
 		p.do("open the VLAN", chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-testid=search-option][data-kind=vlan][data-name=%q]`, vlan))))
+		// The match opens the VLAN's page (issue 19, item 10), which links
+		// to its impact.
+		p.wait("the VLAN page", `document.querySelector('[data-testid=vlan-page] [data-testid=vlan-impact]')`)
+		p.do("open its impact", chromedp.Click(chromedp.CSS(`[data-testid=vlan-impact]`)))
 		p.wait("the impact of "+target, fmt.Sprintf(`document.querySelector('[data-testid=impact-summary] strong')?.textContent === %q`, target))
 		if got := eval[string](p, `location.pathname + ' ' + new URLSearchParams(location.search).get('target')`); got != "/impact "+target {
 			t.Errorf("the VLAN opened %q; want /impact with target %s", got, target)
