@@ -53,6 +53,9 @@ not a reason: see docs/migration.md.`,
 			if err != nil {
 				return err
 			}
+			if _, _, err := gr.FindVM(args[0]); err != nil {
+				return queryError(query.VMError(gr, args[0], err))
+			}
 			a, err := migrate.Check(gr, args[0], o)
 			if err != nil {
 				return queryError(err)

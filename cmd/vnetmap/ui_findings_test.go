@@ -44,7 +44,9 @@ func TestUIFindings(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var serveErr syncBuffer
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"--config", conf, "--log-level", "info", "serve"}, io.Discard, &serveErr) }()
+	go func() {
+		done <- run(ctx, []string{"--config", conf, "--log-level", "info", "serve"}, io.Discard, &serveErr)
+	}()
 	t.Cleanup(func() {
 		cancel()
 		if code := <-done; code != 0 {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/vnetmap/vnetmap/internal/graph"
+	"github.com/vnetmap/vnetmap/internal/ifname"
 	"github.com/vnetmap/vnetmap/internal/model"
 )
 
@@ -125,8 +126,11 @@ func suggest(q string, names []string) []string {
 	return out
 }
 
-// distance is the Levenshtein distance between a and b (bytes).
+// distance is the edit distance between a and b (bytes): insertions,
+// deletions, substitutions and swaps of two neighbours ("wbe02" is one
+// edit from "web02"), each counting one.
 func distance(a, b string) int {
+	prev2 := make([]int, len(b)+1)
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
@@ -140,8 +144,11 @@ func distance(a, b string) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
+		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(b)]
 }
@@ -263,6 +270,11 @@ func (e *AmbiguousError) Error() string {
 // Unwrap makes an AmbiguousError match graph.ErrAmbiguous.
 func (e *AmbiguousError) Unwrap() error { return graph.ErrAmbiguous }
 
+// VMError is vmError for callers outside the package that look a VM up
+// in g themselves (migrate-check): the user's message for the error err
+// of g.FindVM(q).
+func VMError(g *graph.Graph, q string, err error) error { return vmError(g, "VM", q, err) }
+
 // vmError turns the error of looking up the VM q in g into a
 // NotFoundError (with suggestions when q is a name) or an
 // AmbiguousError; other errors are returned as they are.
@@ -344,7 +356,7 @@ func impactError(g *graph.Graph, target string, err error) error {
 		if n == nil || n.Kind != model.KindSwitch {
 			return &NotFoundError{What: "switch", Name: sw, Suggestions: suggest(sw, namesOf(g, model.KindSwitch))}
 		}
-		return &NotFoundError{What: "port on " + cmp.Or(n.Name, n.ID.Key()), Name: port, Suggestions: suggest(port, childNames(g, n.ID, model.RelHasPort))}
+		return &NotFoundError{What: "port on " + cmp.Or(n.Name, n.ID.Key()), Name: port, Suggestions: suggestPort(port, childNames(g, n.ID, model.RelHasPort))}
 	}
 	return err
 }
@@ -363,6 +375,23 @@ func childNames(g *graph.Graph, id model.ID, rel model.RelKind) []string {
 			short = e.To.Key()
 		}
 		out = append(out, short)
+	}
+	return out
+}
+
+// suggestPort is suggest for interface names, compared in their
+// normalized spelling ("Eth1/9" is close to "Ethernet1/9").
+func suggestPort(q string, ports []string) []string {
+	byNorm := map[string]string{}
+	norm := make([]string, 0, len(ports))
+	for _, p := range ports {
+		n := ifname.Normalize(p)
+		byNorm[strings.ToLower(n)] = p
+		norm = append(norm, n)
+	}
+	var out []string
+	for _, n := range suggest(ifname.Normalize(q), norm) {
+		out = append(out, byNorm[strings.ToLower(n)])
 	}
 	return out
 }

@@ -51,6 +51,8 @@ func TestNotFoundMessages(t *testing.T) {
 			graph.ErrNotFound, []string{`no switch named "lef1"; did you mean "leaf1"`}},
 		{"impact, misspelt port", func() error { _, err := s.Impact(ctx, "port:leaf1/Ethernet1/9", time.Time{}); return err },
 			graph.ErrNotFound, []string{`no port on leaf1 named "Ethernet1/9"; did you mean "Ethernet1/1"`}},
+		{"impact, misspelt port, short spelling", func() error { _, err := s.Impact(ctx, "port:leaf1/Eth1/9", time.Time{}); return err },
+			graph.ErrNotFound, []string{`no port on leaf1 named "Eth1/9"; did you mean "Ethernet1/1"`}},
 		{"host page", func() error { _, err := s.Host(ctx, "esx04", time.Time{}); return err },
 			graph.ErrNotFound, []string{`no host named "esx04"; did you mean "esx01", "esx02" or "esx03"?`}},
 		{"switch page", func() error { _, err := s.Switch(ctx, "leaf", time.Time{}); return err },
@@ -84,9 +86,10 @@ func TestSuggest(t *testing.T) {
 		q    string
 		want []string
 	}{
-		{"web1", []string{"web01", "web10"}}, // one edit for a short name
-		{"WEB01", []string{"web02"}},         // itself is not suggested
+		{"web1", []string{"web01", "web10"}},  // one edit for a short name
+		{"WEB01", []string{"web02", "web10"}}, // itself is not suggested; a swap is one edit
 		{"shop-app-61", []string{"shop-app-16"}},
+		{"wbe01", []string{"web01"}},                 // a swap is one edit
 		{"web", []string{"web01", "web02", "web10"}}, // completions
 		{"zzzzzz", nil},
 		{"", nil},

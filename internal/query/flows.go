@@ -1005,7 +1005,7 @@ func resolveLinkTarget(g *graph.Graph, ls []flow.LinkMinute, target string) (lin
 		}
 		return linkTarget{sw: sw, port: id}, nil
 	}
-	return linkTarget{}, &NotFoundError{What: "port or port-channel on " + sw, Name: ifName, Suggestions: suggest(ifName, childNames(g, model.NewID(model.KindSwitch, sw), model.RelHasPort))}
+	return linkTarget{}, &NotFoundError{What: "port or port-channel on " + sw, Name: ifName, Suggestions: suggestPort(ifName, childNames(g, model.NewID(model.KindSwitch, sw), model.RelHasPort))}
 }
 
 // PathFlows is the traffic between the two ends of a path in the window
