@@ -64,7 +64,11 @@ func printVLAN(w io.Writer, a *query.VLANAnswer) {
 		if p.Trunk != "" {
 			on = "trunk " + p.Trunk
 		}
-		fmt.Fprintf(w, "  port group %s on %s (%s): %d hosts, %d VMs\n", p.Name, p.Switch, on, p.Hosts, p.VMs)
+		sw := p.Switch
+		if p.Host != "" {
+			sw += " of " + p.Host
+		}
+		fmt.Fprintf(w, "  port group %s on %s (%s): %d hosts, %d VMs\n", p.Name, sw, on, p.Hosts, p.VMs)
 	}
 	if len(a.Hosts) > 0 {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

@@ -97,7 +97,7 @@ func TestVLANCommands(t *testing.T) {
 		{"vlan", []string{"vlan", "110"}, "/api/v1/vlan/110", []string{
 			"VLAN 110  apps  as of ",
 			"  switch     leaf1: defined as apps; 1 ports: Ethernet1/1 trunk\n",
-			"  port group app-110 on vSwitch0 (VLAN 110): 1 hosts, 1 VMs\n",
+			"  port group app-110 on vSwitch0 of esx01 (VLAN 110): 1 hosts, 1 VMs\n",
 			"  esx01  ",
 			"GAP",
 			"  gaps       1 uplink(s) whose switch port does not carry the VLAN:\n",

@@ -85,10 +85,12 @@ type PortgroupRef struct {
 	ID     model.ID `json:"id"`
 	Name   string   `json:"name"`
 	Switch string   `json:"switch,omitempty"`
-	VLAN   string   `json:"vlan,omitempty"`
-	Trunk  string   `json:"trunk,omitempty"`
-	Hosts  int      `json:"hosts"`
-	VMs    int      `json:"vms"`
+	// Host is the host of a standard vSwitch's port group.
+	Host  string `json:"host,omitempty"`
+	VLAN  string `json:"vlan,omitempty"`
+	Trunk string `json:"trunk,omitempty"`
+	Hosts int    `json:"hosts"`
+	VMs   int    `json:"vms"`
 }
 
 // VLANHost is a host with an access port group on a VLAN.
@@ -257,8 +259,12 @@ func (s *Service) VLAN(ctx context.Context, id string, at time.Time) (*VLANAnswe
 
 // portgroupRef is the summary of port group n.
 func portgroupRef(g *view, n *graph.Node) PortgroupRef {
-	r := PortgroupRef{ID: n.ID, Name: nameOf(n), VLAN: n.Attr("vlan"), Trunk: n.Attr("trunk"), Hosts: len(g.PortgroupHosts(n.ID))}
+	hosts := g.PortgroupHosts(n.ID)
+	r := PortgroupRef{ID: n.ID, Name: nameOf(n), VLAN: n.Attr("vlan"), Trunk: n.Attr("trunk"), Hosts: len(hosts)}
 	if sw := g.PortgroupSwitch(n.ID); sw != "" {
+		if sw.Kind() == model.KindVSwitch && len(hosts) == 1 {
+			r.Host = hosts[0].Key()
+		}
 		r.Switch = sw.Key()
 		if sn := g.Node(sw); sn != nil {
 			r.Switch = nameOf(sn)

@@ -26,6 +26,7 @@ export interface PortgroupRef {
   id: string
   name: string
   switch?: string
+  host?: string
   vlan?: string
   trunk?: string
   hosts: number

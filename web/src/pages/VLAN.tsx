@@ -140,7 +140,15 @@ export function VLANPage(props: { vid: string; at: string }) {
                     <td>
                       <A to={`/portgroup/${enc(p.name)}`}>{p.name}</A>
                     </td>
-                    <td>{p.switch}</td>
+                    <td>
+                      {p.switch}
+                      {p.host && (
+                        <>
+                          {' '}
+                          on <A to={`/host/${enc(p.host)}`}>{p.host}</A>
+                        </>
+                      )}
+                    </td>
                     <td>{p.trunk ? `trunk ${p.trunk}` : p.vlan}</td>
                     <td>{p.hosts}</td>
                     <td>{p.vms}</td>
