@@ -69,7 +69,7 @@ func (s *Service) Portgroup(ctx context.Context, name string, at time.Time) (*Po
 		}
 	}
 	if len(nodes) == 0 {
-		return nil, fmt.Errorf("%w: no port group %q", graph.ErrNotFound, name)
+		return nil, &NotFoundError{What: "port group", Name: name, Suggestions: suggest(name, namesOf(g.Graph, model.KindPortgroup))}
 	}
 	a := &PortgroupAnswer{At: moment(at), Name: nameOf(nodes[0]), Portgroups: []PortgroupDetail{}, VLANs: []string{}, Gaps: []VLANGap{}}
 	vms := map[model.ID]bool{}

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vnetmap/vnetmap/internal/graph"
 	"github.com/vnetmap/vnetmap/internal/ifname"
 	"github.com/vnetmap/vnetmap/internal/model"
 	"github.com/vnetmap/vnetmap/internal/oui"
@@ -133,11 +132,11 @@ func (s *Service) PortHistory(ctx context.Context, sw, port string, limit, offse
 	}
 	swID := findByName(g, model.KindSwitch, sw)
 	if swID == "" {
-		return nil, fmt.Errorf("%w: no switch %q", graph.ErrNotFound, sw)
+		return nil, &NotFoundError{What: "switch", Name: sw, Suggestions: suggest(sw, namesOf(g.Graph, model.KindSwitch))}
 	}
 	id := findPort(g, swID, port)
 	if id == "" {
-		return nil, fmt.Errorf("%w: no port %q on switch %s", graph.ErrNotFound, port, swID.Key())
+		return nil, &NotFoundError{What: "port on " + swID.Key(), Name: port, Suggestions: suggestPort(port, childNames(g.Graph, swID, model.RelHasPort))}
 	}
 	_, pname, _ := strings.Cut(id.Key(), "/")
 	a := &PortHistoryAnswer{At: moment(at), ID: id, Switch: nameOf(g.Node(swID)), Port: pname, Entries: []PortSighting{}}
@@ -456,7 +455,7 @@ func (s *Service) MACHistory(ctx context.Context, mac string, limit, offset int,
 		}
 	}
 	if len(all) == 0 && len(a.ARP) == 0 && a.VM == nil && a.PNIC == "" {
-		return nil, fmt.Errorf("%w: no switch ever learned MAC %s and nothing has it", graph.ErrNotFound, m)
+		return nil, &NotFoundError{What: "forwarding table, ARP table or NIC", By: "MAC", Name: m}
 	}
 	return a, nil
 }

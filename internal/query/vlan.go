@@ -251,7 +251,7 @@ func (s *Service) VLAN(ctx context.Context, id string, at time.Time) (*VLANAnswe
 	sortGaps(a.Gaps)
 	a.VMs, a.VMCount = vmRefs(g, vms)
 	if len(bySwitch) == 0 && len(a.Portgroups) == 0 {
-		return nil, fmt.Errorf("%w: no switch and no port group knows VLAN %d", graph.ErrNotFound, vid)
+		return nil, &NotFoundError{What: "switch or port group", By: "VLAN", Name: v}
 	}
 	a.OnNoSwitch = reporting && !defined && len(a.Portgroups) > 0
 	return a, nil
