@@ -161,8 +161,8 @@ func TestFlowsCommands(t *testing.T) {
 		{"since and from", []string{"flows", "deps", "--since", "1h", "--from", "2h"}, 2, "not both"},
 		{"bad to", []string{"flows", "links", "--to", "whenever"}, 2, "to: "},
 		{"two targets", []string{"flows", "deps", "a", "b"}, 2, "accepts at most 1 arg"},
-		{"unknown target", []string{"flows", "deps", "nosuch", "--since", "1h"}, 1, `no application or VM "nosuch"`},
-		{"unknown switch", []string{"flows", "links", "leaf9"}, 1, `no switch "leaf9"`},
+		{"unknown target", []string{"flows", "deps", "nosuch", "--since", "1h"}, 1, `no VM or application named "nosuch"`},
+		{"unknown switch", []string{"flows", "links", "leaf9"}, 1, `no switch named "leaf9"; did you mean "leaf1"?`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			code, _, errOut := vnetmap(t, append([]string{"--db", db}, tt.args...)...)
