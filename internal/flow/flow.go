@@ -41,8 +41,10 @@ type Endpoint struct {
 	Addr  string `json:"addr,omitempty"`
 }
 
-// Minute is the traffic of one minute between two endpoints for one
-// protocol and destination port, scaled by the sampling rate.
+// Minute is the traffic of one minute of one conversation, scaled by the
+// sampling rate: Src is the client, Dst the server and DstPort the service
+// port (aggregate.ServerIsSource turns a reply around), and Bytes, Packets
+// and Flows count both directions.
 type Minute struct {
 	Start   time.Time `json:"start"` // the minute, UTC, truncated
 	Src     Endpoint  `json:"src"`
