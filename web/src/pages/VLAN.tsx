@@ -10,7 +10,7 @@ import { A, Badge, KV, Section, Status } from '../components/common'
 import { VMTable } from './Application'
 import { rendered } from '../perf'
 
-/** stateBadge shows a VLAN's state on a host: ok, gap or unknown. */
+/** StateBadge shows a VLAN's state on a host: ok, gap or unknown. */
 export function StateBadge(props: { state?: string }) {
   if (!props.state) return null
   const kind = props.state === 'gap' ? 'down' : props.state === 'unknown' ? 'warning' : 'ok'
