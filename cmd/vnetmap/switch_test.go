@@ -129,7 +129,7 @@ func TestSwitchCommand(t *testing.T) {
 		t.Errorf("switch --json health = %+v; want fabric's, 1 skipped, 1 failed", cli.Health)
 	}
 
-	if code, _, errOut = vnetmap(t, "--db", db, "switch", "leaf9"); code != 1 || !strings.Contains(errOut, `no switch "leaf9"`) {
+	if code, _, errOut = vnetmap(t, "--db", db, "switch", "leaf9"); code != 1 || !strings.Contains(errOut, `no switch named "leaf9"`) {
 		t.Errorf("switch leaf9: exit %d, %q; want 1, no switch", code, errOut)
 	}
 	if code, _, _ = vnetmap(t, "--db", db, "switch"); code != 2 {
