@@ -1,9 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,18 +56,83 @@ func printImpact(w io.Writer, a *query.ImpactAnswer) {
 			fmt.Fprintf(w, "    %-24s %-9s %d of %d VMs down, %d degraded\n", app.Name, strings.ToUpper(app.State), app.Down, app.VMs, app.Degraded)
 		}
 	}
-	for _, section := range []struct {
-		title string
-		vms   []graph.VMImpact
-	}{{"DOWN", a.Down}, {"DEGRADED", a.Degraded}} {
-		if len(section.vms) == 0 {
-			continue
+	for _, h := range byHost(a.Down, a.Degraded) {
+		if h.host == "" {
+			fmt.Fprintf(w, "  NO HOST KNOWN: %s\n", stateCounts(h))
+		} else {
+			fmt.Fprintf(w, "  HOST %s: %s\n", h.host, stateCounts(h))
 		}
-		fmt.Fprintf(w, "  %s\n", section.title)
-		for _, v := range section.vms {
-			fmt.Fprintf(w, "    %-24s on %-12s %s\n", v.Name, v.Host, strings.Join(v.Reasons, "; "))
+		for _, v := range h.down {
+			fmt.Fprintf(w, "    %-9s %-24s %s\n", "DOWN", v.Name, strings.Join(v.Reasons, "; "))
+		}
+		for _, v := range h.degraded {
+			fmt.Fprintf(w, "    %-9s %-24s %s\n", "DEGRADED", v.Name, strings.Join(v.Reasons, "; "))
 		}
 	}
+}
+
+// hostImpact is what a failure does to the VMs of one host.
+type hostImpact struct {
+	host           string
+	down, degraded []graph.VMImpact
+}
+
+// byHost groups the VMs down and degraded by their host: the hosts with
+// the most VMs down first, then the most degraded, then by name; the VMs
+// of a host by name. VMs with no host known come last.
+func byHost(down, degraded []graph.VMImpact) []hostImpact {
+	idx := map[string]int{}
+	var hosts []hostImpact
+	at := func(host string) *hostImpact {
+		i, ok := idx[host]
+		if !ok {
+			i = len(hosts)
+			idx[host] = i
+			hosts = append(hosts, hostImpact{host: host})
+		}
+		return &hosts[i]
+	}
+	for _, v := range down {
+		h := at(v.Host)
+		h.down = append(h.down, v)
+	}
+	for _, v := range degraded {
+		h := at(v.Host)
+		h.degraded = append(h.degraded, v)
+	}
+	byName := func(a, b graph.VMImpact) int { return strings.Compare(a.Name, b.Name) }
+	for i := range hosts {
+		slices.SortFunc(hosts[i].down, byName)
+		slices.SortFunc(hosts[i].degraded, byName)
+	}
+	slices.SortFunc(hosts, func(a, b hostImpact) int {
+		if (a.host == "") != (b.host == "") {
+			if a.host == "" {
+				return 1
+			}
+			return -1
+		}
+		if c := cmp.Compare(len(b.down), len(a.down)); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(len(b.degraded), len(a.degraded)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.host, b.host)
+	})
+	return hosts
+}
+
+// stateCounts says how many VMs of h are down and degraded.
+func stateCounts(h hostImpact) string {
+	var parts []string
+	if len(h.down) > 0 {
+		parts = append(parts, fmt.Sprintf("%d DOWN", len(h.down)))
+	}
+	if len(h.degraded) > 0 {
+		parts = append(parts, fmt.Sprintf("%d DEGRADED", len(h.degraded)))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // isolated counts the switches a failure cuts off from part of the fabric.
