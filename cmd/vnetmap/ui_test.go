@@ -314,6 +314,28 @@ func TestUI(t *testing.T) {
 			if got := attrs(p, `[data-testid=impact-degraded-vm]`, "data-vm"); !slices.Equal(got, names(want.Degraded)) {
 				t.Errorf("%s:%s DEGRADED in the UI = %v; REST %v", tt.kind, tt.name, got, names(want.Degraded))
 			}
+			// The VMs are grouped by host: a group per host with its counts per
+			// state, each VM under its own host (issue 19, item 14).
+			perHost := map[string]string{}
+			for _, v := range want.Down {
+				perHost[v.Host] += "d"
+			}
+			for _, v := range want.Degraded {
+				perHost[v.Host] += "g"
+			}
+			var wantHosts []string
+			for h, s := range perHost {
+				wantHosts = append(wantHosts, fmt.Sprintf("%s %d down %d degraded", h, strings.Count(s, "d"), strings.Count(s, "g")))
+			}
+			sort.Strings(wantHosts)
+			gotHosts := eval[[]string](p, `[...document.querySelectorAll('[data-testid=impact-host]')].map(b => b.dataset.host + ' ' + b.dataset.down + ' down ' + b.dataset.degraded + ' degraded')`)
+			sort.Strings(gotHosts)
+			if !slices.Equal(gotHosts, wantHosts) {
+				t.Errorf("%s:%s hosts in the UI = %q; REST %q", tt.kind, tt.name, gotHosts, wantHosts)
+			}
+			if bad := eval[int](p, `[...document.querySelectorAll('[data-testid=impact-host] tr[data-vm]')].filter(r => r.dataset.host !== r.closest('tbody').dataset.host).length`); bad > 0 {
+				t.Errorf("%s:%s: %d VMs under another host than theirs", tt.kind, tt.name, bad)
+			}
 			var apps []string
 			for _, a := range want.Applications {
 				apps = append(apps, a.State)
@@ -422,6 +444,21 @@ func TestUI(t *testing.T) {
 		}
 		if summary := eval[string](p, `document.querySelector('[data-testid=topology-summary]').textContent`); !strings.Contains(summary, fmt.Sprintf("showing %d nodes", len(expanded.Nodes))) {
 			t.Errorf("topology summary after expanding %q; want %d nodes", summary, len(expanded.Nodes))
+		}
+		// Level of detail: zoomed out, VM labels are not drawn (group, host
+		// and switch labels are); zoomed in, they are (issue 19, item 14).
+		key := func(k string, n int) {
+			eval[bool](p, fmt.Sprintf(`for (let i = 0; i < %d; i++) document.querySelector('[data-testid=topology-canvas]').dispatchEvent(new KeyboardEvent('keydown', {key: %q, bubbles: true})); true`, n, k))
+		}
+		key("-", 20)
+		p.wait("zoomed out", `parseFloat(document.querySelector('[data-testid=topology-canvas]').dataset.zoom) < 0.1`)
+		if got := eval[string](p, `document.querySelector('[data-testid=topology-canvas]').dataset.vmLabels`); got != "hidden" {
+			t.Errorf("zoomed out to %s: VM labels %q; want hidden", eval[string](p, `document.querySelector('[data-testid=topology-canvas]').dataset.zoom`), got)
+		}
+		key("+", 20)
+		p.wait("zoomed in", `parseFloat(document.querySelector('[data-testid=topology-canvas]').dataset.zoom) > 1`)
+		if got := eval[string](p, `document.querySelector('[data-testid=topology-canvas]').dataset.vmLabels`); got != "shown" {
+			t.Errorf("zoomed in to %s: VM labels %q; want shown", eval[string](p, `document.querySelector('[data-testid=topology-canvas]').dataset.zoom`), got)
 		}
 		p.screenshot("topology")
 	})

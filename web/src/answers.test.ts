@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { ImpactAnswer, Summary } from './api'
-import { firstRunPending, impactLists, sourceState, summaryLists } from './answers'
+import { firstRunPending, hostsWithin, impactByHost, impactLists, sourceState, summaryLists } from './answers'
 
 describe('answers with missing lists', () => {
   it('reads a null or missing impact list as empty', () => {
@@ -31,5 +31,28 @@ describe('source states', () => {
     s.sources[0].last_attempt = '2026-01-01T00:00:00Z'
     s.sources[0].state = 'ok'
     expect(firstRunPending(s)).toBe(false)
+  })
+})
+
+describe('impact by host', () => {
+  const vm = (name: string, host?: string) => ({ vm: `vm:${name}`, name, host, reasons: [] })
+  it('groups the VMs down and degraded by host, most down first, no host last', () => {
+    const hosts = impactByHost({
+      down: [vm('web10', 'esx02'), vm('db01', 'esx01'), vm('web2', 'esx02')],
+      degraded: [vm('app01', 'esx01'), vm('app02', 'esx10'), vm('app03', 'esx3'), vm('lost01')],
+    } as unknown as ImpactAnswer)
+    expect(hosts.map((h) => [h.host, h.down.map((v) => v.name), h.degraded.map((v) => v.name)])).toEqual([
+      ['esx02', ['web2', 'web10'], []],
+      ['esx01', ['db01'], ['app01']],
+      ['esx3', [], ['app03']],
+      ['esx10', [], ['app02']],
+      ['', [], ['lost01']],
+    ])
+  })
+  it('shows whole hosts within a row limit, at least one', () => {
+    const hosts = impactByHost({ down: [vm('a', 'h1'), vm('b', 'h1'), vm('c', 'h2'), vm('d', 'h3')], degraded: [] } as unknown as ImpactAnswer)
+    expect(hostsWithin(hosts, 100)).toBe(3)
+    expect(hostsWithin(hosts, 5)).toBe(2)
+    expect(hostsWithin(hosts, 2)).toBe(1)
   })
 })

@@ -2,7 +2,7 @@
 // sent as null read as empty, so that a page renders what it has rather
 // than failing on `.length` of nothing.
 
-import type { ImpactAnswer, SourceState, Summary } from './api'
+import type { ImpactAnswer, SourceState, Summary, VMImpact } from './api'
 
 /** impactLists returns a with every list present (empty when missing or null). */
 export function impactLists(a: ImpactAnswer): ImpactAnswer {
@@ -13,6 +13,57 @@ export function impactLists(a: ImpactAnswer): ImpactAnswer {
     degraded: (a.degraded ?? []).map((v) => ({ ...v, reasons: v.reasons ?? [] })),
     applications: a.applications ?? [],
   }
+}
+
+/** HostImpact is what a failure does to the VMs of one host ('' when the host is not known). */
+export interface HostImpact {
+  host: string
+  down: VMImpact[]
+  degraded: VMImpact[]
+}
+
+/**
+ * impactByHost groups the VMs down and degraded by their host: the hosts
+ * with the most VMs down first, then the most degraded, then by name; the
+ * VMs of a host by name; VMs with no host known last (as `vnetmap impact`).
+ */
+export function impactByHost(a: Pick<ImpactAnswer, 'down' | 'degraded'>): HostImpact[] {
+  const by = new Map<string, HostImpact>()
+  const at = (host: string) => {
+    let h = by.get(host)
+    if (!h) by.set(host, (h = { host, down: [], degraded: [] }))
+    return h
+  }
+  for (const v of a.down ?? []) at(v.host ?? '').down.push(v)
+  for (const v of a.degraded ?? []) at(v.host ?? '').degraded.push(v)
+  const byName = (x: VMImpact, y: VMImpact) => x.name.localeCompare(y.name, undefined, { numeric: true })
+  const hosts = [...by.values()]
+  for (const h of hosts) {
+    h.down.sort(byName)
+    h.degraded.sort(byName)
+  }
+  return hosts.sort(
+    (x, y) =>
+      Number(x.host === '') - Number(y.host === '') ||
+      y.down.length - x.down.length ||
+      y.degraded.length - x.degraded.length ||
+      x.host.localeCompare(y.host, undefined, { numeric: true }),
+  )
+}
+
+/** HostRows is how many table rows a host takes: its own and one per VM. */
+export function hostRows(h: HostImpact): number {
+  return 1 + h.down.length + h.degraded.length
+}
+
+/** hostsWithin returns how many of hosts (from the first) fit in limit rows; at least one. */
+export function hostsWithin(hosts: HostImpact[], limit: number): number {
+  let rows = 0
+  for (let i = 0; i < hosts.length; i++) {
+    rows += hostRows(hosts[i])
+    if (rows > limit) return Math.max(1, i)
+  }
+  return hosts.length
 }
 
 /** summaryLists returns s with its counts and sources present (empty when missing or null). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { layout, nodeLabel, tierOf } from './topo'
+import { labelMaxWidth, labelShown, labelStyles, layout, minZoomedFontSize, nodeLabel, tierOf, vmLabelZoom } from './topo'
 import type { TopoEdge, TopoNode } from './api'
 
 const node = (id: string, kind: string, extra: Partial<TopoNode> = {}): TopoNode => ({ id, kind, label: id, vms: 0, hosts: 0, expandable: false, ...extra })
@@ -47,5 +47,34 @@ describe('labels and tiers', () => {
   })
   it('tiers', () => {
     expect(['switch', 'cluster', 'host', 'vm', 'appcluster', 'application'].map((k) => tierOf(node('x', k, { role: 'leaf' })))).toEqual([1, 2, 3, 4, 5, 6])
+  })
+})
+
+describe('labels by zoom (level of detail)', () => {
+  it('hides VM labels below the threshold and keeps group, host and switch labels', () => {
+    expect(vmLabelZoom).toBeGreaterThan(0.3)
+    expect(vmLabelZoom).toBeLessThanOrEqual(1)
+    for (const z of [1, vmLabelZoom, 3]) expect(labelShown('vm', z)).toBe(true)
+    for (const z of [vmLabelZoom * 0.99, 0.3, 0.05]) expect(labelShown('vm', z)).toBe(false)
+    for (const kind of ['host', 'switch', 'cluster', 'rack', 'application', 'group']) {
+      expect(labelShown(kind, 0.5)).toBe(true)
+      expect(labelShown(kind, vmLabelZoom * 0.99)).toBe(true)
+    }
+    // Groups stay labelled further out than hosts and switches.
+    expect(labelShown('cluster', 0.3)).toBe(true)
+  })
+  it('sets Cytoscape min-zoomed-font-size to the threshold and keeps VM labels within a row', () => {
+    const styles = labelStyles()
+    const vm = styles.find((s) => s.selector === 'node[kind = "vm"]')!.style
+    expect(vm['min-zoomed-font-size']).toBe(minZoomedFontSize('vm'))
+    expect((vm['font-size'] as number) * vmLabelZoom).toBeCloseTo(vm['min-zoomed-font-size'] as number)
+    expect(vm['text-wrap']).toBe('ellipsis')
+    // A label is no wider than the room between two nodes of a row, so neighbours never overlap at any zoom.
+    expect(parseFloat(vm['text-max-width'] as string)).toBe(labelMaxWidth)
+    const pos = layout(Array.from({ length: 40 }, (_, i) => node(`vm${i}`, 'vm')), [])
+    const row = [...pos.values()].filter((p) => p.y === pos.get('vm0')!.y).sort((a, b) => a.x - b.x)
+    expect(row[1].x - row[0].x).toBeGreaterThan(labelMaxWidth)
+    const all = styles.find((s) => s.selector === 'node')!.style
+    expect(all['min-zoomed-font-size']).toBeLessThan(minZoomedFontSize('vm'))
   })
 })

@@ -118,3 +118,48 @@ export function nodeSize(n: TopoNode): number {
   if (n.kind === 'host') return 26
   return Math.min(90, 30 + 8 * Math.log2(1 + n.vms + n.hosts))
 }
+
+// Level of detail. Cytoscape scales labels with the zoom, so labels that fit
+// between their neighbours at one zoom fit at all: a VM's label is cut to
+// the room between two nodes of a row (labelMaxWidth) and a host's wraps in
+// it. Zoomed out, thousands of VM labels would still be an unreadable smear
+// over the groups, hosts and switches: they are drawn only from vmLabelZoom
+// up (Cytoscape's min-zoomed-font-size), while group, host and switch
+// labels stay down to a few pixels high.
+
+/** vmLabelZoom is the least zoom at which VM labels are drawn. */
+export const vmLabelZoom = 0.75
+
+/** labelMaxWidth is the widest a VM or host label is drawn: the room between two nodes of a row. */
+export const labelMaxWidth = defaults.dx - 12
+
+/** labelFontSize is the font size of a kind's label at zoom 1. */
+export function labelFontSize(kind: string): number {
+  switch (kind) {
+    case 'vm':
+      return 9
+    case 'host':
+    case 'switch':
+      return 11
+  }
+  return 18
+}
+
+/** minZoomedFontSize is a kind's min-zoomed-font-size: its label is drawn only while font size × zoom reaches it. */
+export function minZoomedFontSize(kind: string): number {
+  return kind === 'vm' ? labelFontSize('vm') * vmLabelZoom : 5
+}
+
+/** labelShown says whether a kind's label is drawn at zoom (Cytoscape's rule for min-zoomed-font-size). */
+export function labelShown(kind: string, zoom: number): boolean {
+  return labelFontSize(kind) * zoom >= minZoomedFontSize(kind) - 1e-9
+}
+
+/** labelStyles are the topology's label styles by kind, for Cytoscape. */
+export function labelStyles(): { selector: string; style: Record<string, string | number> }[] {
+  return [
+    { selector: 'node', style: { 'font-size': labelFontSize('host'), 'min-zoomed-font-size': minZoomedFontSize('host'), 'text-wrap': 'wrap', 'text-max-width': `${labelMaxWidth}px` } },
+    { selector: 'node[kind = "vm"]', style: { 'font-size': labelFontSize('vm'), 'min-zoomed-font-size': minZoomedFontSize('vm'), 'text-wrap': 'ellipsis', 'text-max-width': `${labelMaxWidth}px` } },
+    { selector: 'node[kind != "vm"][kind != "host"][kind != "switch"]', style: { 'font-size': labelFontSize('cluster') } },
+  ]
+}

@@ -3,8 +3,8 @@
 // only DEGRADED (redundancy lost).
 
 import { useEffect, useErrorBoundary, useMemo, useState } from 'preact/hooks'
-import { enc, get, type ImpactAnswer, type Match, type SearchAnswer } from '../api'
-import { impactLists } from '../answers'
+import { enc, get, type ImpactAnswer, type Match, type SearchAnswer, type VMImpact } from '../api'
+import { hostsWithin, impactByHost, impactLists } from '../answers'
 import { useApi } from '../hooks'
 import { A, Badge, EntityLink, Section, Status } from '../components/common'
 import { navigate, href, currentAt } from '../router'
@@ -156,14 +156,9 @@ function ImpactResult(props: { d: ImpactAnswer }) {
           </ul>
         )}
       </Section>
-      <div class="two-cols">
-        <Section title={`DOWN (${d.down.length})`}>
-          <ImpactList vms={d.down} state="down" />
-        </Section>
-        <Section title={`DEGRADED (${d.degraded.length})`}>
-          <ImpactList vms={d.degraded} state="degraded" />
-        </Section>
-      </div>
+      <Section title={`VMs by host: ${d.down.length} down, ${d.degraded.length} degraded`}>
+        <ImpactByHost d={d} />
+      </Section>
       <details>
         <summary>Taken down with it ({d.failed.length})</summary>
         <ul class="chips">
@@ -213,35 +208,52 @@ function Fabric(props: { fabric: SwitchImpact[] }) {
   )
 }
 
-function ImpactList(props: { vms: ImpactAnswer['down']; state: string }) {
+/** rowLimit is how many rows the VMs by host show before the rest is collapsed (whole hosts). */
+const rowLimit = 300
+
+/** ImpactByHost lists the VMs down and degraded under their host, with the counts per state. */
+function ImpactByHost(props: { d: ImpactAnswer }) {
   const [all, setAll] = useState(false)
-  const shown = all ? props.vms : props.vms.slice(0, 300)
-  if (props.vms.length === 0) return <p class="muted">None.</p>
+  const hosts = useMemo(() => impactByHost(props.d), [props.d])
+  if (hosts.length === 0) return <p class="muted">None.</p>
+  const n = all ? hosts.length : hostsWithin(hosts, rowLimit)
+  const row = (v: VMImpact, state: string) => (
+    <tr data-testid={`impact-${state}-vm`} data-vm={v.name} data-host={v.host ?? ''}>
+      <td class="indent">
+        <A to={`/vm/${enc(v.vm.replace(/^vm:/, ''))}`}>{v.name}</A>
+      </td>
+      <td>
+        <Badge kind={state}>{state.toUpperCase()}</Badge>
+      </td>
+      <td class="small">{v.reasons.join('; ')}</td>
+    </tr>
+  )
   return (
     <>
-      <table class="table" data-testid={`impact-${props.state}`}>
+      <table class="table" data-testid="impact-by-host">
         <thead>
           <tr>
-            <th>VM</th>
-            <th>Host</th>
+            <th>Host / VM</th>
+            <th>State</th>
             <th>Why</th>
           </tr>
         </thead>
-        <tbody>
-          {shown.map((v) => (
-            <tr data-testid={`impact-${props.state}-vm`} data-vm={v.name}>
-              <td>
-                <A to={`/vm/${enc(v.vm.replace(/^vm:/, ''))}`}>{v.name}</A>
+        {hosts.slice(0, n).map((h) => (
+          <tbody data-testid="impact-host" data-host={h.host} data-down={h.down.length} data-degraded={h.degraded.length}>
+            <tr class="group-row">
+              <th scope="rowgroup">{h.host ? <A to={`/host/${enc(h.host)}`}>{h.host}</A> : <span class="muted">host not known</span>}</th>
+              <td colSpan={2}>
+                {h.down.length > 0 && <Badge kind="down">{h.down.length} down</Badge>} {h.degraded.length > 0 && <Badge kind="degraded">{h.degraded.length} degraded</Badge>}
               </td>
-              <td>{v.host && <A to={`/host/${enc(v.host)}`}>{v.host}</A>}</td>
-              <td class="small">{v.reasons.join('; ')}</td>
             </tr>
-          ))}
-        </tbody>
+            {h.down.map((v) => row(v, 'down'))}
+            {h.degraded.map((v) => row(v, 'degraded'))}
+          </tbody>
+        ))}
       </table>
-      {!all && props.vms.length > shown.length && (
-        <button type="button" class="link-button" onClick={() => setAll(true)}>
-          Show all {props.vms.length}
+      {n < hosts.length && (
+        <button type="button" class="link-button" data-testid="impact-show-all" onClick={() => setAll(true)}>
+          Show all {hosts.length} hosts ({props.d.down.length + props.d.degraded.length} VMs)
         </button>
       )}
     </>

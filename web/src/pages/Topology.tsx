@@ -10,7 +10,7 @@ import { type FindingsAnswer, type TopoNode, type TopologyAnswer } from '../api'
 import { useApi } from '../hooks'
 import { A, Badge, Status } from '../components/common'
 import { href, keepAt, navigate } from '../router'
-import { layout, nodeLabel, nodeSize } from '../topo'
+import { labelShown, labelStyles, layout, nodeLabel, nodeSize } from '../topo'
 import { rendered } from '../perf'
 import { loadCytoscape } from '../lazy'
 import { worstBySubject } from '../verdicts'
@@ -107,18 +107,16 @@ export function TopologyPage(props: { group: string; expand: string[]; at: strin
               height: 'data(size)',
               'background-color': 'data(color)',
               label: 'data(label)',
-              'font-size': 11,
-              'text-wrap': 'wrap',
               'text-valign': 'bottom',
               'text-margin-y': 4,
               color: '#24292f',
-              'min-zoomed-font-size': 5,
               'border-width': 0,
             },
           },
+          ...labelStyles(),
           { selector: 'node[kind = "switch"]', style: { shape: 'round-rectangle', width: 60, height: 26, 'text-valign': 'center', 'text-margin-y': 0, color: '#fff', 'font-weight': 'bold' } },
-          { selector: 'node[kind = "vm"]', style: { 'font-size': 9, shape: 'ellipse' } },
-          { selector: 'node[kind != "vm"][kind != "host"][kind != "switch"]', style: { 'font-size': 18, 'font-weight': 'bold' } },
+          { selector: 'node[kind = "vm"]', style: { shape: 'ellipse' } },
+          { selector: 'node[kind != "vm"][kind != "host"][kind != "switch"]', style: { 'font-weight': 'bold' } },
           { selector: 'node[exp = 1]', style: { 'border-width': 3, 'border-color': '#d0d7de', 'border-style': 'double' } },
           { selector: 'node[off = 1]', style: { 'background-opacity': 0.35, 'border-width': 2, 'border-style': 'dashed', 'border-color': '#cf222e' } },
           { selector: 'node[sev = "critical"]', style: { 'border-width': 4, 'border-color': '#cf222e', 'border-style': 'solid' } },
@@ -139,6 +137,14 @@ export function TopologyPage(props: { group: string; expand: string[]; at: strin
         const n = byId.get(ev.target.id())
         if (n) toggleRef.current(n)
       })
+      // The level of detail in effect, for whoever reads the page (and the tests).
+      const lod = () => {
+        if (!box.current) return
+        box.current.dataset.zoom = c.zoom().toFixed(3)
+        box.current.dataset.vmLabels = labelShown('vm', c.zoom()) ? 'shown' : 'hidden'
+      }
+      c.on('zoom', lod)
+      lod()
       c.one('render', () => rendered('topology'))
       setSelected((s) => (s && byId.get(s.id)) || null)
     })
