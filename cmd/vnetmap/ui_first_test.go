@@ -80,7 +80,9 @@ sources:
 	ctx, cancel := context.WithCancel(context.Background())
 	var errb syncBuffer
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"--config", conf, "--log-level", "info", "serve"}, io.Discard, &errb) }()
+	go func() {
+		done <- run(ctx, []string{"--config", conf, "--log-level", "info", "serve"}, io.Discard, &errb)
+	}()
 	t.Cleanup(func() {
 		cancel()
 		if code := <-done; code != 0 {
