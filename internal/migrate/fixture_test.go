@@ -59,8 +59,8 @@ type hostSpec struct {
 	link   [4]string // pNIC link, default up
 	// leaf cables vmnic0..vmnic3 to that leaf instead of the default
 	// (leaf1, leaf2, leaf1, leaf2), on a port of its own.
-	leaf [4]string
-	noDVS  bool      // not a member of dvs1
+	leaf  [4]string
+	noDVS bool // not a member of dvs1
 }
 
 func newSite() *site {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-
 )
 
 // FuzzHandleDatagram feeds hostile datagrams through the whole pipeline:
