@@ -150,7 +150,9 @@ func TestServeAccessOverTLS(t *testing.T) {
 	if st, err := os.Stat(filepath.Join(dir, auth.SelfSignedKey)); err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("key file: %v, mode %v; want 0600", err, st.Mode().Perm())
 	}
-	_ = p.cmd.Process.Kill()
+	// Stopped, not killed: a killed serve keeps the leases it may have taken
+	// already until they expire, and the next start could not collect.
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	_ = p.cmd.Wait()
 	site := startTLSServe(t, dir, writeConf("viewer"), fingerprint)
 	if b, _ := os.ReadFile(site.p.log); !strings.Contains(string(b), "self-signed certificate reused") || !strings.Contains(string(b), "sha256="+fingerprint) {
