@@ -3,18 +3,13 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
-	"os/user"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/gosnmp/gosnmp"
 
 	"github.com/vnetmap/vnetmap/internal/model"
+	"github.com/vnetmap/vnetmap/internal/snmpsim"
 	"github.com/vnetmap/vnetmap/internal/source/snmp"
 )
 
@@ -23,99 +18,12 @@ import (
 // skips elsewhere.
 func serveSnmprec(t *testing.T, file, community string) uint16 {
 	t.Helper()
-	bin, err := exec.LookPath("snmpsimd")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("snmpsimd not found (Debian package snmpsim): %v", err)
-		}
-		t.Skipf("snmpsimd not found (install the Debian package snmpsim): %v", err)
-	}
 	b, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	root, err := os.MkdirTemp("", "vnetmap-probe-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(root) })
-	data, cache := filepath.Join(root, "data"), filepath.Join(root, "cache")
-	for _, d := range []string{data, cache} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.WriteFile(filepath.Join(data, community+".snmprec"), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := c.LocalAddr().(*net.UDPAddr).Port
-	c.Close()
-	args := []string{"--data-dir=" + data, "--cache-dir=" + cache, "--logging-method=null", "--v2c-arch",
-		fmt.Sprintf("--agent-udpv4-endpoint=127.0.0.1:%d", port)}
-	if os.Geteuid() == 0 { // snmpsimd refuses to run as root
-		nobody, err := user.Lookup("nobody")
-		if err != nil {
-			t.Fatal(err)
-		}
-		g, err := user.LookupGroupId(nobody.Gid)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var uid, gid int
-		fmt.Sscan(nobody.Uid, &uid)
-		fmt.Sscan(nobody.Gid, &gid)
-		if err := os.Chmod(root, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chown(cache, uid, gid); err != nil {
-			t.Fatal(err)
-		}
-		args = append(args, "--process-user=nobody", "--process-group="+g.Name)
-	}
-	cmd := exec.Command(bin, args...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-done
-	})
-	// Ready when it answers (it indexes the file first).
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-done:
-			t.Fatalf("snmpsimd exited: %s", stderr.String())
-		default:
-		}
-		if snmpAnswers(t, port, community) {
-			return uint16(port)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("snmpsimd not answering after 30s: %s", stderr.String())
-	return 0
-}
-
-// snmpAnswers sends one SNMPv2c GET of sysName and reports whether a
-// response came back.
-func snmpAnswers(t *testing.T, port int, community string) bool {
-	g := &gosnmp.GoSNMP{Target: "127.0.0.1", Port: uint16(port), Version: gosnmp.Version2c, Community: community,
-		Timeout: 200 * time.Millisecond, Retries: 0}
-	if err := g.Connect(); err != nil {
-		t.Fatal(err)
-	}
-	defer g.Conn.Close()
-	_, err := g.Get([]string{"1.3.6.1.2.1.1.5.0"})
-	return err == nil
+	return snmpsim.Start(t, snmpsim.Agent{Endpoints: []string{"127.0.0.1"},
+		Files: map[string]map[string][]byte{"127.0.0.1": {community: b}}, Ready: snmpsim.V2cReady(community)})
 }
 
 const leaf1File = "../../internal/source/snmp/testdata/leaf1.snmprec"
